@@ -1,0 +1,172 @@
+"""The ``news-search`` command line: index, extract, stats, delete (and search, serve from :mod:`search.cli`).
+
+Each command parses its options, calls one core function and prints; our errors become a message and
+exit status 1, bad usage exit status 2 (click's own conventions).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from index import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR, ENV_INDEX
+from index.articles import Article, Skipped, find_article_files, read_files
+from index.errors import NewsSearchError
+from index.passages import MAX_WORDS, MIN_WORDS
+from index.writer import IndexSummary, delete_articles, index_stats, update_index
+
+index_dir_option = click.option(
+    "--index-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar=ENV_INDEX,
+    default=DEFAULT_INDEX_DIR,
+    show_default=True,
+    help=f"Index directory (also ${ENV_INDEX}).",
+)
+
+
+@click.group()
+@click.version_option(package_name="news-search")
+def cli() -> None:
+    """Index news articles and search them."""
+
+
+def report_skip(skipped: Skipped) -> None:
+    """Name a file that could not be read, and why, on stderr."""
+    click.echo(str(skipped), err=True)
+
+
+def read_with_progress(paths: tuple[Path, ...]) -> Iterator[Article | Skipped]:
+    """Read every article under *paths*, with a progress bar over the files when stderr is a terminal."""
+    found = list(find_article_files(paths))
+    if not sys.stderr.isatty():
+        yield from read_files(found)
+        return
+    with click.progressbar(found, label="Indexing", file=sys.stderr, show_pos=True) as bar:
+        yield from read_files(bar)
+
+
+def index_files(
+    paths: tuple[Path, ...], index_dir: Path, rebuild: bool, prune: bool, min_words: int, max_words: int
+) -> IndexSummary:
+    """Index *paths* (default: the bundled corpus) into *index_dir*; errors become ClickExceptions."""
+    if min_words < 1 or max_words < min_words:
+        raise click.BadParameter("need 1 <= --min-words <= --max-words", param_hint="--min-words")
+    try:
+        return update_index(
+            index_dir,
+            read_with_progress(paths or (Path(DEFAULT_CORPUS_DIR),)),
+            rebuild=rebuild,
+            prune=prune,
+            on_skip=report_skip,
+            min_words=min_words,
+            max_words=max_words,
+        )
+    except NewsSearchError as error:
+        raise click.ClickException(error.message) from None
+
+
+@cli.command("index")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@index_dir_option
+@click.option("--rebuild", is_flag=True, help="Write every article afresh and swap the new index in whole.")
+@click.option("--prune", is_flag=True, help="Delete articles whose source file is gone.")
+@click.option("--min-words", default=MIN_WORDS, show_default=True, help="Shortest passage to aim for, in words.")
+@click.option("--max-words", default=MAX_WORDS, show_default=True, help="Longest passage, in words.")
+def index_command(
+    paths: tuple[Path, ...], index_dir: Path, rebuild: bool, prune: bool, min_words: int, max_words: int
+) -> None:
+    """Index article files or folders (default: corpus/).
+
+    Reads .txt, .html, .htm and .jsonl files (and the same gzip-compressed) recursively. Incremental:
+    new articles are added, changed ones replaced, unchanged ones skipped.
+
+        news-search index corpus/ ~/crawl/2024-11 --prune
+    """
+    summary = index_files(paths, index_dir, rebuild, prune, min_words, max_words)
+    click.echo(str(summary))
+    if summary.read == 0:
+        raise click.ClickException("nothing could be indexed")
+
+
+@cli.command("extract")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per article per line.")
+def extract_command(files: tuple[Path, ...], as_json: bool) -> None:
+    """Show the articles the readers make of FILES, without indexing them.
+
+        news-search extract page.html --json
+    """
+    count = 0
+    for item in read_files(find_article_files(files)):
+        if isinstance(item, Skipped):
+            report_skip(item)
+            continue
+        count += 1
+        if as_json:
+            click.echo(json.dumps(item.to_json(), ensure_ascii=False))
+        else:
+            click.echo(describe_article(item))
+    if count == 0:
+        raise click.ClickException("no article could be read")
+
+
+def describe_article(article: Article) -> str:
+    """A few human-readable lines about an extracted article."""
+    meta = ", ".join(filter(None, [article.published, article.source, article.author]))
+    words = len(article.body.split())
+    return f"{article.path}: {article.title}\n  id {article.id}" + (f"; {meta}" if meta else "") + f"; {words} words"
+
+
+@cli.command("stats")
+@index_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
+def stats_command(index_dir: Path, as_json: bool) -> None:
+    """Show how many articles and passages the index holds.
+
+        news-search stats --json
+    """
+    try:
+        stats = index_stats(index_dir)
+    except NewsSearchError as error:
+        raise click.ClickException(error.message) from None
+    if as_json:
+        click.echo(json.dumps(stats))
+    else:
+        click.echo(f"{stats['articles']} articles, {stats['passages']} passages in {stats['index_dir']}")
+        click.echo(f"generation {stats['generation']}, {stats['segments']} segments, updated {stats['updated']}")
+
+
+@cli.command("delete")
+@click.argument("article_ids", nargs=-1, required=True)
+@index_dir_option
+def delete_command(article_ids: tuple[str, ...], index_dir: Path) -> None:
+    """Remove articles, with all their passages, by id.
+
+        news-search delete reuters-10023
+    """
+    try:
+        deleted = delete_articles(index_dir, article_ids)
+    except NewsSearchError as error:
+        raise click.ClickException(error.message) from None
+    for article_id in article_ids:
+        if article_id not in deleted:
+            click.echo(f"{article_id}: no such article", err=True)
+    click.echo(f"{len(deleted)} deleted")
+    if not deleted:
+        raise click.ClickException("no article was deleted")
+
+
+def _attach_read_commands() -> None:
+    """Add ``search`` and ``serve`` from the read half, with the shared ``--index-dir`` option."""
+    from search.cli import search_command, serve_command
+
+    for command in (search_command, serve_command):
+        cli.add_command(index_dir_option(command))
+
+
+_attach_read_commands()

@@ -1,0 +1,40 @@
+"""The errors our code raises on purpose; each edge (HTTP, CLI) maps them to a status or exit code."""
+
+from __future__ import annotations
+
+
+class NewsSearchError(Exception):
+    """Base of our errors: a machine ``code``, a human ``message`` and the offending ``parameter``."""
+
+    code = "error"
+    status = 400
+
+    def __init__(self, message: str, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.parameter = parameter
+
+    def to_json(self) -> dict:
+        """The body of an HTTP error response: ``{"error": {"code", "message", "parameter"}}``."""
+        return {"error": {"code": self.code, "message": self.message, "parameter": self.parameter}}
+
+
+class IndexNotFound(NewsSearchError):
+    """There is no index at the configured location (or it cannot be opened)."""
+
+    code = "index_not_found"
+    status = 503
+
+
+class IndexBusy(NewsSearchError):
+    """Another process holds the index's write lock."""
+
+    code = "index_busy"
+    status = 409
+
+
+class ArticleNotFound(NewsSearchError):
+    """No article has the requested id."""
+
+    code = "not_found"
+    status = 404

@@ -1,0 +1,56 @@
+"""The Whoosh schema both halves share: one document per passage.
+
+Every passage document carries its article's metadata (title, date, source, ...), so a passage can be
+ranked, filtered and shown on its own, and the article can be rebuilt from its passages: each passage
+stores its offsets and the whitespace (``lead``) between the previous passage and itself.
+
+>>> sorted(SCHEMA.stored_names())[:3]
+['article_id', 'author', 'content_hash']
+"""
+
+from __future__ import annotations
+
+from whoosh.analysis import Analyzer, IDAnalyzer, StemmingAnalyzer
+from whoosh.fields import DATETIME, ID, NUMERIC, STORED, TEXT, Schema
+
+#: Weight of a title match against a body match.
+TITLE_BOOST = 2.0
+
+
+def text_analyzer() -> Analyzer:
+    """English text: word tokens, lower-cased, stop words dropped, Porter-stemmed (cached)."""
+    return StemmingAnalyzer(cachesize=100_000)
+
+
+def keyword_analyzer() -> Analyzer:
+    """A whole value as one lower-cased token, so ``source:reuters`` matches "Reuters"."""
+    return IDAnalyzer(lowercase=True)
+
+
+def build_schema() -> Schema:
+    """A new instance of the passage schema."""
+    return Schema(
+        passage_id=ID(stored=True, unique=True),
+        article_id=ID(stored=True, sortable=True),
+        position=NUMERIC(int, bits=32, stored=True, signed=False),
+        start=STORED,
+        end=STORED,
+        lead=STORED,
+        title=TEXT(analyzer=text_analyzer(), stored=True, field_boost=TITLE_BOOST),
+        body=TEXT(analyzer=text_analyzer(), stored=True, phrase=True, chars=True, spelling=True),
+        published=DATETIME(sortable=True),
+        published_text=STORED,
+        source=ID(stored=True, sortable=True, analyzer=keyword_analyzer()),
+        section=ID(stored=True, sortable=True, analyzer=keyword_analyzer()),
+        url=STORED,
+        author=STORED,
+        path=STORED,
+        content_hash=STORED,
+    )
+
+
+#: The schema of every index this package writes and reads.
+SCHEMA = build_schema()
+
+#: The fields a query searches when it names none.
+SEARCH_FIELDS = ("title", "body")

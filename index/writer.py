@@ -1,0 +1,265 @@
+"""Write articles into the Whoosh index: add, replace, delete, rebuild -- each run one atomic commit.
+
+* :func:`update_index` -- the incremental update (new articles added, changed ones replaced with all
+  their passages, unchanged ones skipped), optionally pruning articles whose source is gone, or a
+  ``rebuild`` that replaces every segment in the same commit;
+* :func:`delete_articles` -- remove articles by id;
+* :func:`index_stats` -- counts and generation of an index;
+* :func:`open_index` -- open (or create) the index directory.
+
+Whoosh writes new segments beside the live ones and makes them visible by atomically replacing the
+table of contents, so a reader sees either the previous generation or the new one, never a part of a
+run; a killed writer leaves only orphan files that the next commit cleans up.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.index import FileIndex, LockError
+from whoosh.writing import CLEAR, SegmentWriter
+
+from index.articles import Article, Skipped
+from index.errors import IndexBusy, IndexNotFound
+from index.passages import MAX_WORDS, MIN_WORDS, split_passages
+from index.schema import SCHEMA
+
+#: Memory, in MB, the writer may use for its postings buffer before it spills to disk.
+WRITER_LIMIT_MB = 256
+
+
+@dataclass(frozen=True)
+class IndexSummary:
+    """What one indexing run did."""
+
+    read: int
+    added: int
+    updated: int
+    unchanged: int
+    deleted: int
+    skipped: int
+    passages: int
+    seconds: float
+    committed: bool
+    generation: int
+
+    def __str__(self) -> str:
+        noun = "article" if self.read == 1 else "articles"
+        passages = "passage" if self.passages == 1 else "passages"
+        return (
+            f"{self.read} {noun} read: {self.added} added, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.deleted} deleted, {self.skipped} skipped; "
+            f"{self.passages} {passages} written in {self.seconds:.1f} s"
+        )
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """What the index remembers of an article to decide whether to replace or prune it."""
+
+    content_hash: str
+    path: str
+
+
+def open_index(index_dir: str | os.PathLike, create: bool = False) -> FileIndex:
+    """Open the index in *index_dir*; with *create*, make an empty one when there is none.
+
+    :raises IndexNotFound: when there is no index and *create* is false.
+    """
+    path = Path(index_dir)
+    if whoosh_index.exists_in(path):
+        return whoosh_index.open_dir(path, schema=SCHEMA)
+    if not create:
+        raise IndexNotFound(f"no index in {path}; build one with `news-search index`")
+    path.mkdir(parents=True, exist_ok=True)
+    return whoosh_index.create_in(path, SCHEMA)
+
+
+def stored_articles(ix: FileIndex) -> dict[str, StoredArticle]:
+    """Every indexed article's content hash and source path, by article id."""
+    with ix.searcher() as searcher:
+        return {
+            fields["article_id"]: StoredArticle(fields["content_hash"], fields["path"])
+            for fields in searcher.documents(position=0)
+        }
+
+
+def passage_documents(article: Article, min_words: int = MIN_WORDS, max_words: int = MAX_WORDS) -> Iterator[dict]:
+    """The Whoosh documents of one article: one per passage, each with the article's metadata."""
+    published = parse_published(article.published)
+    common = {
+        "article_id": article.id,
+        "title": article.title,
+        "published_text": article.published,
+        "source": article.source,
+        "section": article.section,
+        "url": article.url,
+        "author": article.author,
+        "path": os.path.abspath(article.path),
+        "content_hash": article.content_hash,
+    }
+    common = {name: value for name, value in common.items() if value is not None}
+    if published is not None:
+        common["published"] = published
+    previous_end = 0
+    for passage in split_passages(article, min_words, max_words):
+        yield {
+            **common,
+            "passage_id": f"{article.id}#{passage.position}",
+            "position": passage.position,
+            "start": passage.start,
+            "end": passage.end,
+            "lead": article.body[previous_end : passage.start],
+            "body": passage.text,
+        }
+        previous_end = passage.end
+
+
+def parse_published(published: str | None) -> datetime | None:
+    """The naive UTC datetime Whoosh's DATETIME field sorts and filters on."""
+    if not published:
+        return None
+    try:
+        moment = datetime.fromisoformat(published)
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment
+
+
+class _Run:
+    """The counters and writer of one :func:`update_index` call."""
+
+    def __init__(self, writer: SegmentWriter, known: dict[str, StoredArticle], rebuild: bool,
+                 min_words: int, max_words: int) -> None:
+        self.writer, self.known, self.rebuild = writer, known, rebuild
+        self.min_words, self.max_words = min_words, max_words
+        self.counts = dict(read=0, added=0, updated=0, unchanged=0, deleted=0, skipped=0, passages=0)
+        self.seen: set[str] = set()
+        self.paths_read: set[str] = set()
+
+    def take(self, article: Article) -> None:
+        """Add, replace or skip one article."""
+        self.counts["read"] += 1
+        self.seen.add(article.id)
+        self.paths_read.add(os.path.abspath(article.path))
+        before = self.known.get(article.id)
+        if before is not None and before.content_hash == article.content_hash and not self.rebuild:
+            self.counts["unchanged"] += 1
+            return
+        if before is None:
+            self.counts["added"] += 1
+        elif before.content_hash == article.content_hash:
+            self.counts["unchanged"] += 1
+        else:
+            self.counts["updated"] += 1
+        if before is not None and not self.rebuild:
+            self.writer.delete_by_term("article_id", article.id)
+        for document in passage_documents(article, self.min_words, self.max_words):
+            self.writer.add_document(**document)
+            self.counts["passages"] += 1
+
+    def gone(self, prune: bool) -> list[str]:
+        """Ids of known articles that this run drops: all unseen ones on rebuild, vanished sources on prune."""
+        if self.rebuild:
+            return [article_id for article_id in self.known if article_id not in self.seen]
+        if not prune:
+            return []
+        return [
+            article_id
+            for article_id, stored in self.known.items()
+            if article_id not in self.seen
+            and (stored.path in self.paths_read or not os.path.exists(stored.path))
+        ]
+
+
+def update_index(
+    index_dir: str | os.PathLike,
+    items: Iterable[Article | Skipped],
+    *,
+    rebuild: bool = False,
+    prune: bool = False,
+    on_skip: Callable[[Skipped], None] | None = None,
+    min_words: int = MIN_WORDS,
+    max_words: int = MAX_WORDS,
+    lock_timeout: float = 0.0,
+) -> IndexSummary:
+    """Bring the index in *index_dir* up to date with *items*, in one commit.
+
+    Incremental by default: new articles are added, articles whose content changed are replaced with
+    all their passages, unchanged ones are left alone. With *prune*, articles whose source file is
+    gone (or was read and no longer holds them) are deleted. With *rebuild*, every article is written
+    afresh and the commit replaces all previous segments, so the new index is swapped in whole.
+    Nothing is committed when nothing changed.
+
+    :param items: what :func:`index.articles.read_articles` yields; each :class:`Skipped` is passed to *on_skip*.
+    :raises IndexBusy: when another process is writing to the index.
+    """
+    started = time.perf_counter()
+    ix = open_index(index_dir, create=True)
+    known = stored_articles(ix)
+    try:
+        writer = ix.writer(timeout=lock_timeout, limitmb=WRITER_LIMIT_MB)
+    except LockError:
+        raise IndexBusy(f"another indexer is writing to {index_dir}; try again when it has finished") from None
+    run = _Run(writer, known, rebuild, min_words, max_words)
+    try:
+        for item in items:
+            if isinstance(item, Skipped):
+                run.counts["skipped"] += 1
+                if on_skip is not None:
+                    on_skip(item)
+            else:
+                run.take(item)
+        for article_id in run.gone(prune):
+            writer.delete_by_term("article_id", article_id)
+            run.counts["deleted"] += 1
+    except BaseException:
+        writer.cancel()
+        raise
+    changed = rebuild or any(run.counts[key] for key in ("added", "updated", "deleted"))
+    if changed:
+        writer.commit(mergetype=CLEAR if rebuild else None)
+    else:
+        writer.cancel()
+    return IndexSummary(**run.counts, seconds=time.perf_counter() - started, committed=changed,
+                        generation=ix.latest_generation())
+
+
+def delete_articles(index_dir: str | os.PathLike, article_ids: Iterable[str], lock_timeout: float = 0.0) -> list[str]:
+    """Remove the given articles (all their passages) in one commit; returns the ids that were found."""
+    ix = open_index(index_dir)
+    known = stored_articles(ix)
+    found = [article_id for article_id in dict.fromkeys(article_ids) if article_id in known]
+    if not found:
+        return []
+    try:
+        writer = ix.writer(timeout=lock_timeout)
+    except LockError:
+        raise IndexBusy(f"another indexer is writing to {index_dir}; try again when it has finished") from None
+    with writer:
+        for article_id in found:
+            writer.delete_by_term("article_id", article_id)
+    return found
+
+
+def index_stats(index_dir: str | os.PathLike) -> dict:
+    """Counts and freshness of the index: articles, passages, generation, last commit time."""
+    ix = open_index(index_dir)
+    toc = Path(index_dir) / f"_MAIN_{ix.latest_generation()}.toc"
+    with ix.searcher() as searcher:
+        return {
+            "articles": sum(1 for _ in searcher.document_numbers(position=0)),
+            "passages": searcher.doc_count(),
+            "segments": len(searcher.reader().leaf_readers()),
+            "index_dir": str(Path(index_dir).resolve()),
+            "generation": ix.latest_generation(),
+            "updated": datetime.fromtimestamp(toc.stat().st_mtime, timezone.utc).isoformat(timespec="seconds"),
+        }
