@@ -1,0 +1,75 @@
+"""The read half of news search: a Flask application over the passage index.
+
+:func:`create_app` builds it: configuration (defaults, then ``NEWS_SEARCH_*`` environment variables,
+then the mapping passed in), the JSON blueprint (:mod:`search.api`), the page blueprint
+(:mod:`search.web`), error handlers and security headers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from index.errors import NewsSearchError
+
+from index import resolve_index_dir
+from search.searchers import Searchers
+
+#: Content-Security-Policy of every response: our own styles, no script at all, no framing.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    """Create the search application.
+
+    >>> app = create_app({"INDEX": "instance/index"})
+    """
+    app = Flask(__name__)
+    app.config.from_mapping(INDEX=None, JSON_SORT_KEYS=False)
+    app.config.from_prefixed_env("NEWS_SEARCH")
+    if config:
+        app.config.from_mapping(config)
+    app.config["INDEX"] = str(resolve_index_dir(app.config["INDEX"]))
+    app.json.sort_keys = False
+    app.extensions["news_search"] = Searchers(app.config["INDEX"])
+
+    from search import api, web
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(web.bp)
+    app.register_error_handler(NewsSearchError, handle_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.after_request(add_security_headers)
+    return app
+
+
+def handle_error(error: NewsSearchError):
+    """Our errors: the JSON error body under ``/api``, the error page elsewhere."""
+    from search import api, web
+
+    return api.error_response(error) if _is_api() else web.error_page(error)
+
+
+def handle_http_error(error: HTTPException):
+    """404, 405 and the like: JSON under ``/api``, Flask's own page elsewhere."""
+    from search import api
+
+    return api.http_error_response(error) if _is_api() else error
+
+
+def _is_api() -> bool:
+    return request.blueprint == "api" or request.path.startswith("/api/")
+
+
+def add_security_headers(response: Response) -> Response:
+    """Headers that keep pages from running injected script or being framed."""
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response

@@ -1,0 +1,90 @@
+"""The JSON API (``/api/...``): the same parameters and engine as the page, rendered as JSON.
+
+* ``GET /api/search`` -- :func:`results_to_json` of :func:`search.engine.search`;
+* ``GET /api/articles/<id>`` -- :func:`article_to_json` of :func:`search.engine.get_article`;
+* ``GET /api/health`` -- counts and generation of the served index;
+* ``GET /api/openapi.json`` -- the OpenAPI description of all of this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from index.errors import NewsSearchError
+from search import engine
+from search.openapi import openapi_document
+from search.params import parse_query, parse_search_params
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def results_to_json(results: engine.Results) -> dict:
+    """The body of ``/api/search`` (and of ``news-search search --json``)."""
+    return {
+        "query": results.query,
+        "total": results.total,
+        "page": results.page,
+        "pages": results.pages,
+        "per_page": results.per_page,
+        "sort": results.sort,
+        "group": results.group,
+        "took_ms": results.took_ms,
+        "warnings": results.warnings,
+        "results": [asdict(hit) for hit in results.hits],
+        "facets": {name: [asdict(count) for count in counts] for name, counts in results.facets.items()},
+        "suggestion": results.suggestion,
+    }
+
+
+def article_to_json(article: engine.ArticleView) -> dict:
+    """The body of ``/api/articles/<id>``."""
+    return asdict(article)
+
+
+def current_searcher():
+    """This thread's searcher over the app's index, at the newest generation."""
+    return current_app.extensions["news_search"].current()
+
+
+@bp.get("/search")
+def search():
+    params = parse_search_params(request.args)
+    return jsonify(results_to_json(engine.search(current_searcher(), params)))
+
+
+@bp.get("/articles/<path:article_id>")
+def article(article_id: str):
+    q = parse_query(request.args)
+    return jsonify(article_to_json(engine.get_article(current_searcher(), article_id, q)))
+
+
+@bp.get("/health")
+def health():
+    searcher = current_searcher()
+    return jsonify({
+        "status": "ok",
+        "articles": sum(1 for _ in searcher.document_numbers(position=0)),
+        "passages": searcher.doc_count(),
+        "generation": searcher.reader().generation(),
+        "index_dir": current_app.config["INDEX"],
+    })
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+def error_response(error: NewsSearchError):
+    """Our error as the API's JSON error body and status."""
+    return jsonify(error.to_json()), error.status
+
+
+def http_error_response(error: HTTPException):
+    """Werkzeug's HTTP errors (404, 405, ...) in the API's JSON error shape."""
+    code = (error.name or "error").lower().replace(" ", "_")
+    body = {"error": {"code": code, "message": error.description or error.name, "parameter": None}}
+    return jsonify(body), error.code

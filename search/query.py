@@ -1,0 +1,141 @@
+"""Turn what a person typed into a Whoosh query.
+
+The query language is Whoosh's own (phrases, ``AND``/``OR``/``NOT``, parentheses, ``field:``,
+``prefix*``) plus ``-word`` exclusion, over the ``title`` and ``body`` fields with the others
+reachable by name. Plain words are OR-ed, and :class:`ReadQuery` records which words a result
+must hold to be an all-words match, so those can rank first.
+
+Whoosh's parser accepts nearly anything, but an unclosed quote, unbalanced parentheses, a dangling
+operator or an unknown ``field:`` would silently change the meaning; those queries are searched
+as plain words instead, with a warning saying so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from whoosh import qparser
+from whoosh.query import And, AndMaybe, AndNot, Not, NullQuery, Or, Query, Require, Term
+from whoosh.fields import Schema
+
+from index.schema import SEARCH_FIELDS
+
+#: Fields a query may name with ``field:``.
+QUERY_FIELDS = ("title", "body", "source", "section")
+OPERATORS = ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE")
+
+_FIELD_PREFIX = re.compile(r"(?<![\w:])([^\W\d_][\w-]*):(?=\S)")
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+@dataclass(frozen=True)
+class ReadQuery:
+    """A parsed query: the Whoosh query (``None`` when there is nothing to search for), the stemmed
+    words an all-words match holds (empty when the query's own logic decides), and any warnings."""
+
+    query: Query | None
+    required: frozenset[str] = frozenset()
+    warnings: list[str] = field(default_factory=list)
+    phrases: bool = False
+
+
+def build_parser(schema: Schema) -> qparser.MultifieldParser:
+    """Whoosh's multi-field parser over title and body, with ``-word`` exclusion, words OR-ed."""
+    parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema, group=qparser.OrGroup)
+    parser.add_plugin(qparser.PlusMinusPlugin())
+    return parser
+
+
+def syntax_problem(text: str) -> str | None:
+    """Why *text* cannot be read as query syntax, or ``None`` when it can."""
+    if text.count('"') % 2:
+        return "an unclosed quote"
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return "a closing parenthesis without an opening one"
+    if depth:
+        return "an unclosed parenthesis"
+    for name in _FIELD_PREFIX.findall(_without_phrases(text)):
+        if name not in QUERY_FIELDS:
+            return f"no field is called {name!r} (fields: {', '.join(QUERY_FIELDS)})"
+    words = _without_phrases(text).replace("(", " ( ").replace(")", " ) ").split()
+    for before, after in zip(["("] + words, words + [")"]):
+        if before in OPERATORS and (after in OPERATORS or after == ")"):
+            return f"{before} without a word after it"
+        if after in ("AND", "OR", "ANDNOT", "ANDMAYBE", "REQUIRE") and before == "(":
+            return f"{after} without a word before it"
+    return None
+
+
+def _without_phrases(text: str) -> str:
+    return re.sub(r'"[^"]*"', " ", text)
+
+
+def read_query(text: str, schema: Schema) -> ReadQuery:
+    """Parse *text*; unreadable syntax falls back to its plain words with a warning.
+
+    >>> from index.schema import SCHEMA
+    >>> read_query('"long range', SCHEMA).warnings
+    ["The query's syntax could not be read (an unclosed quote), so it was searched as plain words."]
+    """
+    problem = syntax_problem(text)
+    if problem is None:
+        try:
+            query = build_parser(schema).parse(text)
+        except Exception as error:  # noqa: BLE001 -- any parser failure means: fall back to plain words
+            problem = f"{type(error).__name__}"
+        else:
+            return _finish(query, [], phrases='"' in text)
+    warning = f"The query's syntax could not be read ({problem}), so it was searched as plain words."
+    return _finish(plain_query(text, schema), [warning])
+
+
+def plain_query(text: str, schema: Schema) -> Query:
+    """The words of *text*, without any syntax, OR-ed over title and body."""
+    words = " ".join(_WORD.findall(text))
+    parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema, group=qparser.OrGroup,
+                                      plugins=[qparser.WhitespacePlugin()])
+    return parser.parse(words)
+
+
+def lift_negations(query: Query) -> Query:
+    """``a OR b NOT c`` means *(a or b) and not c*: an OR-ed ``NOT`` would match everything else."""
+    if not query.is_leaf():
+        query = query.apply(lift_negations)
+    if type(query) is not Or:
+        return query
+    negated = [child.query for child in query.children() if isinstance(child, Not)]
+    kept = [child for child in query.children() if not isinstance(child, Not)]
+    if not negated or not kept:
+        return query
+    positive = kept[0] if len(kept) == 1 else Or(kept, boost=query.boost)
+    return AndNot(positive, negated[0] if len(negated) == 1 else Or(negated))
+
+
+def _finish(query: Query, warnings: list[str], phrases: bool = False) -> ReadQuery:
+    query = lift_negations(query).normalize()
+    if query is NullQuery or isinstance(query, type(NullQuery)):
+        return ReadQuery(None, warnings=warnings + ["The query has no words that can be searched for."])
+    return ReadQuery(query, required_words(query), warnings, phrases)
+
+
+def required_words(query: Query) -> frozenset[str]:
+    """The words a plain-words query (an OR of terms, minus exclusions) holds in an all-words match."""
+    if isinstance(query, AndNot):
+        return required_words(query.a)
+    if isinstance(query, Term):
+        return frozenset([query.text])
+    if isinstance(query, Or) and not isinstance(query, (And, AndMaybe, Require)):
+        words: set[str] = set()
+        for child in query.children():
+            if isinstance(child, Term):
+                words.add(child.text)
+            elif isinstance(child, Or) and all(isinstance(c, Term) for c in child.children()):
+                words.update(c.text for c in child.children())
+            else:
+                return frozenset()
+        return frozenset(words) if len(words) > 1 else frozenset()
+    return frozenset()

@@ -1,0 +1,55 @@
+"""The HTML pages: the search page (``/``) and the article page (``/articles/<id>``).
+
+Both call the same parameter parser and engine as the JSON API and only render differently;
+they work without JavaScript.
+"""
+
+from __future__ import annotations
+
+import calendar
+
+from flask import Blueprint, render_template, request, url_for
+
+from index.errors import NewsSearchError
+from search import engine
+from search.api import current_searcher
+from search.params import SORTS, SearchParams, parse_query, parse_search_params
+
+bp = Blueprint("web", __name__)
+
+
+@bp.get("/")
+def search():
+    params = parse_search_params(request.args)
+    results = engine.search(current_searcher(), params)
+    return render_template("search.html", params=params, results=results, sorts=SORTS,
+                           api_url=url_for("api.search", **params.to_args()))
+
+
+@bp.get("/articles/<path:article_id>")
+def article(article_id: str):
+    q = parse_query(request.args)
+    view = engine.get_article(current_searcher(), article_id, q)
+    back = {name: value for name, value in request.args.items() if name != "q"} | ({"q": q} if q else {})
+    return render_template("article.html", article=view, params=SearchParams(q=q), back_args=back,
+                           api_url=url_for("api.article", article_id=article_id, **({"q": q} if q else {})))
+
+
+def error_page(error: NewsSearchError):
+    """Our error on the page, with the search form to try again."""
+    params = SearchParams(q=request.args.get("q", "")[:1000].replace("\x00", ""))
+    return render_template("error.html", error=error, params=params, sorts=SORTS), error.status
+
+
+@bp.app_template_filter("month_end")
+def month_end(month: str) -> str:
+    """``2024-11`` -> ``2024-11-30``: the last day of a ``YYYY-MM`` month."""
+    year, number = (int(part) for part in month.split("-"))
+    return f"{month}-{calendar.monthrange(year, number)[1]:02d}"
+
+
+@bp.app_template_filter("month_name")
+def month_name(month: str) -> str:
+    """``2024-11`` -> ``November 2024``."""
+    year, number = month.split("-")
+    return f"{calendar.month_name[int(number)]} {year}"
