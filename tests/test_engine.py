@@ -1,0 +1,176 @@
+"""``search.engine.search`` and ``get_article`` on a small real index."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from index.errors import ArticleNotFound
+from index.writer import open_index
+from search.engine import get_article, search
+from search.params import parse_search_params
+
+SEED_ID = "000_4f5c96a77bf8f4f4.txt"
+
+
+@pytest.fixture(scope="module")
+def searcher(index_dir):
+    with open_index(index_dir).searcher() as searcher:
+        yield searcher
+
+
+def run(searcher, **args):
+    return search(searcher, parse_search_params({name: str(value) for name, value in args.items()}))
+
+
+def titles(results) -> list[str]:
+    return [hit.title for hit in results.hits]
+
+
+def marked(results) -> list[str]:
+    return [word for hit in results.hits for passage in hit.passages
+            for word in re.findall(r"<mark>(.*?)</mark>", passage.snippet)]
+
+
+def test_keyword_finds_the_seed_article_with_marked_snippet(searcher):
+    results = run(searcher, q="ATACMS")
+    assert results.total == 1 and results.sort == "relevance"
+    hit = results.hits[0]
+    assert hit.article_id == SEED_ID and hit.published == "2024-11-17"
+    assert "<mark>ATACMS</mark>" in hit.passages[0].snippet
+    assert 1 <= len(hit.passages) <= 3
+
+
+def test_stemmed_match_marks_the_word_as_written(searcher):
+    results = run(searcher, q="missile")
+    assert {"missiles", "missile"} & set(marked(results))
+    assert "missiles" in {word.lower() for word in marked(results)}
+
+
+def test_all_words_matches_rank_before_partial_ones(searcher):
+    results = run(searcher, q="storm shadow harbor")
+    # No article holds all three; with two words the Storm Shadow story (both) must lead.
+    both = run(searcher, q="shadow missiles")
+    assert both.hits[0].title.startswith("Britain weighs wider use of Storm Shadow")
+    assert results.total >= 3
+
+
+def test_phrase_highlights_the_phrase_only(searcher):
+    results = run(searcher, q='"long-range missiles"')
+    assert results.total >= 1
+    snippet = results.hits[0].passages[0].snippet
+    assert re.search(r"<mark>long</mark>-<mark>range</mark> <mark>missiles</mark>", snippet)
+
+
+def test_excluded_word(searcher):
+    with_storm = set(titles(run(searcher, q="missiles")))
+    without = set(titles(run(searcher, q="missiles -storm")))
+    assert any("Storm Shadow" in title for title in with_storm)
+    assert without and not any("Storm Shadow" in title for title in without)
+
+
+def test_boolean_operators_and_groups(searcher):
+    assert titles(run(searcher, q="marathon AND record")) == ["Record field runs the Harbor City marathon"]
+    either = run(searcher, q="(marathon OR council) NOT cycling")
+    assert titles(either) == ["Record field runs the Harbor City marathon"]
+
+
+def test_field_queries(searcher):
+    assert titles(run(searcher, q="title:rates")) == ["Central bank holds interest rates at 4.5% as inflation cools"]
+    wire = run(searcher, q='source:"Northern Wire"')
+    assert wire.total == 2 and {hit.source for hit in wire.hits} == {"Northern Wire"}
+
+
+def test_prefix_query(searcher):
+    assert "Council approves protected bike lanes on Harbor Street" in titles(run(searcher, q="cycl*"))
+
+
+def test_unreadable_syntax_is_searched_as_words_with_a_warning(searcher):
+    for q in ['"long range', "missiles AND", "(ukraine", "foo:bar missiles", "OR OR missiles"]:
+        results = run(searcher, q=q)
+        assert results.warnings, q
+        assert results.total >= 1, q
+
+
+def test_stop_words_only_gives_no_results_and_a_warning(searcher):
+    results = run(searcher, q="the of and")
+    assert results.total == 0 and results.warnings
+
+
+def test_empty_query_lists_every_article_newest_first(searcher):
+    results = run(searcher, per_page=100)
+    assert results.sort == "newest" and results.total == 7
+    dates = [hit.published for hit in results.hits]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_date_filters_are_inclusive(searcher):
+    results = run(searcher, **{"from": "2024-11-17", "to": "2024-11-18"})
+    assert sorted(hit.published for hit in results.hits) == ["2024-11-17", "2024-11-18"]
+
+
+def test_source_filter_is_case_insensitive(searcher):
+    results = run(searcher, source="northern wire")
+    assert results.total == 2 and {hit.source for hit in results.hits} == {"Northern Wire"}
+
+
+def test_sort_orders(searcher):
+    oldest = run(searcher, q="harbor", sort="oldest")
+    dates = [hit.published for hit in oldest.hits]
+    assert dates == sorted(dates) and oldest.sort == "oldest"
+
+
+def test_group_by_passage_counts_passages(searcher):
+    articles = run(searcher, q="missiles")
+    passages = run(searcher, q="missiles", group="passage", per_page=100)
+    assert passages.total > articles.total
+    assert all(len(hit.passages) == 1 for hit in passages.hits)
+    ids = [hit.passages[0].passage_id for hit in passages.hits]
+    assert len(ids) == len(set(ids))
+
+
+def test_pagination(searcher):
+    first = run(searcher, per_page=3)
+    third = run(searcher, per_page=3, page=3)
+    assert first.pages == 3 and third.page == 3 and len(third.hits) == 1
+    beyond = run(searcher, per_page=3, page=9)
+    assert beyond.hits == [] and beyond.total == 7
+
+
+def test_facets_count_the_whole_result_set(searcher):
+    results = run(searcher, per_page=1)
+    sources = {facet.value: facet.count for facet in results.facets["source"]}
+    assert sources["Northern Wire"] == 2 and sources["Harbor City Ledger"] == 2
+    months = {facet.value: facet.count for facet in results.facets["published"]}
+    assert months["2024-11"] == 4 and sum(months.values()) == 7
+
+
+def test_did_you_mean(searcher):
+    results = run(searcher, q="ukrane")
+    assert results.total == 0 and results.suggestion == "ukraine"
+    assert run(searcher, q="missiles").suggestion is None
+
+
+def test_snippets_escape_article_markup(searcher):
+    results = run(searcher, q="press release")
+    snippet = results.hits[0].passages[0].snippet
+    assert "<script>" not in snippet and "&lt;script&gt;" in snippet
+    assert re.sub(r"</?mark>", "", snippet).count("<") == 0
+
+
+def test_article_rebuilt_from_passages(searcher, corpus):
+    article = get_article(searcher, SEED_ID, "ATACMS")
+    body = (corpus / SEED_ID).read_text(encoding="utf-8").split("\n\n", 1)[1].strip()
+    assert article.body == body
+    assert article.title.startswith("Biden authorizes Ukraine")
+    for passage in article.passages:
+        assert article.body[passage.start:passage.end] in body
+    matched = [passage for passage in article.passages if passage.matched]
+    assert matched and all("<mark>ATACMS</mark>" in passage.html for passage in matched)
+    assert not any("<mark>" in passage.html for passage in article.passages if not passage.matched)
+
+
+def test_unknown_article(searcher):
+    with pytest.raises(ArticleNotFound):
+        get_article(searcher, "no/such/article")

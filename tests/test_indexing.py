@@ -1,0 +1,176 @@
+"""``news-search index | stats | delete | extract``: the write half through its command line, on a real index."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+
+from index.cli import cli
+from index.writer import index_stats, open_index
+from tests.conftest import ARTICLES, write_corpus
+
+SUMMARY = re.compile(
+    r"^(\d+) articles? read: (\d+) added, (\d+) updated, (\d+) unchanged, (\d+) deleted, (\d+) skipped; "
+    r"(\d+) passages? written in \d+\.\d s$"
+)
+
+
+def run(runner, *args: str):
+    return runner.invoke(cli, [str(arg) for arg in args])
+
+
+def summary_of(output: str) -> tuple[int, ...]:
+    match = SUMMARY.match(output.strip().splitlines()[-1])
+    assert match, output
+    return tuple(int(group) for group in match.groups())
+
+
+def stats(runner, index_dir: Path) -> dict:
+    result = run(runner, "stats", "--json", "--index-dir", index_dir)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+@pytest.fixture()
+def corpus_copy(tmp_path: Path) -> Path:
+    return write_corpus(tmp_path / "corpus")
+
+
+def test_index_then_reindex_changes_nothing(runner, corpus_copy, tmp_path):
+    index_dir = tmp_path / "index"
+    first = run(runner, "index", corpus_copy, "--index-dir", index_dir)
+    assert first.exit_code == 0, first.output
+    read, added, updated, unchanged, deleted, skipped, passages = summary_of(first.output)
+    assert (read, added, updated, unchanged, deleted, skipped) == (7, 7, 0, 0, 0, 0)
+    before = stats(runner, index_dir)
+    assert before["articles"] == 7 and before["passages"] == passages
+
+    second = run(runner, "index", corpus_copy, "--index-dir", index_dir)
+    assert second.exit_code == 0, second.output
+    assert summary_of(second.output) == (7, 0, 0, 7, 0, 0, 0)
+    assert stats(runner, index_dir)["generation"] == before["generation"]
+
+
+def test_bundled_corpus_is_the_default(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    index_dir = tmp_path / "index"
+    result = run(runner, "index", "--index-dir", index_dir)
+    assert result.exit_code == 0, result.output
+    figures = stats(runner, index_dir)
+    assert figures["articles"] == 1 and figures["passages"] >= 5
+
+
+def test_index_dir_from_environment(runner, corpus_copy, tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWS_SEARCH_INDEX", str(tmp_path / "from-env"))
+    result = run(runner, "index", corpus_copy)
+    assert result.exit_code == 0, result.output
+    assert whoosh_index.exists_in(tmp_path / "from-env")
+
+
+def test_changed_article_is_replaced_with_all_its_passages(runner, corpus_copy, tmp_path):
+    index_dir = tmp_path / "index"
+    run(runner, "index", corpus_copy, "--index-dir", index_dir)
+    path = corpus_copy / "rates.txt"
+    path.write_text(ARTICLES["rates.txt"].replace("4.5%", "4.25%").replace("kept", "cut"), encoding="utf-8")
+    result = run(runner, "index", corpus_copy, "--index-dir", index_dir)
+    assert summary_of(result.output)[:6] == (7, 0, 1, 6, 0, 0)
+    with open_index(index_dir).searcher() as searcher:
+        bodies = [fields["body"] for fields in searcher.documents(article_id="rates.txt")]
+    assert bodies and all("kept its benchmark" not in body for body in bodies)
+    assert any("cut its benchmark rate at 4.25%" in body for body in bodies)
+
+
+def test_prune_removes_articles_whose_files_are_gone(runner, corpus_copy, tmp_path):
+    index_dir = tmp_path / "index"
+    run(runner, "index", corpus_copy, "--index-dir", index_dir)
+    (corpus_copy / "marathon.txt").unlink()
+    without_prune = run(runner, "index", corpus_copy, "--index-dir", index_dir)
+    assert summary_of(without_prune.output)[4] == 0
+    pruned = run(runner, "index", corpus_copy, "--index-dir", index_dir, "--prune")
+    assert summary_of(pruned.output)[:6] == (6, 0, 0, 6, 1, 0)
+    assert stats(runner, index_dir)["articles"] == 6
+
+
+def test_rebuild_swaps_in_a_fresh_index(runner, corpus_copy, tmp_path):
+    index_dir = tmp_path / "index"
+    run(runner, "index", corpus_copy, "--index-dir", index_dir)
+    (corpus_copy / "extra.txt").write_text("Title: Extra\n\n" + "A late story about the harbor. " * 20)
+    run(runner, "index", corpus_copy, "--index-dir", index_dir)
+    before = stats(runner, index_dir)
+    (corpus_copy / "extra.txt").unlink()
+    result = run(runner, "index", corpus_copy, "--index-dir", index_dir, "--rebuild")
+    assert result.exit_code == 0, result.output
+    assert summary_of(result.output)[:6] == (7, 0, 0, 7, 1, 0)
+    after = stats(runner, index_dir)
+    assert after["generation"] > before["generation"]
+    assert after["segments"] == 1 and after["articles"] == 7
+
+
+def test_delete_by_article_id(runner, corpus_copy, tmp_path):
+    index_dir = tmp_path / "index"
+    run(runner, "index", corpus_copy, "--index-dir", index_dir)
+    result = run(runner, "delete", "bike-lanes.txt", "no-such-id", "--index-dir", index_dir)
+    assert result.exit_code == 0, result.output
+    assert "no-such-id: no such article" in result.output
+    assert stats(runner, index_dir)["articles"] == 6
+    again = run(runner, "delete", "bike-lanes.txt", "--index-dir", index_dir)
+    assert again.exit_code == 1
+
+
+def test_skipped_files_are_named_and_the_rest_indexed(runner, corpus_copy, tmp_path):
+    (corpus_copy / "empty.txt").write_bytes(b"")
+    (corpus_copy / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    (corpus_copy / "feed.jsonl").write_text('{"title": "Good line", "body": "A good story about ports and ships."}\n'
+                                            "{not json\n", encoding="utf-8")
+    result = run(runner, "index", corpus_copy, "--index-dir", tmp_path / "index")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"empty\.txt: .*empty", result.output)
+    assert re.search(r"binary\.txt: .*binary", result.output)
+    assert re.search(r"feed\.jsonl:2: ", result.output)
+    read, added, *_ , skipped, _passages = summary_of(result.output)
+    assert (read, added, skipped) == (8, 8, 3)
+
+
+def test_nothing_indexable_exits_1(runner, tmp_path):
+    (tmp_path / "only.txt").write_bytes(b"")
+    result = run(runner, "index", tmp_path / "only.txt", "--index-dir", tmp_path / "index")
+    assert result.exit_code == 1
+    assert "nothing could be indexed" in result.output
+
+
+def test_usage_errors_exit_2(runner, tmp_path):
+    assert run(runner, "index", "--no-such-option").exit_code == 2
+    assert run(runner, "index", "--min-words", "50", "--max-words", "10").exit_code == 2
+
+
+def test_stats_without_an_index_exits_1(runner, tmp_path):
+    result = run(runner, "stats", "--index-dir", tmp_path / "missing")
+    assert result.exit_code == 1
+    assert "no index in" in result.output
+
+
+def test_second_writer_is_refused_with_a_clear_message(runner, corpus_copy, tmp_path):
+    index_dir = tmp_path / "index"
+    run(runner, "index", corpus_copy, "--index-dir", index_dir)
+    (corpus_copy / "new.txt").write_text("Title: New\n\nA new story about the harbor and its ships.\n")
+    with open_index(index_dir).writer():
+        result = run(runner, "index", corpus_copy, "--index-dir", index_dir)
+    assert result.exit_code == 1
+    assert "another indexer is writing" in result.output
+    assert index_stats(index_dir)["articles"] == 7
+
+
+def test_extract_prints_articles_as_json_lines(runner, corpus_copy):
+    result = run(runner, "extract", corpus_copy / "storm-shadow.txt", corpus_copy / "rates.txt", "--json")
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert [record["id"] for record in records] == ["https://herald.example/world/storm-shadow", "rates.txt"]
+    first = records[0]
+    assert first["title"] == "Britain weighs wider use of Storm Shadow missiles by Kyiv"
+    assert first["published"] == "2024-11-20" and first["source"] == "Westbridge Herald"
+    assert first["author"] == "Nora Pike" and first["url"] == "https://herald.example/world/storm-shadow"
+    assert first["path"].endswith("storm-shadow.txt") and first["body"].startswith("LONDON — British ministers")

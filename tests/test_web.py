@@ -1,0 +1,104 @@
+"""The HTML pages, read as a person would with BeautifulSoup: form, results, filters, article page."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+from bs4 import BeautifulSoup
+
+SEED_ID = "000_4f5c96a77bf8f4f4.txt"
+
+
+def page(client, url: str, status: int = 200) -> BeautifulSoup:
+    response = client.get(url)
+    assert response.status_code == status, response.text[:500]
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def test_search_page_keeps_the_query_and_shows_marked_results(client):
+    soup = page(client, "/?q=ATACMS")
+    assert soup.title.string.strip() == "ATACMS – News search"
+    assert soup.find("input", {"name": "q", "type": "search"})["value"] == "ATACMS"
+    assert soup.find("label", {"for": "q"})
+    assert soup.find("main") and soup.find("form", {"role": "search"})
+    results = soup.select("li.result")
+    assert len(results) == 1
+    link = results[0].find("h3").find("a")
+    assert link.get_text().startswith("Biden authorizes Ukraine") and f"/articles/{SEED_ID}" in link["href"]
+    assert [mark.get_text() for mark in results[0].select(".snippet mark")][:1] == ["ATACMS"]
+    assert "1 article" in soup.select_one(".summary").get_text()
+    assert soup.find("link", {"rel": "alternate", "type": "application/json"})["href"].startswith("/api/search?q=ATACMS")
+
+
+def test_empty_state(client):
+    soup = page(client, "/?q=zeppelin")
+    assert soup.select("li.result") == []
+    assert "No results" in soup.select_one(".empty").get_text()
+
+
+def test_did_you_mean_link(client):
+    soup = page(client, "/?q=ukrane+missiles")
+    link = soup.select_one(".suggestion a")
+    assert link.get_text() == "ukraine missiles" and parse_qs(urlparse(link["href"]).query)["q"] == ["ukraine missiles"]
+
+
+def test_warning_for_unreadable_syntax(client):
+    soup = page(client, '/?q="long range')
+    assert "searched as plain words" in soup.select_one(".warning").get_text()
+    assert soup.select("li.result")
+
+
+def test_filters_facets_and_sort_are_forms_and_links(client):
+    soup = page(client, "/?q=missiles&source=Northern+Wire&sort=newest")
+    form = soup.select_one("form.filter-form")
+    assert form.find("input", {"name": "source"})["value"] == "Northern Wire"
+    assert form.find("select", {"name": "sort"}).find("option", selected=True)["value"] == "newest"
+    assert {hit.get_text() for hit in soup.select(".result .source")} == {"Northern Wire"}
+    facet_links = {a.get_text(): a["href"] for a in soup.select(".facets a")}
+    assert "Northern Wire" in facet_links and "November 2024" in facet_links
+    month = parse_qs(urlparse(facet_links["November 2024"]).query)
+    assert month["from"] == ["2024-11-01"] and month["to"] == ["2024-11-30"]
+
+
+def test_pagination_links(client):
+    soup = page(client, "/?per_page=2")
+    pager = soup.select_one("nav.pager")
+    assert pager.select_one("[aria-current=page]").get_text() == "1"
+    next_link = pager.find("a", rel="next")["href"]
+    second = page(client, next_link)
+    assert second.select_one("nav.pager [aria-current=page]").get_text() == "2"
+    assert second.select("li.result") and second.select_one("ol.results")["start"] == "3"
+
+
+def test_article_page_marks_matching_passages(client):
+    soup = page(client, f"/articles/{SEED_ID}?q=ATACMS")
+    assert soup.find("h1").get_text().startswith("Biden authorizes Ukraine")
+    matched = soup.select(".passage.matched")
+    assert matched and all(passage.find("mark") for passage in matched)
+    assert {mark.get_text() for mark in soup.select(".article-body mark")} == {"ATACMS"}
+    back = soup.select_one(".back a")
+    assert parse_qs(urlparse(back["href"]).query)["q"] == ["ATACMS"]
+
+
+def test_unknown_article_page_is_404(client):
+    soup = page(client, "/articles/no-such-article", status=404)
+    assert "no article has the id" in soup.select_one(".error").get_text()
+
+
+def test_bad_parameter_renders_the_error_with_status_400(client):
+    soup = page(client, "/?q=x&page=0", status=400)
+    assert "page must be between" in soup.select_one(".error").get_text()
+
+
+def test_hostile_article_is_escaped_everywhere(client):
+    for url in ["/?q=press+release", "/?q=hostile", "/"]:
+        response = client.get(url)
+        soup = BeautifulSoup(response.text, "html.parser")
+        assert soup.find("script") is None and soup.find("iframe") is None
+        assert not soup.select("img[onerror]") and not soup.select("b")
+    hit = BeautifulSoup(client.get("/?q=hostile").text, "html.parser").select_one(".result h3 a")
+    assert hit.get_text().startswith('<script>alert("title")</script>')
+    article = client.get(hit["href"])
+    soup = BeautifulSoup(article.text, "html.parser")
+    assert soup.find("script") is None and soup.find("iframe") is None and not soup.select("img[onerror]")
+    assert "<iframe" in soup.select_one(".article-body").get_text()
