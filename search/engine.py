@@ -12,10 +12,12 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time as clock
 from html import escape
 
+from whoosh.util.times import long_to_datetime
 from whoosh.query import And, DateRange, Every, Query, Term
 from whoosh.searching import Hit as WhooshHit, Results as WhooshResults, Searcher
 
@@ -26,6 +28,8 @@ from search.snippets import opening, passage_snippet, whole_highlight
 
 #: Passages shown per article when results are grouped by article.
 PASSAGES_PER_ARTICLE = 3
+#: Whoosh's column value for a document without a date (the largest unsigned 64-bit number).
+MISSING_NUMBER = 2**64 - 1
 #: Below this many results, a spelling suggestion is looked for.
 SUGGEST_BELOW = 3
 
@@ -150,6 +154,21 @@ def match(searcher: Searcher, params: SearchParams, read: ReadQuery) -> _Matches
     return matches
 
 
+def published_column(searcher: Searcher) -> Callable[[int], datetime | None]:
+    """Publication time by document number, ``None`` for an undated article.
+
+    Whoosh fills an undated document's column with the largest value, which its own
+    translation cannot turn into a datetime, so the raw value is translated here.
+    """
+    raw = searcher.reader().column_reader("published", translate=False)
+
+    def published(docnum: int) -> datetime | None:
+        value = raw[docnum]
+        return None if value >= MISSING_NUMBER else long_to_datetime(value)
+
+    return published
+
+
 def _word(term: bytes | str) -> str:
     return term.decode("utf-8") if isinstance(term, bytes) else term
 
@@ -159,7 +178,7 @@ def order_keys(searcher: Searcher, matches: _Matches, sort: str, read: ReadQuery
 
     By relevance, results holding every word of a plain-words query come first, then by score.
     """
-    published = searcher.reader().column_reader("published")
+    published = published_column(searcher)
     groups = matches.groups
     if group_by == "article":
         keys: list = list(groups)
@@ -173,7 +192,7 @@ def order_keys(searcher: Searcher, matches: _Matches, sort: str, read: ReadQuery
         article_of = (lambda key: key) if group_by == "article" else (lambda key: key[0])
         keys.sort(key=lambda key: (not read.required <= groups[article_of(key)].words, -score_of[key]))
         return keys
-    dates = {key: published[docnum_of[key]] for key in keys}
+    dates = {key: published(docnum_of[key]) for key in keys}
     dated = sorted((key for key in keys if dates[key] is not None), key=dates.__getitem__, reverse=sort == "newest")
     return dated + [key for key in keys if dates[key] is None]
 
@@ -201,11 +220,11 @@ def make_hit(matches: _Matches, key, read: ReadQuery, group_by: str) -> Hit:
 def facet_counts(searcher: Searcher, matches: _Matches) -> dict[str, list[FacetCount]]:
     """Matching articles counted by source and by month of publication, over the whole result set."""
     reader = searcher.reader()
-    sources, dates = reader.column_reader("source"), reader.column_reader("published")
+    sources, dates = reader.column_reader("source"), published_column(searcher)
     by_source: Counter[str] = Counter()
     by_month: Counter[str] = Counter()
     for group in matches.groups.values():
-        source, moment = sources[group.docnums[0]], dates[group.docnums[0]]
+        source, moment = sources[group.docnums[0]], dates(group.docnums[0])
         if source:
             by_source[_word(source)] += 1
         if moment is not None:

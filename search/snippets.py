@@ -15,8 +15,8 @@ from whoosh import highlight
 from whoosh.searching import Hit
 
 #: Longest snippet fragment, and how much context to keep around a match.
-SNIPPET_CHARS = 320
-SNIPPET_SURROUND = 110
+SNIPPET_CHARS = 300
+SNIPPET_SURROUND = 120
 SEPARATOR = " … "
 
 
@@ -31,6 +31,13 @@ class MarkFormatter(highlight.Formatter):
     def format_token(self, text: str, token, replace: bool = False) -> str:
         return f"<mark>{escape(highlight.get_text(text, token, replace), quote=False)}</mark>"
 
+    def format_fragment(self, fragment: highlight.Fragment, replace: bool = False) -> str:
+        """The fragment, with an ellipsis on each side where it cuts the passage short."""
+        text = super().format_fragment(fragment, replace=replace)
+        before = "… " if fragment.text[: fragment.startchar].strip() else ""
+        after = " …" if fragment.text[fragment.endchar :].strip() else ""
+        return before + text + after
+
 
 def passage_snippet(hit: Hit, text: str, strict_phrase: bool = False) -> str:
     """The passage's text around the query's matches, escaped and marked; its opening when nothing
@@ -39,9 +46,9 @@ def passage_snippet(hit: Hit, text: str, strict_phrase: bool = False) -> str:
         fragmenter=highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=SNIPPET_SURROUND),
         formatter=MarkFormatter(),
     )
-    snippet = highlighter.highlight_hit(hit, "body", text=text, top=2, strict_phrase=strict_phrase)
+    snippet = highlighter.highlight_hit(hit, "body", text=text, top=1, strict_phrase=strict_phrase)
     if not snippet and strict_phrase:
-        snippet = highlighter.highlight_hit(hit, "body", text=text, top=2)
+        snippet = highlighter.highlight_hit(hit, "body", text=text, top=1)
     return snippet or opening(text)
 
 

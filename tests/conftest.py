@@ -81,13 +81,14 @@ The <iframe src="https://evil.example"></iframe> tag and <img src=x onerror=aler
 """
 
 
-def write_corpus(folder: Path) -> Path:
-    """The seed article and the test articles as files in *folder*."""
+def write_corpus(folder: Path, hostile: bool = True) -> Path:
+    """The seed article and the test articles (and, with *hostile*, one full of markup) as files in *folder*."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(SEED, folder / SEED.name)
     for name, text in ARTICLES.items():
         (folder / name).write_text(text, encoding="utf-8")
-    (folder / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
+    if hostile:
+        (folder / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
     return folder
 
 

@@ -174,3 +174,20 @@ def test_article_rebuilt_from_passages(searcher, corpus):
 def test_unknown_article(searcher):
     with pytest.raises(ArticleNotFound):
         get_article(searcher, "no/such/article")
+
+
+def test_undated_articles_sort_last_and_stay_out_of_month_facets(tmp_path):
+    from index.articles import Article
+    from index.writer import update_index
+
+    body = "The harbor authority published new rules for ferries and cargo ships on the river. " * 3
+    update_index(tmp_path, [
+        Article(id="dated", title="Ferry rules", body=body, path="dated.txt", published="2024-05-01"),
+        Article(id="undated", title="Ferry rules again", body=body, path="undated.txt"),
+    ])
+    with open_index(tmp_path).searcher() as searcher:
+        for sort in ("newest", "oldest"):
+            results = run(searcher, q="ferries", sort=sort)
+            assert [hit.article_id for hit in results.hits] == ["dated", "undated"]
+        assert [(f.value, f.count) for f in results.facets["published"]] == [("2024-05", 1)]
+        assert results.hits[1].published is None
