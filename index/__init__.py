@@ -3,9 +3,11 @@
 Parts, in the order data flows through them:
 
 * :mod:`index.schema` -- the Whoosh schema shared with the read half;
-* :mod:`index.articles` -- read ``.txt``/``.html``/``.jsonl`` (and ``.gz``) files into :class:`Article` records;
+* :mod:`index.articles` -- read ``.txt``/``.html``/``.jsonl`` (and ``.gz``) files into :class:`Article` records,
+  with :mod:`index.html_pages` taking the article out of a news page and :mod:`index.text` cleaning text and dates;
 * :mod:`index.passages` -- split an article into :class:`Passage` chunks with character offsets;
-* :mod:`index.writer` -- add, replace, delete and rebuild under one atomic commit;
+* :mod:`index.writer` -- add, replace, delete and rebuild under one atomic commit (:mod:`index.codec` fixes a
+  slow path of Whoosh's segment writer);
 * :mod:`index.cli` -- the ``news-search`` command line.
 """
 

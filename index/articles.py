@@ -4,7 +4,7 @@ Formats (each also gzip-compressed, ``name.ext.gz``):
 
 * ``.txt`` -- an optional header of ``Key: value`` lines ended by a blank line, then the body;
 * ``.jsonl`` -- one JSON article per line (``body`` or ``text``);
-* ``.html``/``.htm`` -- a news page, read with beautifulsoup4.
+* ``.html``/``.htm`` -- a news page, read by :mod:`index.html_pages`.
 
 A file that cannot be read becomes a :class:`Skipped` record naming the path and the reason,
 and reading goes on with the next file.
@@ -13,7 +13,7 @@ and reading goes on with the next file.
 (:func:`find_article_files`) and reads them (:func:`read_files`, one file: :func:`read_file`),
 dropping repeated articles.
 Bodies come out normalised the same way for every format: Unicode NFC, ``\\n`` line ends,
-no control characters, one paragraph per line.
+no control characters, one paragraph per line (see :mod:`index.text`).
 """
 
 from __future__ import annotations
@@ -25,18 +25,14 @@ import io
 import json
 import os
 import re
-import unicodedata
-import warnings
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
-from datetime import date, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from bs4 import BeautifulSoup, Tag
-from bs4.element import PreformattedString
+from index.html_pages import extract_page
+from index.text import clean_text, json_text, one_line, parse_date
 
 #: The article file suffixes; each may also end in ``.gz``.
 SUFFIXES = (".txt", ".html", ".htm", ".jsonl")
@@ -280,7 +276,7 @@ def _txt_article(text: str, path: str, relative: str) -> Article:
     else, in a file without a header laid out as "headline, blank line, paragraphs", the
     headline, taken out of the body; else the first line of the body, left in the body.
     """
-    lines = _clean_text(text).strip("\n").split("\n")
+    lines = clean_text(text).strip("\n").split("\n")
     blank = lines.index("") if "" in lines else len(lines)
     header = _txt_header(lines[:blank])
     if header is None:
@@ -292,7 +288,7 @@ def _txt_article(text: str, path: str, relative: str) -> Article:
 
 def _split_headline(text: str) -> tuple[str, str] | None:
     """A text laid out as "headline, blank line, paragraphs" split into headline and body, else None."""
-    headline, blank, body = _clean_text(text).strip("\n").partition("\n\n")
+    headline, blank, body = clean_text(text).strip("\n").partition("\n\n")
     if blank and "\n" not in headline and len(headline) <= MAX_TITLE_CHARS and body.strip():
         return headline, body
     return None
@@ -356,25 +352,27 @@ def _jsonl_article(text: str, path: str, fallback_id: str, line: int) -> Article
         raise ValueError(f"not a JSON object but {type(record).__name__}")
     if "body" not in record and "text" not in record:
         raise ValueError("no 'body' or 'text' field")
-    body = _json_text(record.get("body")) or _json_text(record.get("text")) or ""
-    fields = {key: _json_text(record.get(key)) for key in ("id", "url", "source", "author", "section")}
-    published = _json_text(record.get("published")) or _json_text(record.get("date"))
-    title = _json_text(record.get("title"))
+    body = json_text(record.get("body")) or json_text(record.get("text")) or ""
+    fields = {key: json_text(record.get(key)) for key in ("id", "url", "source", "author", "section")}
+    published = json_text(record.get("published")) or json_text(record.get("date"))
+    title = json_text(record.get("title"))
     if not title:  # text that starts with its headline, as in the BBC News data set
         title, body = _split_headline(body) or ("", body)
     return _article(path=path, title=title, body=body, published=published, fallback_id=fallback_id,
                     line=line, **fields)
 
 
-def _json_text(value: Any) -> str | None:
-    """A JSON value as text: names of people or organisations are joined with ``, ``."""
-    if value is None or value == "" or value == []:
-        return None
-    if isinstance(value, dict):
-        return _json_text(value.get("name"))
-    if isinstance(value, list):
-        return ", ".join(filter(None, map(_json_text, value))) or None
-    return str(value)
+def read_html(html: str | bytes, path: str, article_id: str | None = None) -> Article:
+    """An article from a news page, as :func:`index.html_pages.extract_page` reads it.
+
+    Bytes are decoded by their BOM, UTF-8, the page's ``<meta charset>`` or Windows-1252;
+    the text is then normalised as for every format.
+
+    :param article_id: the article's id; default its canonical URL, else *path*.
+    :raises ValueError: when the page holds no article text.
+    """
+    page = extract_page(html if isinstance(html, str) else _decode(html, html=True))
+    return _article(path=path, fallback_id=path, id=article_id, **asdict(page))
 
 
 def _article(*, path: str, body: str, fallback_id: str, title: str | None = None, id: str | None = None,
@@ -384,275 +382,33 @@ def _article(*, path: str, body: str, fallback_id: str, title: str | None = None
 
     Its id is *id*, else *url*, else *fallback_id*; its title is *title*, else the body's first line.
     """
-    body = "\n".join(text for text in _clean_text(body).split("\n") if text.strip()).strip()
+    body = "\n".join(text for text in clean_text(body).split("\n") if text.strip()).strip()
     if not body:
         raise ValueError("no body text")
-    url = _one_line(url) or None
+    url = one_line(url) or None
     return Article(
-        id=_one_line(id) or url or fallback_id,
-        title=_shorten(_one_line(title) or _one_line(body.split("\n", 1)[0])),
+        id=one_line(id) or url or fallback_id,
+        title=_shorten(one_line(title) or one_line(body.split("\n", 1)[0])),
         body=body,
         path=path,
         published=parse_date(published) if published else None,
-        source=_one_line(source) or None,
+        source=one_line(source) or None,
         url=url,
-        author=_one_line(author) or None,
-        section=_one_line(section) or None,
+        author=one_line(author) or None,
+        section=one_line(section) or None,
         line=line,
     )
 
 
-# --- HTML pages ---------------------------------------------------------------------------------
-
-# Elements that never hold article text; elements that are page furniture unless they hold
-# most of the page (a <form> can wrap a whole page); class/id/role words that mark furniture.
-_NON_TEXT_TAGS = ["script", "style", "noscript", "template", "svg", "iframe", "button", "select",
-                  "textarea", "object", "embed"]
-_FURNITURE_TAGS = {"nav", "header", "footer", "aside", "form", "dialog", "figcaption"}
-_BOILERPLATE = re.compile(
-    r"cookie|consent|banner|share|sharing|social|related|comment(?!ary)|newsletter|subscri|promo"
-    r"|advert|(?<![a-z])ads?(?![a-z])|sidebar|footer|contentinfo|complementary|(?<![a-z])nav"
-    r"|breadcrumb|caption|popup|modal",
-    re.IGNORECASE,
-)
-_ARTICLE_TYPE = re.compile(r"(Article|BlogPosting)$")
-_ARTICLE_BLOCKS = ["p", "h2", "h3", "li"]
-_BLOCK_LEVEL = ["address", "article", "blockquote", "dd", "div", "dl", "dt", "figure", "h1", "h2", "h3",
-                "h4", "h5", "h6", "hr", "li", "main", "ol", "p", "pre", "section", "table", "td", "th",
-                "tr", "ul"]
-#: A JSON-LD ``articleBody`` at least this long can stand in for the text read from the page.
-MIN_JSON_LD_BODY = 500
+def _shorten(title: str) -> str:
+    """A title of at most :data:`MAX_TITLE_CHARS`, cut at a word when it is a whole paragraph."""
+    if len(title) <= MAX_TITLE_CHARS:
+        return title
+    return title[:MAX_TITLE_CHARS].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
 
 
-def read_html(html: str | bytes, path: str, article_id: str | None = None) -> Article:
-    """An article from a news page.
+# --- encodings ----------------------------------------------------------------------------------
 
-    Metadata comes from JSON-LD, then Open Graph and ``<meta>`` tags, then the page itself
-    (``<h1>``, ``<title>``, ``<time>``). The body is the paragraphs of the page's article element
-    (``itemprop=articleBody``, ``<article>``, ``<main>``, else the element holding the most
-    paragraph text) with navigation, ads and other boilerplate left out, joined with ``\\n``;
-    the JSON-LD ``articleBody`` replaces it when that is long and the page gave much less.
-    Broken or truncated markup yields what text there is.
-
-    :param article_id: the article's id; default its canonical URL, else *path*.
-    :raises ValueError: when the page holds no article text.
-    """
-    soup = _parse_html(html if isinstance(html, str) else _decode(html, html=True))
-    json_ld = _json_ld_article(soup)
-    fields = _page_metadata(soup, json_ld)
-    body = _page_body(soup)
-    # The publisher's own articleBody is clean but often cut short and without paragraph breaks;
-    # it wins only when reading the page found much less.
-    ld_body = _json_ld_text(json_ld.get("articleBody"))
-    if len(ld_body) >= MIN_JSON_LD_BODY and len(body) < 0.8 * len(ld_body):
-        body = ld_body
-    if not body.strip():
-        raise ValueError("no article text found")
-    return _article(path=path, body=body, fallback_id=path, id=article_id, **fields)
-
-
-def _parse_html(markup: str) -> BeautifulSoup:
-    with warnings.catch_warnings():
-        # Arbitrary pages trip bs4's usage warnings (an XML prolog, text that looks like a URL);
-        # html.parser reads them all the same.
-        warnings.simplefilter("ignore", UserWarning)
-        return BeautifulSoup(markup, "html.parser")
-
-
-def _json_ld_article(soup: BeautifulSoup) -> dict:
-    """The first JSON-LD object of an article type (``NewsArticle``, ``BlogPosting`` …), or ``{}``."""
-    for script in soup.find_all("script", type=re.compile(r"ld\+json", re.IGNORECASE)):
-        try:
-            data = json.loads(script.get_text(), strict=False)
-        except ValueError:
-            continue
-        for node in _json_ld_nodes(data):
-            types = node.get("@type")
-            for kind in types if isinstance(types, list) else [types]:
-                if isinstance(kind, str) and _ARTICLE_TYPE.search(kind):
-                    return node
-    return {}
-
-
-def _json_ld_text(value: Any) -> str:
-    """Text from a JSON-LD value that may hold markup or HTML entities."""
-    text = _json_text(value) or ""
-    if "<" in text or "&" in text:
-        text = _parse_html(text.replace("\n", "<br>")).get_text("\n")
-    return text.strip()
-
-
-def _json_ld_nodes(data: Any, depth: int = 0) -> Iterator[dict]:
-    """Every object in a JSON-LD document, outer ones first (``@graph``, lists, nested values)."""
-    if depth > 8:
-        return
-    for item in data if isinstance(data, list) else [data]:
-        if isinstance(item, dict):
-            yield item
-            for value in item.values():
-                if isinstance(value, (dict, list)):
-                    yield from _json_ld_nodes(value, depth + 1)
-
-
-def _page_metadata(soup: BeautifulSoup, ld: dict) -> dict[str, str | None]:
-    """Title, date, author, source, URL and section from JSON-LD, ``<meta>`` and the page."""
-    meta: dict[str, str] = {}
-    for tag in soup.find_all("meta", content=True):
-        keys = f"{tag.get('property') or ''} {tag.get('name') or ''} {tag.get('itemprop') or ''}"
-        for key in keys.lower().split():
-            meta.setdefault(key, str(tag["content"]))
-    canonical = soup.find("link", rel="canonical", href=True)
-    time = soup.find("time", datetime=True)
-    h1, title = soup.find("h1"), soup.find("title")
-    page = ld.get("mainEntityOfPage")
-    date_keys = ("article:published_time", "article:published", "datepublished", "date", "pubdate",
-                 "publishdate", "dc.date", "dc.date.issued", "parsely-pub-date", "sailthru.date")
-    dates = [ld.get("datePublished"), ld.get("dateCreated"), *map(meta.get, date_keys),
-             time and time["datetime"]]
-    urls = [canonical and canonical["href"], meta.get("og:url"), ld.get("url"),
-            page.get("@id") if isinstance(page, dict) else page]
-    author_keys = ("author", "article:author", "parsely-author", "dc.creator", "byl")
-    authors = [_json_text(ld.get("author")), *map(meta.get, author_keys)]
-    return {
-        "title": _first(_json_text(ld.get("headline")), meta.get("og:title"), meta.get("twitter:title"),
-                        h1 and h1.get_text(" "), title and title.get_text(" ")),
-        "published": next((d for d in dates if isinstance(d, str) and parse_date(d)), None),
-        "author": _first(*(re.sub(r"(?i)^by\s+", "", a) for a in authors if a and not _is_url(a))),
-        "source": _first(_json_text(ld.get("publisher")), meta.get("og:site_name")),
-        "url": _first(*(u for u in urls if _is_url(u))),
-        "section": _first(_json_text(ld.get("articleSection")), meta.get("article:section")),
-    }
-
-
-def _first(*values: Any) -> str | None:
-    return next((v.strip() for v in values if isinstance(v, str) and v.strip()), None)
-
-
-def _is_url(value: Any) -> bool:
-    return isinstance(value, str) and value.strip().lower().startswith(("http://", "https://"))
-
-
-def _page_body(soup: BeautifulSoup) -> str:
-    """The article text of a page, one paragraph per line."""
-    for tag in soup.find_all(_NON_TEXT_TAGS):
-        if not tag.decomposed:
-            tag.decompose()
-    # Line breaks at block boundaries only, so that inline markup never splits a sentence.
-    for tag in soup.find_all(["br", *_BLOCK_LEVEL]):
-        tag.insert_after("\n")
-        if tag.name == "br":
-            tag.decompose()
-        else:
-            tag.insert_before("\n")
-    _drop_furniture(soup)
-    container = _article_container(soup)
-    whole_page = container.name in ("body", "[document]")
-    paragraphs = list(_block_texts(container, ["p"] if whole_page else _ARTICLE_BLOCKS))
-    # An article body written as bare text with <br>s or <div>s has few or no paragraphs.
-    if not whole_page and 2 * sum(map(len, paragraphs)) < _text_weight(container):
-        paragraphs = [line for line in map(_one_line, container.get_text().split("\n")) if line]
-    return "\n".join(paragraphs)
-
-
-def _drop_furniture(soup: BeautifulSoup) -> None:
-    """Remove navigation, headers, footers, sidebars, share buttons, cookie banners and the like.
-
-    An element holding most of the page's text is kept, whatever its name: a wrapper such as
-    ``<form>`` or ``<div class="page with-sidebar">`` can hold the article itself.
-    """
-    total = _text_weight(soup)
-    for tag in soup.find_all(_looks_like_furniture):
-        if not tag.decomposed and 2 * _text_weight(tag) <= total:
-            tag.decompose()
-
-
-def _looks_like_furniture(tag: Tag) -> bool:
-    if tag.name in _FURNITURE_TAGS:
-        return True
-    if tag.name in ("html", "body") or not tag.attrs:
-        return False
-    classes = tag.get("class") or []
-    words = " ".join([*classes, str(tag.get("id") or ""), str(tag.get("role") or "")])
-    return bool(_BOILERPLATE.search(words))
-
-
-def _article_container(soup: BeautifulSoup) -> Tag:
-    """The element holding the article.
-
-    In order: the element marked ``itemprop=articleBody``, the ``<article>``, the ``<main>``,
-    the element holding the most paragraph text, the block holding the most bare text
-    (pages without ``<p>``), the whole page. A candidate holding little of
-    the page's text (a teaser ``<article>``, a stray marker) is passed over.
-    """
-    total = _text_weight(soup)
-    tiers = ((lambda: soup.find_all(itemprop="articleBody"), 10), (lambda: soup.find_all("article"), 4),
-             (lambda: soup.find_all("main"), 4), (lambda: [_densest_paragraph_parent(soup)], 4),
-             (lambda: [_densest_text_block(soup)], 4))
-    for candidates, share in tiers:
-        best = max(filter(None, candidates()), key=_text_weight, default=None)
-        # The marker of a teaser or a stray element holds little of the page's text.
-        if best is not None and share * _text_weight(best) >= total:
-            return best
-    return soup.body or soup
-
-
-def _densest_paragraph_parent(soup: BeautifulSoup) -> Tag | None:
-    """The element whose child (and, at half weight, grandchild) paragraphs hold the most text."""
-    scores: dict[int, float] = {}
-    tags: dict[int, Tag] = {}
-    for p in soup.find_all("p"):
-        chars = len(p.get_text(strip=True))
-        for weight, parent in zip((1.0, 0.5), (p.parent, p.parent and p.parent.parent)):
-            if isinstance(parent, Tag) and parent.name not in ("html", "[document]"):
-                tags[id(parent)] = parent
-                scores[id(parent)] = scores.get(id(parent), 0.0) + weight * chars
-    return tags[max(scores, key=scores.__getitem__)] if scores else None
-
-
-def _densest_text_block(soup: BeautifulSoup) -> Tag | None:
-    """The block-level element holding the most text outside links, counting only its own text."""
-    scores: dict[int, int] = {}
-    tags: dict[int, Tag] = {}
-    for string in soup.find_all(string=True):
-        if isinstance(string, PreformattedString) or string.find_parent("a"):
-            continue
-        block = string.find_parent(_BLOCK_LEVEL)
-        if block is not None:
-            tags[id(block)] = block
-            scores[id(block)] = scores.get(id(block), 0) + len(string.strip())
-    return tags[max(scores, key=scores.__getitem__)] if scores else None
-
-
-def _text_weight(tag: Tag) -> int:
-    """How much text *tag* holds outside links: menus and link lists weigh little."""
-    text = sum(len(s) for s in tag.stripped_strings)
-    return text - sum(len(s) for link in tag.find_all("a") for s in link.stripped_strings)
-
-
-def _block_texts(container: Tag, blocks: list[str]) -> Iterator[str]:
-    """The text of each paragraph-like element in *container*, one line each."""
-    for block in container.find_all(blocks):
-        if block.name == "li" and _link_share(block) > 0.5:
-            continue  # a menu or a list of links, not a point in the text
-        if block.find(blocks):  # nested blocks are read on their own; keep only the text between
-            strings = (s for s in block.find_all(string=True) if s.find_parent(blocks) is block)
-            text = "".join(s for s in strings if not isinstance(s, PreformattedString))
-        else:
-            text = block.get_text()
-        for line in text.split("\n"):
-            if line := " ".join(line.split()):
-                yield line
-
-
-def _link_share(tag: Tag) -> float:
-    text = len(tag.get_text().strip()) or 1
-    return sum(len(a.get_text().strip()) for a in tag.find_all("a")) / text
-
-
-# --- text, encodings and dates ------------------------------------------------------------------
-
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufeff]")
-_LINE_BREAKS = str.maketrans({"\r": "\n", "\v": "\n", "\f": "\n", "\u2028": "\n", "\u2029": "\n"})
 _TEXT_CONTROLS = b"\t\n\r\f\v\x1b"
 _BINARY_CONTROLS = bytes(c for c in range(32) if c not in _TEXT_CONTROLS) + b"\x7f"
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
@@ -682,73 +438,3 @@ def _looks_binary(data: bytes) -> bool:
     sample = data[:8192]
     controls = len(sample) - len(sample.translate(None, _BINARY_CONTROLS))
     return b"\0" in sample or controls > len(sample) // 10
-
-
-def _clean_text(text: str) -> str:
-    """NFC, ``\\n`` line ends, no control characters but tabs, no trailing spaces on lines."""
-    text = text.replace("\r\n", "\n").translate(_LINE_BREAKS)
-    text = unicodedata.normalize("NFC", _CONTROL.sub("", text))
-    return "\n".join(line.rstrip() for line in text.split("\n"))
-
-
-def _one_line(text: str | None) -> str:
-    return " ".join(_clean_text(text).split()) if text else ""
-
-
-def _shorten(title: str) -> str:
-    """A title of at most :data:`MAX_TITLE_CHARS`, cut at a word when it is a whole paragraph."""
-    if len(title) <= MAX_TITLE_CHARS:
-        return title
-    return title[:MAX_TITLE_CHARS].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
-
-
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
-_DATE_FORMATS = ("%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y", "%m/%d/%Y", "%Y/%m/%d", "%d-%b-%Y")
-_TIME_FORMATS = ("%H:%M:%S.%f", "%H:%M:%S", "%H:%M")
-
-
-def parse_date(text: str) -> str | None:
-    """A date or time in ISO 8601, or None when *text* is not one.
-
-    Reads ISO 8601, RFC 2822, ``17 Nov 2024``, ``November 17, 2024``, ``Nov. 17, 2024``,
-    ``11/17/2024`` (US order), ``2024/11/17`` and Reuters' ``17-NOV-1987 10:30:00.00``.
-
-    >>> parse_date("Nov. 17, 2024")
-    '2024-11-17'
-    >>> parse_date("Sun, 17 Nov 2024 10:30:00 GMT")
-    '2024-11-17T10:30:00+00:00'
-    """
-    text = " ".join(str(text).split())
-    if _ISO_DATE.match(text):
-        try:
-            if len(text) == 10:
-                return date.fromisoformat(text).isoformat()
-            return datetime.fromisoformat(text).replace(microsecond=0).isoformat()
-        except ValueError:
-            pass
-    parsed = _parse_written_date(text)
-    if parsed is None and ":" in text:
-        try:
-            parsed = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-    if isinstance(parsed, datetime):
-        return parsed.replace(microsecond=0).isoformat()
-    return parsed.isoformat() if parsed else None
-
-
-def _parse_written_date(text: str) -> date | datetime | None:
-    """Dates as people write them, with an optional time after: strptime over known layouts."""
-    text = re.sub(r"^[A-Za-z]+,\s*", "", text)  # a weekday in front
-    text = re.sub(r"\b(Sept)\b", "Sep", text.replace(",", " "), flags=re.IGNORECASE)
-    text = re.sub(r"\b([A-Za-z]{3,9})\.", r"\1", text)  # Nov. 17
-    text = re.sub(r"\b(\d{1,2})(st|nd|rd|th)\b", r"\1", text)
-    text = " ".join(text.split())
-    for layout in _DATE_FORMATS:
-        for with_time in ("", *(" " + t for t in _TIME_FORMATS)):
-            try:
-                parsed = datetime.strptime(text, layout + with_time)
-            except ValueError:
-                continue
-            return parsed if with_time else parsed.date()
-    return None
