@@ -32,7 +32,7 @@ def build_schema() -> Schema:
     return Schema(
         passage_id=ID(stored=True, unique=True),
         article_id=ID(stored=True, sortable=True),
-        position=NUMERIC(int, bits=32, stored=True, signed=False),
+        position=NUMERIC(int, bits=32, stored=True, signed=False, shift_step=0),
         start=STORED,
         end=STORED,
         lead=STORED,

@@ -25,10 +25,13 @@ from whoosh import index as whoosh_index
 from whoosh.index import FileIndex, LockError
 from whoosh.writing import CLEAR, SegmentWriter
 
+from index import codec
 from index.articles import Article, Skipped
 from index.errors import IndexBusy, IndexNotFound
 from index.passages import MAX_WORDS, MIN_WORDS, split_passages
 from index.schema import SCHEMA
+
+codec.install()
 
 #: Memory, in MB, the writer may use for its postings buffer before it spills to disk.
 WRITER_LIMIT_MB = 256
