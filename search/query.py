@@ -40,10 +40,19 @@ class ReadQuery:
     phrases: bool = False
 
 
+class StarWildcardPlugin(qparser.WildcardPlugin):
+    """Only ``*`` is a wildcard: people end questions with ``?``, which must not turn a word into a pattern."""
+
+    expr = r"(?P<text>[*])"
+
+
 def build_parser(schema: Schema) -> qparser.MultifieldParser:
     """Whoosh's multi-field parser over title and body, with ``-word`` exclusion, words OR-ed."""
     parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema, group=qparser.OrGroup)
-    parser.add_plugin(qparser.PlusMinusPlugin())
+    parser.remove_plugin_class(qparser.WildcardPlugin)
+    parser.add_plugin(StarWildcardPlugin())
+    # A minus excludes only at the start of a word: "long-range" and "cease-fire" are words.
+    parser.add_plugin(qparser.PlusMinusPlugin(minusexpr=r"(?:^|(?<=[\s(]))-(?=\S)"))
     return parser
 
 
@@ -85,8 +94,8 @@ def read_query(text: str, schema: Schema) -> ReadQuery:
     if problem is None:
         try:
             query = build_parser(schema).parse(text)
-        except Exception as error:  # noqa: BLE001 -- any parser failure means: fall back to plain words
-            problem = f"{type(error).__name__}"
+        except Exception:  # noqa: BLE001 -- any parser failure means: fall back to plain words
+            problem = "an operator in a place it cannot apply"
         else:
             return _finish(query, [], phrases='"' in text)
     warning = f"The query's syntax could not be read ({problem}), so it was searched as plain words."

@@ -191,3 +191,11 @@ def test_undated_articles_sort_last_and_stay_out_of_month_facets(tmp_path):
             assert [hit.article_id for hit in results.hits] == ["dated", "undated"]
         assert [(f.value, f.count) for f in results.facets["published"]] == [("2024-05", 1)]
         assert results.hits[1].published is None
+
+
+def test_hyphenated_words_and_question_marks_are_words_not_operators(searcher):
+    hyphen = run(searcher, q="long-range missiles")
+    assert hyphen.hits[0].article_id == SEED_ID and not hyphen.warnings
+    question = run(searcher, q="who supplied storm shadow missiles?")
+    assert question.hits[0].title.startswith("Britain weighs wider use of Storm Shadow")
+    assert "missiles" in {word.lower() for word in marked(question)}
