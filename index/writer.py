@@ -148,8 +148,11 @@ class _Run:
         self.seen: set[str] = set()
         self.paths_read: set[str] = set()
 
-    def take(self, article: Article) -> None:
-        """Add, replace or skip one article."""
+    def take(self, article: Article) -> Skipped | None:
+        """Add, replace or leave one article; an article without passages is returned as skipped."""
+        documents = list(passage_documents(article, self.min_words, self.max_words))
+        if not documents:
+            return Skipped(article.path, f"{article.id}: no body text")
         self.counts["read"] += 1
         self.seen.add(article.id)
         self.paths_read.add(os.path.abspath(article.path))
@@ -165,9 +168,10 @@ class _Run:
             self.counts["updated"] += 1
         if before is not None and not self.rebuild:
             self.writer.delete_by_term("article_id", article.id)
-        for document in passage_documents(article, self.min_words, self.max_words):
+        for document in documents:
             self.writer.add_document(**document)
-            self.counts["passages"] += 1
+        self.counts["passages"] += len(documents)
+        return None
 
     def gone(self, prune: bool) -> list[str]:
         """Ids of known articles that this run drops: all unseen ones on rebuild, vanished sources on prune."""
@@ -215,12 +219,11 @@ def update_index(
     run = _Run(writer, known, rebuild, min_words, max_words)
     try:
         for item in items:
-            if isinstance(item, Skipped):
+            skipped = item if isinstance(item, Skipped) else run.take(item)
+            if skipped is not None:
                 run.counts["skipped"] += 1
                 if on_skip is not None:
-                    on_skip(item)
-            else:
-                run.take(item)
+                    on_skip(skipped)
         for article_id in run.gone(prune):
             writer.delete_by_term("article_id", article_id)
             run.counts["deleted"] += 1

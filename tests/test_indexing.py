@@ -174,3 +174,16 @@ def test_extract_prints_articles_as_json_lines(runner, corpus_copy):
     assert first["published"] == "2024-11-20" and first["source"] == "Westbridge Herald"
     assert first["author"] == "Nora Pike" and first["url"] == "https://herald.example/world/storm-shadow"
     assert first["path"].endswith("storm-shadow.txt") and first["body"].startswith("LONDON — British ministers")
+
+
+def test_an_article_without_body_text_is_skipped_not_counted(tmp_path):
+    from index.articles import Article
+    from index.writer import update_index
+
+    skipped = []
+    summary = update_index(tmp_path / "index", [
+        Article(id="empty", title="Only a title", body="  \n ", path="empty.txt"),
+        Article(id="full", title="A story", body="Ships left the harbor at dawn.", path="full.txt"),
+    ], on_skip=skipped.append)
+    assert (summary.read, summary.added, summary.skipped, summary.passages) == (1, 1, 1, 1)
+    assert [str(item) for item in skipped] == ["empty.txt: empty: no body text"]
