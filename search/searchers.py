@@ -35,9 +35,11 @@ class Searchers:
     def current(self) -> Searcher:
         """This thread's searcher, at the newest committed generation."""
         searcher: Searcher | None = getattr(self._local, "searcher", None)
-        if searcher is None:
-            searcher = self.index().searcher()
-        elif not searcher.up_to_date():
-            searcher = searcher.refresh()
-        self._local.searcher = searcher
-        return searcher
+        if searcher is not None and searcher.up_to_date():
+            return searcher
+        if searcher is not None:
+            # A fresh searcher, not Searcher.refresh(): refresh() reuses the old segment readers,
+            # which would keep showing deleted and replaced passages.
+            searcher.close()
+        self._local.searcher = self.index().searcher()
+        return self._local.searcher
