@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import PathConverter
 
 from index.errors import NewsSearchError
 
@@ -34,9 +35,12 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.config.from_prefixed_env("NEWS_SEARCH")
     if config:
         app.config.from_mapping(config)
-    app.config["INDEX"] = str(resolve_index_dir(app.config["INDEX"]))
+    # from_prefixed_env reads values as JSON: NEWS_SEARCH_INDEX=2024 arrives as a number.
+    index_dir = app.config["INDEX"]
+    app.config["INDEX"] = str(resolve_index_dir(None if index_dir is None else str(index_dir)))
     app.json.sort_keys = False
     app.extensions["news_search"] = Searchers(app.config["INDEX"])
+    app.url_map.converters["article_id"] = ArticleIdConverter
 
     from search import api, web
 
@@ -46,6 +50,13 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_error_handler(HTTPException, handle_http_error)
     app.after_request(add_security_headers)
     return app
+
+
+class ArticleIdConverter(PathConverter):
+    """An article id in a URL: any text, slashes included, even leading or doubled ones (URLs are ids)."""
+
+    regex = ".+?"
+    part_isolating = False  # it spans path segments
 
 
 def handle_error(error: NewsSearchError):

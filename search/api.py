@@ -51,18 +51,21 @@ def current_searcher():
 
 @bp.get("/search")
 def search():
+    """Search results as JSON."""
     params = parse_search_params(request.args)
     return jsonify(results_to_json(engine.search(current_searcher(), params)))
 
 
-@bp.get("/articles/<path:article_id>")
+@bp.get("/articles/<article_id:article_id>", merge_slashes=False)
 def article(article_id: str):
+    """One whole article as JSON, with the matches of ``q`` marked."""
     q = parse_query(request.args)
     return jsonify(article_to_json(engine.get_article(current_searcher(), article_id, q)))
 
 
 @bp.get("/health")
 def health():
+    """Whether the index is open, and what it holds."""
     searcher = current_searcher()
     return jsonify({
         "status": "ok",
@@ -75,6 +78,7 @@ def health():
 
 @bp.get("/openapi.json")
 def openapi():
+    """The OpenAPI description of this API."""
     return jsonify(openapi_document())
 
 

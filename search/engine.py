@@ -10,6 +10,7 @@ Plain Python in, frozen dataclasses out: no Flask and no click in here.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -18,20 +19,23 @@ from datetime import datetime, time as clock
 from html import escape
 
 from whoosh.util.times import long_to_datetime
-from whoosh.query import And, DateRange, Every, Query, Term
+from whoosh.query import And, AndNot, DateRange, Every, Not, Or, Query, Term
 from whoosh.searching import Hit as WhooshHit, Results as WhooshResults, Searcher
 
 from index.errors import ArticleNotFound
 from search.params import SearchParams
-from search.query import ReadQuery, plain_query, read_query
+from index.schema import SEARCH_FIELDS
+from search.query import OPERATORS, ReadQuery, read_query
 from search.snippets import opening, passage_snippet, whole_highlight
 
 #: Passages shown per article when results are grouped by article.
 PASSAGES_PER_ARTICLE = 3
 #: Whoosh's column value for a document without a date (the largest unsigned 64-bit number).
 MISSING_NUMBER = 2**64 - 1
-#: Below this many results, a spelling suggestion is looked for.
-SUGGEST_BELOW = 3
+#: How many of an article's best passages make its score (tuned on TIME's odd-numbered queries).
+PASSAGES_SCORED = 2
+#: Words a spelling suggestion may replace: letters only, not a field name before a colon.
+_SPELLED_WORD = re.compile(r"(?<![\w:*])[^\W\d_]{3,}(?![\w:*])")
 
 
 @dataclass(frozen=True)
@@ -83,21 +87,13 @@ class Results:
 
 
 @dataclass
-class _Group:
-    """The matching passages of one article, best first, and the words they hold."""
+class _Unit:
+    """One result before it is rendered: an article's matching passages (best first), or one passage."""
 
-    docnums: list[int] = field(default_factory=list)
-    score: float = 0.0
-    words: set[str] = field(default_factory=set)
-
-
-@dataclass
-class _Matches:
-    """Every passage a query matched: Whoosh's results, passage scores, and passages by article."""
-
-    results: WhooshResults | None = None
-    scores: dict[int, float] = field(default_factory=dict)
-    groups: dict[str, _Group] = field(default_factory=dict)
+    article_id: str
+    docnums: list[int]
+    score: float
+    complete: bool = True
 
 
 def search(searcher: Searcher, params: SearchParams) -> Results:
@@ -109,17 +105,15 @@ def search(searcher: Searcher, params: SearchParams) -> Results:
     started = time.perf_counter()
     read = read_query(params.q, searcher.schema) if params.q else ReadQuery(None)
     sort = params.effective_sort
-    matches = _Matches() if params.q and read.query is None else match(searcher, params, read)
-    keys = order_keys(searcher, matches, sort, read, params.group)
+    results, units = (None, []) if params.q and read.query is None else match(searcher, params, read)
+    units = order_units(searcher, units, sort)
     first = (params.page - 1) * params.per_page
-    hits = [make_hit(matches, key, read, params.group) for key in keys[first : first + params.per_page]]
-    wanted = params.q and (len(keys) < SUGGEST_BELOW or has_unknown_word(searcher, read))
-    suggestion = suggest(searcher, params.q, read) if wanted else None
+    hits = [make_hit(results, unit, read) for unit in units[first : first + params.per_page]]
     return Results(
-        query=params.q, total=len(keys), page=params.page, pages=max(1, math.ceil(len(keys) / params.per_page)),
+        query=params.q, total=len(units), page=params.page, pages=max(1, math.ceil(len(units) / params.per_page)),
         per_page=params.per_page, sort=sort, group=params.group,
         took_ms=round((time.perf_counter() - started) * 1000, 2), warnings=list(read.warnings), hits=hits,
-        facets=facet_counts(searcher, matches), suggestion=suggestion,
+        facets=facet_counts(searcher, units), suggestion=suggest(searcher, params.q) if params.q else None,
     )
 
 
@@ -137,21 +131,112 @@ def filter_query(params: SearchParams) -> Query | None:
     return parts[0] if len(parts) == 1 else And(parts)
 
 
-def match(searcher: Searcher, params: SearchParams, read: ReadQuery) -> _Matches:
-    """Every matching passage, grouped by article; groups and their passages in score order."""
+def article_score(passage_scores: list[float]) -> float:
+    """An article's score from its passages' scores, best first: the sum of the best two, so an
+    article that speaks to the query in two places beats one that mentions it once, while a long
+    article's many weak mentions don't add up to a strong one."""
+    return sum(passage_scores[:PASSAGES_SCORED])
+
+
+def match(searcher: Searcher, params: SearchParams, read: ReadQuery) -> tuple[WhooshResults, list[_Unit]]:
+    """Whoosh's results for every matching passage, and the result units they make, unordered.
+
+    Articles (or passages) that hold a word the query excludes anywhere in the article are left
+    out: an exclusion applies to the article, not only to the matching passage.
+    """
     query = read.query
     if query is None:
         # No query: every article, represented by its opening passage.
         query = Term("position", 0) if params.group == "article" else Every()
     results = searcher.search(query, filter=filter_query(params), limit=None, terms=bool(read.required))
     article_ids = searcher.reader().column_reader("article_id")
-    matches = _Matches(results, {docnum: score for score, docnum in results.top_n})
+    excluded = excluded_articles(searcher, read)
+    by_article: dict[str, list[tuple[float, int]]] = {}
     for score, docnum in results.top_n:
-        group = matches.groups.setdefault(article_ids[docnum], _Group(score=score))
-        group.docnums.append(docnum)
-        if read.required:
-            group.words.update(_word(term) for _, term in results.docterms.get(docnum, ()))
-    return matches
+        article_id = article_ids[docnum]
+        if article_id not in excluded:
+            by_article.setdefault(article_id, []).append((score, docnum))
+    words = (lambda docnums: {_word(term) for docnum in docnums for _, term in results.docterms.get(docnum, ())}) \
+        if read.required else (lambda docnums: set())
+    if params.group == "passage":
+        units = [_Unit(article_id, [docnum], score, read.required <= words([docnum]))
+                 for article_id, passages in by_article.items() for score, docnum in passages]
+    else:
+        units = [_Unit(article_id, [docnum for _, docnum in passages], article_score([s for s, _ in passages]),
+                       read.required <= words([docnum for _, docnum in passages]))
+                 for article_id, passages in by_article.items()]
+    return results, units
+
+
+def excluded_articles(searcher: Searcher, read: ReadQuery) -> set[str]:
+    """Ids of the articles that hold anything the query excludes (``-word``, ``NOT``)."""
+    excluded = negated_parts(read.query) if read.query is not None else []
+    if not excluded:
+        return set()
+    article_ids = searcher.reader().column_reader("article_id")
+    return {article_ids[docnum] for docnum in searcher.docs_for_query(Or(excluded))}
+
+
+def negated_parts(query: Query) -> list[Query]:
+    """The sub-queries that a top-level ``AndNot``/``NOT`` excludes."""
+    if isinstance(query, AndNot):
+        return [query.b, *negated_parts(query.a)]
+    if isinstance(query, And):
+        return [part for child in query.children() for part in
+                ([child.query] if isinstance(child, Not) else negated_parts(child))]
+    return []
+
+
+def order_units(searcher: Searcher, units: list[_Unit], sort: str) -> list[_Unit]:
+    """Units in display order. By relevance, results holding every word of a plain-words query come
+    first, then by score; by date, undated results come last."""
+    if sort == "relevance":
+        return sorted(units, key=lambda unit: (not unit.complete, -unit.score))
+    published = published_column(searcher)
+    dates = [(published(unit.docnums[0]), unit) for unit in units]
+    dated = sorted((pair for pair in dates if pair[0] is not None), key=lambda pair: pair[0],
+                   reverse=sort == "newest")
+    return [unit for _, unit in dated] + [unit for moment, unit in dates if moment is None]
+
+
+def make_hit(results: WhooshResults, unit: _Unit, read: ReadQuery) -> Hit:
+    """The result record of one unit, with its best passages highlighted."""
+    passages, first = [], None
+    for docnum in unit.docnums[:PASSAGES_PER_ARTICLE]:
+        hit = WhooshHit(results, docnum)
+        stored = hit.fields()
+        first = first or stored
+        snippet = passage_snippet(hit, stored["body"], read.phrases) if read.query is not None \
+            else opening(stored["body"])
+        passages.append(PassageHit(stored["passage_id"], stored["position"], stored["start"], stored["end"], snippet))
+    return Hit(
+        article_id=unit.article_id, title=first.get("title", ""), url=first.get("url"), source=first.get("source"),
+        published=first.get("published_text"), score=round(float(unit.score), 4), passages=passages,
+    )
+
+
+def facet_counts(searcher: Searcher, units: list[_Unit]) -> dict[str, list[FacetCount]]:
+    """Matching articles counted by source and by month of publication, over the whole result set.
+
+    Sources are counted case-insensitively, as the source filter matches them, under the first
+    spelling met.
+    """
+    reader = searcher.reader()
+    sources, dates = reader.column_reader("source"), published_column(searcher)
+    by_source: Counter[str] = Counter()
+    spelling: dict[str, str] = {}
+    by_month: Counter[str] = Counter()
+    for article_id, docnum in {unit.article_id: unit.docnums[0] for unit in units}.items():
+        source, moment = sources[docnum], dates(docnum)
+        if source:
+            name = _word(source)
+            by_source[spelling.setdefault(name.lower(), name)] += 1
+        if moment is not None:
+            by_month[moment.strftime("%Y-%m")] += 1
+    return {
+        "source": [FacetCount(v, n) for v, n in sorted(by_source.items(), key=lambda item: (-item[1], item[0]))],
+        "published": [FacetCount(v, n) for v, n in sorted(by_month.items(), reverse=True)],
+    }
 
 
 def published_column(searcher: Searcher) -> Callable[[int], datetime | None]:
@@ -173,90 +258,23 @@ def _word(term: bytes | str) -> str:
     return term.decode("utf-8") if isinstance(term, bytes) else term
 
 
-def order_keys(searcher: Searcher, matches: _Matches, sort: str, read: ReadQuery, group_by: str) -> list:
-    """Result keys in display order: article ids, or ``(article_id, docnum)`` grouped by passage.
+def suggest(searcher: Searcher, text: str) -> str | None:
+    """*text* with each word that occurs nowhere in the index replaced by the closest word that does
+    (Whoosh's spelling corrector over the body's unstemmed words); ``None`` when nothing changes."""
+    analyzer, corrector = searcher.schema["body"].analyzer, searcher.corrector("body")
 
-    By relevance, results holding every word of a plain-words query come first, then by score.
-    """
-    published = published_column(searcher)
-    groups = matches.groups
-    if group_by == "article":
-        keys: list = list(groups)
-        docnum_of = {key: groups[key].docnums[0] for key in keys}
-        score_of = {key: groups[key].score for key in keys}
-    else:
-        keys = [(article_id, docnum) for article_id, group in groups.items() for docnum in group.docnums]
-        docnum_of = {key: key[1] for key in keys}
-        score_of = {key: matches.scores[key[1]] for key in keys}
-    if sort == "relevance":
-        article_of = (lambda key: key) if group_by == "article" else (lambda key: key[0])
-        keys.sort(key=lambda key: (not read.required <= groups[article_of(key)].words, -score_of[key]))
-        return keys
-    dates = {key: published(docnum_of[key]) for key in keys}
-    dated = sorted((key for key in keys if dates[key] is not None), key=dates.__getitem__, reverse=sort == "newest")
-    return dated + [key for key in keys if dates[key] is None]
+    def respell(found: re.Match) -> str:
+        word = found.group(0)
+        stems = [token.text for token in analyzer(word)]
+        if word in OPERATORS or not stems or any(
+            searcher.doc_frequency(fieldname, stem) for stem in stems for fieldname in SEARCH_FIELDS
+        ):
+            return word
+        options = corrector.suggest(word.lower(), limit=1, maxdist=2, prefix=1)
+        return options[0] if options else word
 
-
-def make_hit(matches: _Matches, key, read: ReadQuery, group_by: str) -> Hit:
-    """The result record for one key of :func:`order_keys`, with highlighted passages."""
-    if group_by == "article":
-        article_id, docnums, score = key, matches.groups[key].docnums[:PASSAGES_PER_ARTICLE], matches.groups[key].score
-    else:
-        article_id, docnums, score = key[0], [key[1]], matches.scores[key[1]]
-    passages, first = [], None
-    for docnum in docnums:
-        hit = WhooshHit(matches.results, docnum)
-        stored = hit.fields()
-        first = first or stored
-        snippet = passage_snippet(hit, stored["body"], read.phrases) if read.query is not None \
-            else opening(stored["body"])
-        passages.append(PassageHit(stored["passage_id"], stored["position"], stored["start"], stored["end"], snippet))
-    return Hit(
-        article_id=article_id, title=first.get("title", ""), url=first.get("url"), source=first.get("source"),
-        published=first.get("published_text"), score=round(float(score), 4), passages=passages,
-    )
-
-
-def facet_counts(searcher: Searcher, matches: _Matches) -> dict[str, list[FacetCount]]:
-    """Matching articles counted by source and by month of publication, over the whole result set."""
-    reader = searcher.reader()
-    sources, dates = reader.column_reader("source"), published_column(searcher)
-    by_source: Counter[str] = Counter()
-    by_month: Counter[str] = Counter()
-    for group in matches.groups.values():
-        source, moment = sources[group.docnums[0]], dates(group.docnums[0])
-        if source:
-            by_source[_word(source)] += 1
-        if moment is not None:
-            by_month[moment.strftime("%Y-%m")] += 1
-    return {
-        "source": [FacetCount(v, n) for v, n in sorted(by_source.items(), key=lambda item: (-item[1], item[0]))],
-        "published": [FacetCount(v, n) for v, n in sorted(by_month.items(), reverse=True)],
-    }
-
-
-def has_unknown_word(searcher: Searcher, read: ReadQuery) -> bool:
-    """Whether some word of the query occurs nowhere in the index (a likely misspelling)."""
-    if read.query is None:
-        return False
-    found: dict[str, bool] = {}
-    for fieldname, text in read.query.iter_all_terms():
-        found[text] = found.get(text, False) or searcher.doc_frequency(fieldname, text) > 0
-    return not all(found.values())
-
-
-def suggest(searcher: Searcher, text: str, read: ReadQuery) -> str | None:
-    """A respelling of *text* from the index's own (unstemmed) vocabulary, when one differs from it."""
-    query = read.query if read.query is not None else plain_query(text, searcher.schema)
-    corrector = searcher.corrector("body")
-    try:
-        corrected = searcher.correct_query(query, text, correctors={"title": corrector, "body": corrector},
-                                           maxdist=2, prefix=1)
-    except Exception:  # noqa: BLE001 -- a suggestion is a nicety; never fail a search over it
-        return None
-    if corrected.query == query or corrected.string.strip().lower() == text.strip().lower():
-        return None
-    return corrected.string
+    corrected = _SPELLED_WORD.sub(respell, text)
+    return corrected if corrected != text else None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +20,9 @@ MAX_PER_PAGE = 100
 MAX_QUERY_CHARS = 1000
 MAX_QUERY_TERMS = 64
 MAX_PAGE = 10_000
+
+_DIGITS = re.compile(r"[0-9]{1,9}")
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class ParameterError(NewsSearchError):
@@ -65,10 +69,9 @@ def parse_int(args: Mapping[str, str], name: str, default: int, low: int, high: 
     raw = args.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise ParameterError(f"{name} must be a whole number, not {raw!r}", name) from None
+    if not _DIGITS.fullmatch(raw.strip()):
+        raise ParameterError(f"{name} must be a whole number, not {raw!r}", name)
+    value = int(raw.strip())
     if not low <= value <= high:
         raise ParameterError(f"{name} must be between {low} and {high}", name)
     return value
@@ -80,6 +83,8 @@ def parse_date(args: Mapping[str, str], name: str) -> date | None:
     if not raw:
         return None
     try:
+        if not _ISO_DAY.fullmatch(raw):
+            raise ValueError(raw)
         return date.fromisoformat(raw)
     except ValueError:
         raise ParameterError(f"{name} must be a date as YYYY-MM-DD, not {raw!r}", name) from None

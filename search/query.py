@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from whoosh import qparser
-from whoosh.query import And, AndMaybe, AndNot, Not, NullQuery, Or, Query, Require, Term
+from whoosh.query import AndNot, Not, NullQuery, Or, Query, Term
 from whoosh.fields import Schema
 
 from index.schema import SEARCH_FIELDS
@@ -24,6 +24,9 @@ from index.schema import SEARCH_FIELDS
 #: Fields a query may name with ``field:``.
 QUERY_FIELDS = ("title", "body", "source", "section")
 OPERATORS = ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE")
+BINARY_OPERATORS = ("AND", "OR", "ANDNOT", "ANDMAYBE", "REQUIRE")
+#: Letters a ``prefix*`` needs: ``*e*`` would expand to most of the vocabulary, for every snippet.
+MIN_PREFIX = 2
 
 _FIELD_PREFIX = re.compile(r"(?<![\w:])([^\W\d_][\w-]*):(?=\S)")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
@@ -51,6 +54,8 @@ def build_parser(schema: Schema) -> qparser.MultifieldParser:
     parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema, group=qparser.OrGroup)
     parser.remove_plugin_class(qparser.WildcardPlugin)
     parser.add_plugin(StarWildcardPlugin())
+    # Ranges ([a TO z]) expand over the whole vocabulary and are no news reader's syntax.
+    parser.remove_plugin_class(qparser.RangePlugin)
     # A minus excludes only at the start of a word: "long-range" and "cease-fire" are words.
     parser.add_plugin(qparser.PlusMinusPlugin(minusexpr=r"(?:^|(?<=[\s(]))-(?=\S)"))
     return parser
@@ -72,10 +77,14 @@ def syntax_problem(text: str) -> str | None:
             return f"no field is called {name!r} (fields: {', '.join(QUERY_FIELDS)})"
     words = _without_phrases(text).replace("(", " ( ").replace(")", " ) ").split()
     for before, after in zip(["("] + words, words + [")"]):
-        if before in OPERATORS and (after in OPERATORS or after == ")"):
+        if before in OPERATORS and (after in BINARY_OPERATORS or after == ")"):
             return f"{before} without a word after it"
-        if after in ("AND", "OR", "ANDNOT", "ANDMAYBE", "REQUIRE") and before == "(":
+        if after in BINARY_OPERATORS and before == "(":
             return f"{after} without a word before it"
+    for word in words:
+        stem = word.lstrip("+-").split(":")[-1].strip('"')
+        if "*" in stem and len(stem.split("*")[0]) < MIN_PREFIX:
+            return f"a wildcard needs at least {MIN_PREFIX} letters before the *"
     return None
 
 
@@ -126,7 +135,7 @@ def lift_negations(query: Query) -> Query:
 
 def _finish(query: Query, warnings: list[str], phrases: bool = False) -> ReadQuery:
     query = lift_negations(query).normalize()
-    if query is NullQuery or isinstance(query, type(NullQuery)):
+    if query is NullQuery:
         return ReadQuery(None, warnings=warnings + ["The query has no words that can be searched for."])
     return ReadQuery(query, required_words(query), warnings, phrases)
 
@@ -137,7 +146,7 @@ def required_words(query: Query) -> frozenset[str]:
         return required_words(query.a)
     if isinstance(query, Term):
         return frozenset([query.text])
-    if isinstance(query, Or) and not isinstance(query, (And, AndMaybe, Require)):
+    if isinstance(query, Or):
         words: set[str] = set()
         for child in query.children():
             if isinstance(child, Term):

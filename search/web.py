@@ -13,31 +13,32 @@ from flask import Blueprint, render_template, request, url_for
 from index.errors import NewsSearchError
 from search import engine
 from search.api import current_searcher
-from search.params import SORTS, SearchParams, parse_query, parse_search_params
+from search.params import MAX_QUERY_CHARS, SORTS, SearchParams, parse_search_params
 
 bp = Blueprint("web", __name__)
 
 
 @bp.get("/")
 def search():
+    """The search page: the form, and the results of the query and filters in the URL."""
     params = parse_search_params(request.args)
     results = engine.search(current_searcher(), params)
     return render_template("search.html", params=params, results=results, sorts=SORTS,
                            api_url=url_for("api.search", **params.to_args()))
 
 
-@bp.get("/articles/<path:article_id>")
+@bp.get("/articles/<article_id:article_id>", merge_slashes=False)
 def article(article_id: str):
-    q = parse_query(request.args)
-    view = engine.get_article(current_searcher(), article_id, q)
-    back = {name: value for name, value in request.args.items() if name != "q"} | ({"q": q} if q else {})
-    return render_template("article.html", article=view, params=SearchParams(q=q), back_args=back,
-                           api_url=url_for("api.article", article_id=article_id, **({"q": q} if q else {})))
+    """One whole article, the query's matches highlighted; links back to the same search."""
+    params = parse_search_params(request.args)
+    view = engine.get_article(current_searcher(), article_id, params.q)
+    return render_template("article.html", article=view, params=params, back_args=params.to_args(),
+                           api_url=url_for("api.article", article_id=article_id, **params.to_args()))
 
 
 def error_page(error: NewsSearchError):
     """Our error on the page, with the search form to try again."""
-    params = SearchParams(q=request.args.get("q", "")[:1000].replace("\x00", ""))
+    params = SearchParams(q=request.args.get("q", "")[:MAX_QUERY_CHARS].replace("\x00", ""))
     return render_template("error.html", error=error, params=params, sorts=SORTS), error.status
 
 

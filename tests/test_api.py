@@ -145,3 +145,42 @@ def test_live_server_over_http(live_server):
     with pytest.raises(urllib.error.HTTPError) as error:
         urllib.request.urlopen(f"{live_server}/api/search?per_page=0")
     assert error.value.code == 400 and json.load(error.value)["error"]["parameter"] == "per_page"
+
+
+@pytest.mark.parametrize("query, parameter", [
+    ("page=1_0", "page"), ("page=%D9%A3", "page"), ("per_page=%EF%BC%95", "per_page"),
+    ("from=20240101", "from"), ("to=2024-W01-1", "to"),
+])
+def test_parameters_are_read_strictly(client, query, parameter):
+    response = client.get(f"/api/search?{query}")
+    assert response.status_code == 400 and response.get_json()["error"]["parameter"] == parameter
+
+
+def test_source_facet_counts_case_variants_together(tmp_path):
+    from index.articles import Article
+    from index.writer import update_index
+    from search import create_app
+
+    body = "Grain shipments from the northern ports rose for a third month in a row."
+    update_index(tmp_path, [Article(id=str(n), title="Grain", body=body, path=f"{n}.txt", source=source)
+                            for n, source in enumerate(["Reuters", "reuters", "AP"])])
+    client = create_app({"TESTING": True, "INDEX": str(tmp_path)}).test_client()
+    facets = client.get("/api/search?q=grain").get_json()["facets"]["source"]
+    assert facets == [{"value": "Reuters", "count": 2}, {"value": "AP", "count": 1}]
+    assert client.get("/api/search?q=grain&source=REUTERS").get_json()["total"] == 2
+
+
+def test_article_ids_with_slashes_and_dots_are_served(tmp_path):
+    from index.articles import Article
+    from index.writer import update_index
+    from search import create_app
+
+    body = "The river authority opened a new lock on the canal after two years of work."
+    ids = ["/2024/11/story", "a//b", "x/../y", "with space & ?mark#1"]
+    update_index(tmp_path, [Article(id=i, title="Canal", body=body, path=f"{n}.txt") for n, i in enumerate(ids)])
+    client = create_app({"TESTING": True, "INDEX": str(tmp_path)}).test_client()
+    from urllib.parse import quote
+    for article_id in ids:
+        response = client.get("/api/articles/" + quote(article_id, safe="/"))
+        assert response.status_code == 200, article_id
+        assert response.get_json()["article_id"] == article_id

@@ -48,12 +48,22 @@ def test_stemmed_match_marks_the_word_as_written(searcher):
     assert "missiles" in {word.lower() for word in marked(results)}
 
 
-def test_all_words_matches_rank_before_partial_ones(searcher):
-    results = run(searcher, q="storm shadow harbor")
-    # No article holds all three; with two words the Storm Shadow story (both) must lead.
-    both = run(searcher, q="shadow missiles")
-    assert both.hits[0].title.startswith("Britain weighs wider use of Storm Shadow")
-    assert results.total >= 3
+def test_all_words_matches_rank_before_partial_ones(tmp_path):
+    from index.articles import Article
+    from index.writer import update_index
+
+    filler = "Officials spoke to reporters at the port on Monday about the schedule for the coming weeks. "
+    update_index(tmp_path, [
+        Article(id="ferries", title="Ferry timetable", path="a.txt",
+                body="The ferry runs hourly. Each ferry carries cars. A third ferry joins in summer."),
+        Article(id="both", title="Port news", path="b.txt",
+                body=filler * 3 + "A ferry was delayed. Dock workers went on strike over pay."),
+    ])
+    with open_index(tmp_path).searcher() as searcher:
+        results = run(searcher, q="ferry strike")
+    scores = {hit.article_id: hit.score for hit in results.hits}
+    assert [hit.article_id for hit in results.hits] == ["both", "ferries"]
+    assert scores["ferries"] > scores["both"]  # it is the all-words rule, not the score, that puts "both" first
 
 
 def test_phrase_highlights_the_phrase_only(searcher):
@@ -199,3 +209,24 @@ def test_hyphenated_words_and_question_marks_are_words_not_operators(searcher):
     question = run(searcher, q="who supplied storm shadow missiles?")
     assert question.hits[0].title.startswith("Britain weighs wider use of Storm Shadow")
     assert "missiles" in {word.lower() for word in marked(question)}
+
+
+def test_an_exclusion_applies_to_the_whole_article(searcher):
+    # The seed article mentions Kursk in one passage and missiles in others.
+    assert SEED_ID in [hit.article_id for hit in run(searcher, q="kursk").hits]
+    for q in ("kursk -missiles", "kursk NOT missiles", "kursk AND NOT missiles"):
+        results = run(searcher, q=q)
+        assert SEED_ID not in [hit.article_id for hit in results.hits], q
+        assert not results.warnings, q
+    assert run(searcher, q="kursk -missiles", group="passage").total == 0
+
+
+def test_suggestions_leave_known_words_alone(searcher):
+    assert run(searcher, q="troops").suggestion is None
+    assert run(searcher, q="marathn AND record").suggestion == "marathon AND record"
+    assert run(searcher, q="title:kremlin").suggestion is None
+
+
+def test_wildcards_need_a_prefix(searcher):
+    results = run(searcher, q="*e*")
+    assert results.total == 0 and "wildcard" in results.warnings[0]

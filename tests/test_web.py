@@ -102,3 +102,19 @@ def test_hostile_article_is_escaped_everywhere(client):
     soup = BeautifulSoup(article.text, "html.parser")
     assert soup.find("script") is None and soup.find("iframe") is None and not soup.select("img[onerror]")
     assert "<iframe" in soup.select_one(".article-body").get_text()
+
+
+def test_result_links_carry_the_search_and_the_article_links_back(client):
+    soup = page(client, "/?q=missiles&sort=newest&per_page=2")
+    href = soup.select_one(".result h3 a")["href"]
+    assert parse_qs(urlparse(href).query) == {"q": ["missiles"], "sort": ["newest"], "per_page": ["2"]}
+    back = page(client, href).select_one(".back a")["href"]
+    assert parse_qs(urlparse(back).query) == {"q": ["missiles"], "sort": ["newest"], "per_page": ["2"]}
+
+
+def test_url_builder_arguments_in_the_query_string_are_ignored(client):
+    for extra in ("_method=POST", "_external=1", "_scheme=javascript", "_anchor=x"):
+        response = client.get(f"/articles/{SEED_ID}?q=ATACMS&{extra}")
+        assert response.status_code == 200, extra
+        back = BeautifulSoup(response.text, "html.parser").select_one(".back a")["href"]
+        assert back.startswith("/?") and "#" not in back, extra
