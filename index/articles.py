@@ -30,6 +30,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
+from urllib.parse import urlsplit
 
 from index.html_pages import extract_page
 from index.text import clean_text, json_text, one_line, parse_date
@@ -380,12 +381,13 @@ def _article(*, path: str, body: str, fallback_id: str, title: str | None = None
              author: str | None = None, section: str | None = None, line: int | None = None) -> Article:
     """An :class:`Article` with normalised text.
 
-    Its id is *id*, else *url*, else *fallback_id*; its title is *title*, else the body's first line.
+    Its url is *url* when that is a web address (:func:`is_web_url`); its id is *id*, else that url,
+    else *fallback_id*; its title is *title*, else the body's first line.
     """
     body = "\n".join(text for text in clean_text(body).split("\n") if text.strip()).strip()
     if not body:
         raise ValueError("no body text")
-    url = one_line(url) or None
+    url = one_line(url) if is_web_url(one_line(url)) else None
     return Article(
         id=one_line(id) or url or fallback_id,
         title=_shorten(one_line(title) or one_line(body.split("\n", 1)[0])),
@@ -398,6 +400,24 @@ def _article(*, path: str, body: str, fallback_id: str, title: str | None = None
         section=one_line(section) or None,
         line=line,
     )
+
+
+def is_web_url(value: str | None) -> bool:
+    """Whether *value* is an absolute http(s) URL, the only kind an article page may link to.
+
+    Every reader's URL passes through this check, so ``javascript:``, ``data:`` and relative
+    addresses from any format never reach a page as a link.
+
+    >>> is_web_url("https://courier.example/ferry"), is_web_url("javascript:alert(1)")
+    (True, False)
+    """
+    if not value:
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def _shorten(title: str) -> str:

@@ -15,15 +15,17 @@ run; a killed writer leaves only orphan files that the next commit cleans up.
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.index import FileIndex, LockError
-from whoosh.writing import CLEAR, SegmentWriter
+from whoosh.writing import CLEAR, IndexWriter, SegmentWriter
 
 from index import codec
 from index.articles import Article, Skipped
@@ -84,13 +86,65 @@ def open_index(index_dir: str | os.PathLike, create: bool = False) -> FileIndex:
     return whoosh_index.create_in(path, SCHEMA)
 
 
-def stored_articles(ix: FileIndex) -> dict[str, StoredArticle]:
-    """Every indexed article's content hash and source path, by article id."""
-    with ix.searcher() as searcher:
-        return {
-            fields["article_id"]: StoredArticle(fields["content_hash"], fields["path"])
-            for fields in searcher.documents(position=0)
-        }
+@contextmanager
+def _writable_index(index_dir: str | os.PathLike) -> Iterator[FileIndex]:
+    """The index in *index_dir*, created when there is none; one created here but never committed to
+    is removed again on exit.
+
+    A first run that reads nothing (a mistyped path) would otherwise leave an empty index behind, which
+    everything that looks for an index (``serve``, the app) takes for a real one.
+    """
+    path = Path(index_dir)
+    if whoosh_index.exists_in(path):
+        yield open_index(path)
+        return
+    made_dir = not path.exists()
+    before = set() if made_dir else set(os.listdir(path))
+    ix = open_index(path, create=True)
+    try:
+        yield ix
+    finally:
+        if ix.latest_generation() == 0:  # creating wrote generation 0; every commit adds one
+            _remove_new_files(path, before, ix.indexname)
+            if made_dir:
+                with suppress(OSError):
+                    path.rmdir()
+
+
+def _remove_new_files(path: Path, before: set[str], indexname: str) -> None:
+    """Delete the files of index *indexname* in *path* that are not among the names in *before*."""
+    for name in set(os.listdir(path)) - before:
+        if not name.lstrip("_").startswith(indexname):
+            continue  # not Whoosh's: leave it
+        target = path / name
+        if target.is_dir():
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            target.unlink(missing_ok=True)
+
+
+def _open_writer(ix: FileIndex, index_dir: str | os.PathLike, lock_timeout: float, **options) -> SegmentWriter:
+    """Take the index's write lock, waiting at most *lock_timeout* seconds, and return the writer.
+
+    :raises IndexBusy: when another process holds the lock.
+    """
+    try:
+        return ix.writer(timeout=lock_timeout, **options)
+    except LockError:
+        raise IndexBusy(f"another indexer is writing to {index_dir}; try again when it has finished") from None
+
+
+def stored_articles(writer: IndexWriter) -> dict[str, StoredArticle]:
+    """Every indexed article's content hash and source path, by article id, as the index was when
+    *writer* took the lock -- so no other run can commit between this answer and our own commit.
+    """
+    # The writer's searcher reads the committed segments (deleted passages left out); the writer keeps
+    # it open for its own deletions and closes it when it finishes.
+    searcher = writer.searcher()
+    return {
+        fields["article_id"]: StoredArticle(fields["content_hash"], fields["path"])
+        for fields in searcher.documents(position=0)
+    }
 
 
 def passage_documents(article: Article, min_words: int = MIN_WORDS, max_words: int = MAX_WORDS) -> Iterator[dict]:
@@ -125,47 +179,58 @@ def passage_documents(article: Article, min_words: int = MIN_WORDS, max_words: i
 
 
 def parse_published(published: str | None) -> datetime | None:
-    """The naive UTC datetime Whoosh's DATETIME field sorts and filters on."""
+    """The article's own wall-clock time, as the naive datetime Whoosh's DATETIME field sorts and filters on.
+
+    An offset is dropped, not converted: ``2024-03-01T00:30:00+02:00`` is filed under 1 March, the
+    date the article shows, so date filters and month facets agree with the page.
+    """
     if not published:
         return None
     try:
-        moment = datetime.fromisoformat(published)
+        return datetime.fromisoformat(published).replace(tzinfo=None)
     except ValueError:
         return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment
 
 
 class _Run:
-    """The counters and writer of one :func:`update_index` call."""
+    """One :func:`update_index` call: its writer, what the index held when the lock was taken, the counts."""
 
-    def __init__(self, writer: SegmentWriter, known: dict[str, StoredArticle], rebuild: bool,
-                 min_words: int, max_words: int) -> None:
-        self.writer, self.known, self.rebuild = writer, known, rebuild
+    def __init__(self, writer: SegmentWriter, rebuild: bool, min_words: int, max_words: int) -> None:
+        self.writer, self.rebuild = writer, rebuild
+        self.known = stored_articles(writer)
         self.min_words, self.max_words = min_words, max_words
         self.counts = dict(read=0, added=0, updated=0, unchanged=0, deleted=0, skipped=0, passages=0)
         self.seen: set[str] = set()
         self.paths_read: set[str] = set()
 
+    def read(self, items: Iterable[Article | Skipped], on_skip: Callable[[Skipped], None] | None) -> None:
+        """Take every article of *items*; count each skipped one and pass it to *on_skip*."""
+        for item in items:
+            skipped = item if isinstance(item, Skipped) else self.take(item)
+            if skipped is not None:
+                self.counts["skipped"] += 1
+                if on_skip is not None:
+                    on_skip(skipped)
+
     def take(self, article: Article) -> Skipped | None:
-        """Add, replace or leave one article; an article without passages is returned as skipped."""
+        """Add, replace or leave one article; an article without passages is returned as skipped.
+
+        An article whose file moved is rewritten too, so the stored path follows the file and a
+        later prune does not take the article for one whose source is gone.
+        """
         documents = list(passage_documents(article, self.min_words, self.max_words))
         if not documents:
             return Skipped(article.path, f"{article.id}: no body text")
+        path = os.path.abspath(article.path)
         self.counts["read"] += 1
         self.seen.add(article.id)
-        self.paths_read.add(os.path.abspath(article.path))
+        self.paths_read.add(path)
         before = self.known.get(article.id)
-        if before is not None and before.content_hash == article.content_hash and not self.rebuild:
+        same = before == StoredArticle(article.content_hash, path)
+        if same and not self.rebuild:
             self.counts["unchanged"] += 1
-            return
-        if before is None:
-            self.counts["added"] += 1
-        elif before.content_hash == article.content_hash:
-            self.counts["unchanged"] += 1
-        else:
-            self.counts["updated"] += 1
+            return None
+        self.counts["added" if before is None else "unchanged" if same else "updated"] += 1
         if before is not None and not self.rebuild:
             self.writer.delete_by_term("article_id", article.id)
         for document in documents:
@@ -173,18 +238,27 @@ class _Run:
         self.counts["passages"] += len(documents)
         return None
 
-    def gone(self, prune: bool) -> list[str]:
-        """Ids of known articles that this run drops: all unseen ones on rebuild, vanished sources on prune."""
-        if self.rebuild:
-            return [article_id for article_id in self.known if article_id not in self.seen]
-        if not prune:
-            return []
-        return [
-            article_id
-            for article_id, stored in self.known.items()
-            if article_id not in self.seen
-            and (stored.path in self.paths_read or not os.path.exists(stored.path))
-        ]
+    def delete_gone(self, prune: bool) -> None:
+        """Delete the known articles this run drops: all unseen ones on rebuild, vanished sources on prune."""
+        # A run that read nothing (a mistyped or moved path) would otherwise empty the index.
+        if not self.counts["read"]:
+            return
+        for article_id, stored in self.known.items():
+            if article_id in self.seen:
+                continue
+            if self.rebuild or prune and (stored.path in self.paths_read or not os.path.exists(stored.path)):
+                self.writer.delete_by_term("article_id", article_id)
+                self.counts["deleted"] += 1
+
+    def finish(self) -> bool:
+        """Commit when the run changed the index, else cancel; returns whether it committed."""
+        # Every added, replaced or rebuilt article writes passages; deletions alone write none.
+        changed = bool(self.counts["passages"] or self.counts["deleted"])
+        if changed:
+            self.writer.commit(mergetype=CLEAR if self.rebuild else None)
+        else:
+            self.writer.cancel()
+        return changed
 
 
 def update_index(
@@ -200,59 +274,47 @@ def update_index(
 ) -> IndexSummary:
     """Bring the index in *index_dir* up to date with *items*, in one commit.
 
-    Incremental by default: new articles are added, articles whose content changed are replaced with
-    all their passages, unchanged ones are left alone. With *prune*, articles whose source file is
-    gone (or was read and no longer holds them) are deleted. With *rebuild*, every article is written
-    afresh and the commit replaces all previous segments, so the new index is swapped in whole.
-    Nothing is committed when nothing changed.
+    Incremental by default: new articles are added, articles whose content changed (or whose file
+    moved) are replaced with all their passages, unchanged ones are left alone. With *prune*, articles
+    whose source file is gone (or was read and no longer holds them) are deleted. With *rebuild*, every
+    article is written afresh and the commit replaces all previous segments, so the new index is
+    swapped in whole. Nothing is committed when nothing changed, and nothing is deleted when no
+    article was read; a new index is only left behind when something was committed to it.
 
     :param items: what :func:`index.articles.read_articles` yields; each :class:`Skipped` is passed to *on_skip*.
     :raises IndexBusy: when another process is writing to the index.
     """
     started = time.perf_counter()
-    ix = open_index(index_dir, create=True)
-    known = stored_articles(ix)
-    try:
-        writer = ix.writer(timeout=lock_timeout, limitmb=WRITER_LIMIT_MB)
-    except LockError:
-        raise IndexBusy(f"another indexer is writing to {index_dir}; try again when it has finished") from None
-    run = _Run(writer, known, rebuild, min_words, max_words)
-    try:
-        for item in items:
-            skipped = item if isinstance(item, Skipped) else run.take(item)
-            if skipped is not None:
-                run.counts["skipped"] += 1
-                if on_skip is not None:
-                    on_skip(skipped)
-        for article_id in run.gone(prune):
-            writer.delete_by_term("article_id", article_id)
-            run.counts["deleted"] += 1
-    except BaseException:
-        writer.cancel()
-        raise
-    changed = rebuild or any(run.counts[key] for key in ("added", "updated", "deleted"))
-    if changed:
-        writer.commit(mergetype=CLEAR if rebuild else None)
-    else:
-        writer.cancel()
-    return IndexSummary(**run.counts, seconds=time.perf_counter() - started, committed=changed,
-                        generation=ix.latest_generation())
+    with _writable_index(index_dir) as ix:
+        writer = _open_writer(ix, index_dir, lock_timeout, limitmb=WRITER_LIMIT_MB)
+        try:
+            run = _Run(writer, rebuild, min_words, max_words)
+            run.read(items, on_skip)
+            run.delete_gone(prune)
+        except BaseException:
+            writer.cancel()
+            raise
+        committed = run.finish()
+        generation = ix.latest_generation()
+    return IndexSummary(**run.counts, seconds=time.perf_counter() - started, committed=committed,
+                        generation=generation)
 
 
 def delete_articles(index_dir: str | os.PathLike, article_ids: Iterable[str], lock_timeout: float = 0.0) -> list[str]:
     """Remove the given articles (all their passages) in one commit; returns the ids that were found."""
-    ix = open_index(index_dir)
-    known = stored_articles(ix)
-    found = [article_id for article_id in dict.fromkeys(article_ids) if article_id in known]
-    if not found:
-        return []
+    writer = _open_writer(open_index(index_dir), index_dir, lock_timeout)
     try:
-        writer = ix.writer(timeout=lock_timeout)
-    except LockError:
-        raise IndexBusy(f"another indexer is writing to {index_dir}; try again when it has finished") from None
-    with writer:
+        known = stored_articles(writer)
+        found = [article_id for article_id in dict.fromkeys(article_ids) if article_id in known]
         for article_id in found:
             writer.delete_by_term("article_id", article_id)
+    except BaseException:
+        writer.cancel()
+        raise
+    if found:
+        writer.commit()
+    else:
+        writer.cancel()
     return found
 
 

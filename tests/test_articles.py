@@ -413,6 +413,23 @@ def test_ids_are_relative_to_the_folder_given(tmp_path):
     assert [a.id for a in read_all(tmp_path / "corpus" / "2024" / "03" / "pass.txt")[0]] == ["pass.txt"]
 
 
+def test_only_web_urls_are_kept_and_others_fall_back_to_the_path(tmp_path):
+    write(tmp_path / "news" / "alert.txt", "Title: Alert\nURL: javascript:alert(1)\n\nA story with a bad link.\n")
+    write(tmp_path / "news" / "feed.jsonl", jsonl(
+        {"title": "Data link", "body": "A story with a data link.", "url": "data:text/html,x"},
+        {"title": "Bare host", "body": "A story without a scheme.", "url": "//wire.example/rail"},
+        {"title": "Good link", "body": "A story with a web link.", "url": "HTTPS://wire.example/ok"},
+    ))
+    articles, skipped = read_all(tmp_path / "news")
+    assert skipped == []
+    assert [(a.id, a.url) for a in articles] == [
+        ("alert.txt", None),
+        ("feed.jsonl#1", None),
+        ("feed.jsonl#2", None),
+        ("HTTPS://wire.example/ok", "HTTPS://wire.example/ok"),
+    ]
+
+
 def test_same_article_read_twice_is_read_once(tmp_path):
     first = write(tmp_path / "a" / "ferry.txt", HARBOUR_TXT)
     second = write(tmp_path / "b" / "ferry-copy.txt", HARBOUR_TXT)

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.query import DateRange
 
+from index.articles import Article
 from index.cli import cli
-from index.writer import index_stats, open_index
+from index.writer import delete_articles, index_stats, open_index, passage_documents, update_index
 from tests.conftest import ARTICLES, write_corpus
 
 SUMMARY = re.compile(
@@ -177,9 +182,6 @@ def test_extract_prints_articles_as_json_lines(runner, corpus_copy):
 
 
 def test_an_article_without_body_text_is_skipped_not_counted(tmp_path):
-    from index.articles import Article
-    from index.writer import update_index
-
     skipped = []
     summary = update_index(tmp_path / "index", [
         Article(id="empty", title="Only a title", body="  \n ", path="empty.txt"),
@@ -187,3 +189,101 @@ def test_an_article_without_body_text_is_skipped_not_counted(tmp_path):
     ], on_skip=skipped.append)
     assert (summary.read, summary.added, summary.skipped, summary.passages) == (1, 1, 1, 1)
     assert [str(item) for item in skipped] == ["empty.txt: empty: no body text"]
+
+
+@pytest.mark.parametrize("flag", ["--rebuild", "--prune"])
+def test_a_run_that_reads_nothing_deletes_nothing(runner, corpus_copy, tmp_path, flag):
+    index_dir = tmp_path / "index"
+    run(runner, "index", corpus_copy, "--index-dir", index_dir)
+    before = stats(runner, index_dir)
+    corpus_copy.rename(tmp_path / "moved")  # every indexed source is gone, and so is the path given
+    result = run(runner, "index", corpus_copy, "--index-dir", index_dir, flag)
+    assert result.exit_code == 1
+    assert "nothing could be indexed" in result.output
+    after = stats(runner, index_dir)
+    assert (after["articles"], after["generation"]) == (before["articles"], before["generation"])
+
+
+def test_a_first_run_that_reads_nothing_leaves_no_index(runner, tmp_path):
+    (tmp_path / "empty").mkdir()
+    index_dir = tmp_path / "index"
+    result = run(runner, "index", tmp_path / "empty", "--index-dir", index_dir)
+    assert result.exit_code == 1
+    assert "nothing could be indexed" in result.output
+    assert not whoosh_index.exists_in(index_dir)
+    assert not index_dir.exists()
+
+
+def test_a_renamed_file_keeps_its_article_through_a_later_prune(runner, tmp_path):
+    index_dir = tmp_path / "index"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "one.txt").write_text("ID: art-1\nTitle: Ferry\n\nThe ferry sails again.\n")
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "two.txt").write_text("Title: Bridge\n\nThe bridge reopens.\n")
+    run(runner, "index", tmp_path / "a", "--index-dir", index_dir)
+    run(runner, "index", tmp_path / "b", "--index-dir", index_dir)
+    (tmp_path / "a" / "one.txt").rename(tmp_path / "a" / "uno.txt")
+    renamed = run(runner, "index", tmp_path / "a", "--index-dir", index_dir)
+    assert summary_of(renamed.output)[:6] == (1, 0, 1, 0, 0, 0)
+    pruned = run(runner, "index", tmp_path / "b", "--index-dir", index_dir, "--prune")
+    assert summary_of(pruned.output)[:6] == (1, 0, 0, 1, 0, 0)
+    assert stats(runner, index_dir)["articles"] == 2
+    with open_index(index_dir).searcher() as searcher:
+        paths = {fields["path"] for fields in searcher.documents(article_id="art-1")}
+    assert paths == {str(tmp_path / "a" / "uno.txt")}
+
+
+FERRY = Article(id="ferry", title="Ferry", body="The ferry sails again.\nIt carried forty cars.", path="ferry.txt")
+
+
+def passages_of(index_dir: Path, article_id: str) -> list[int]:
+    with open_index(index_dir).searcher() as searcher:
+        return sorted(fields["position"] for fields in searcher.documents(article_id=article_id))
+
+
+def test_indexing_the_same_new_article_twice_writes_its_passages_once(tmp_path):
+    index_dir = tmp_path / "index"
+    first = update_index(index_dir, [FERRY])
+    second = update_index(index_dir, [FERRY])
+    assert (first.added, second.added, second.unchanged, second.committed) == (1, 0, 1, False)
+    assert passages_of(index_dir, "ferry") == list(range(first.passages))
+
+
+def test_an_article_committed_while_waiting_for_the_lock_is_not_added_again(tmp_path):
+    index_dir = tmp_path / "index"
+    update_index(index_dir, [Article(id="other", title="Other", body="Another story.", path="other.txt")])
+    summaries = []
+    with open_index(index_dir).writer() as writer:
+        for document in passage_documents(FERRY):
+            writer.add_document(**document)
+        waiting = threading.Thread(
+            target=lambda: summaries.append(update_index(index_dir, [FERRY], lock_timeout=10)))
+        waiting.start()
+        time.sleep(0.5)  # the other run is now waiting for the lock this writer holds
+    waiting.join()
+    assert (summaries[0].added, summaries[0].unchanged) == (0, 1)
+    assert passages_of(index_dir, "ferry") == list(range(len(list(passage_documents(FERRY)))))
+
+
+def test_deleting_after_a_committed_deletion(runner, corpus_copy, tmp_path):
+    index_dir = tmp_path / "index"
+    run(runner, "index", corpus_copy, "--index-dir", index_dir)
+    assert delete_articles(index_dir, ["rates.txt"]) == ["rates.txt"]
+    assert delete_articles(index_dir, ["rates.txt", "marathon.txt"]) == ["marathon.txt"]
+    generation = index_stats(index_dir)["generation"]
+    assert delete_articles(index_dir, ["rates.txt", "no-such-id"]) == []
+    assert index_stats(index_dir)["generation"] == generation
+    again = run(runner, "index", corpus_copy, "--index-dir", index_dir)
+    assert summary_of(again.output)[:6] == (7, 2, 0, 5, 0, 0)
+    assert index_stats(index_dir)["articles"] == 7
+
+
+def test_an_offset_date_is_filed_under_the_date_the_article_shows(runner, tmp_path):
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "midnight.txt").write_text(
+        "Title: Midnight vote\nPublished: 2024-03-01T00:30:00+02:00\n\nThe council voted after midnight.\n")
+    index_dir = tmp_path / "index"
+    assert run(runner, "index", tmp_path / "news", "--index-dir", index_dir).exit_code == 0
+    march_first = DateRange("published", datetime(2024, 3, 1), datetime(2024, 3, 1, 23, 59, 59))
+    with open_index(index_dir).searcher() as searcher:
+        assert [hit["article_id"] for hit in searcher.search(march_first)] == ["midnight.txt"]
