@@ -11,7 +11,8 @@ stores its offsets and the whitespace (``lead``) between the previous passage an
 from __future__ import annotations
 
 from whoosh.analysis import Analyzer, IDAnalyzer, StemmingAnalyzer
-from whoosh.fields import DATETIME, ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.columns import NumericColumn
+from whoosh.fields import COLUMN, DATETIME, ID, NUMERIC, STORED, TEXT, Schema
 
 #: Weight of a title match against a body match.
 TITLE_BOOST = 2.0
@@ -46,6 +47,8 @@ def build_schema() -> Schema:
         author=STORED,
         path=STORED,
         content_hash=STORED,
+        # Words in the whole article (title and body), for ranking articles by their length.
+        article_words=COLUMN(NumericColumn("I")),
     )
 
 

@@ -160,6 +160,7 @@ def passage_documents(article: Article, min_words: int = MIN_WORDS, max_words: i
         "author": article.author,
         "path": os.path.abspath(article.path),
         "content_hash": article.content_hash,
+        "article_words": len(article.title.split()) + len(article.body.split()),
     }
     common = {name: value for name, value in common.items() if value is not None}
     if published is not None:

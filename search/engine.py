@@ -26,14 +26,13 @@ from index.errors import ArticleNotFound
 from search.params import SearchParams
 from index.schema import SEARCH_FIELDS
 from search.query import OPERATORS, ReadQuery, read_query
+from search.ranking import passage_evidence, rank_articles
 from search.snippets import opening, passage_snippet, whole_highlight
 
 #: Passages shown per article when results are grouped by article.
 PASSAGES_PER_ARTICLE = 3
 #: Whoosh's column value for a document without a date (the largest unsigned 64-bit number).
 MISSING_NUMBER = 2**64 - 1
-#: How many of an article's best passages make its score (tuned on TIME's odd-numbered queries).
-PASSAGES_SCORED = 2
 #: Words a spelling suggestion may replace: letters only, not a field name before a colon.
 _SPELLED_WORD = re.compile(r"(?<![\w:*])[^\W\d_]{3,}(?![\w:*])")
 
@@ -131,13 +130,6 @@ def filter_query(params: SearchParams) -> Query | None:
     return parts[0] if len(parts) == 1 else And(parts)
 
 
-def article_score(passage_scores: list[float]) -> float:
-    """An article's score from its passages' scores, best first: the sum of the best two, so an
-    article that speaks to the query in two places beats one that mentions it once, while a long
-    article's many weak mentions don't add up to a strong one."""
-    return sum(passage_scores[:PASSAGES_SCORED])
-
-
 def match(searcher: Searcher, params: SearchParams, read: ReadQuery) -> tuple[WhooshResults, list[_Unit]]:
     """Whoosh's results for every matching passage, and the result units they make, unordered.
 
@@ -162,9 +154,14 @@ def match(searcher: Searcher, params: SearchParams, read: ReadQuery) -> tuple[Wh
         units = [_Unit(article_id, [docnum], score, read.required <= words([docnum]))
                  for article_id, passages in by_article.items() for score, docnum in passages]
     else:
-        units = [_Unit(article_id, [docnum for _, docnum in passages], article_score([s for s, _ in passages]),
+        units = [_Unit(article_id, [docnum for _, docnum in passages], passage_evidence([s for s, _ in passages]),
                        read.required <= words([docnum for _, docnum in passages]))
                  for article_id, passages in by_article.items()]
+        if read.query is not None and params.effective_sort == "relevance":
+            scores = rank_articles(searcher, read.query, {unit.article_id: unit.score for unit in units},
+                                   {unit.article_id: unit.docnums[0] for unit in units})
+            for unit in units:
+                unit.score = scores[unit.article_id]
     return results, units
 
 
