@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, time as clock
 from html import escape
 
-from whoosh.util.times import long_to_datetime
-from whoosh.query import And, AndNot, DateRange, Every, Not, Or, Query, Term
+from whoosh.query import And, DateRange, Every, Or, Query, Term
 from whoosh.searching import Hit as WhooshHit, Results as WhooshResults, Searcher
+from whoosh.util.times import long_to_datetime
 
 from index.errors import ArticleNotFound
-from search.params import SearchParams
 from index.schema import SEARCH_FIELDS
-from search.query import OPERATORS, ReadQuery, read_query
+from search.params import SearchParams
+from search.query import OPERATORS, ReadQuery, negated_parts, read_query
 from search.ranking import passage_evidence, rank_articles
 from search.snippets import opening, passage_snippet, whole_highlight
 
@@ -172,16 +172,6 @@ def excluded_articles(searcher: Searcher, read: ReadQuery) -> set[str]:
         return set()
     article_ids = searcher.reader().column_reader("article_id")
     return {article_ids[docnum] for docnum in searcher.docs_for_query(Or(excluded))}
-
-
-def negated_parts(query: Query) -> list[Query]:
-    """The sub-queries that a top-level ``AndNot``/``NOT`` excludes."""
-    if isinstance(query, AndNot):
-        return [query.b, *negated_parts(query.a)]
-    if isinstance(query, And):
-        return [part for child in query.children() for part in
-                ([child.query] if isinstance(child, Not) else negated_parts(child))]
-    return []
 
 
 def order_units(searcher: Searcher, units: list[_Unit], sort: str) -> list[_Unit]:

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from whoosh import qparser
-from whoosh.query import AndNot, Not, NullQuery, Or, Query, Term
+from whoosh.query import And, AndNot, Not, NullQuery, Or, Query, Term
 from whoosh.fields import Schema
 
 from index.schema import SEARCH_FIELDS
@@ -157,3 +157,13 @@ def required_words(query: Query) -> frozenset[str]:
                 return frozenset()
         return frozenset(words) if len(words) > 1 else frozenset()
     return frozenset()
+
+
+def negated_parts(query: Query) -> list[Query]:
+    """The sub-queries that a top-level ``AndNot``/``NOT`` excludes."""
+    if isinstance(query, AndNot):
+        return [query.b, *negated_parts(query.a)]
+    if isinstance(query, And):
+        return [part for child in query.children() for part in
+                ([child.query] if isinstance(child, Not) else negated_parts(child))]
+    return []

@@ -28,6 +28,8 @@ from whoosh.query import Query
 from whoosh.scoring import bm25
 from whoosh.searching import Searcher
 
+from search.query import negated_parts
+
 #: BM25 parameters for whole articles.
 K1 = 2.0
 B = 0.75
@@ -56,8 +58,6 @@ def passage_evidence(passage_scores: list[float]) -> float:
 def query_words(query: Query, searcher: Searcher) -> dict[str, float]:
     """The (stemmed) words the query looks for in title or body, with their boosts; prefixes and
     wildcards expanded to the words of the index they match. Excluded words are not included."""
-    from search.engine import negated_parts  # the same notion of exclusion as the matching
-
     excluded = {text for part in negated_parts(query) for _, text in part.iter_all_terms()}
     words: dict[str, float] = {}
     for leaf in query.leaves():
