@@ -30,10 +30,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
-from urllib.parse import urlsplit
 
 from index.html_pages import extract_page
-from index.text import clean_text, json_text, one_line, parse_date
+from index.text import clean_text, is_web_url, json_text, one_line, parse_date
 
 #: The article file suffixes; each may also end in ``.gz``.
 SUFFIXES = (".txt", ".html", ".htm", ".jsonl")
@@ -400,24 +399,6 @@ def _article(*, path: str, body: str, fallback_id: str, title: str | None = None
         section=one_line(section) or None,
         line=line,
     )
-
-
-def is_web_url(value: str | None) -> bool:
-    """Whether *value* is an absolute http(s) URL, the only kind an article page may link to.
-
-    Every reader's URL passes through this check, so ``javascript:``, ``data:`` and relative
-    addresses from any format never reach a page as a link.
-
-    >>> is_web_url("https://courier.example/ferry"), is_web_url("javascript:alert(1)")
-    (True, False)
-    """
-    if not value:
-        return False
-    try:
-        parts = urlsplit(value)
-    except ValueError:  # e.g. an unclosed IPv6 bracket
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def _shorten(title: str) -> str:

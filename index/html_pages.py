@@ -27,7 +27,7 @@ from typing import Any
 from bs4 import BeautifulSoup, Tag
 from bs4.element import PreformattedString
 
-from index.text import json_text, one_line, parse_date
+from index.text import is_web_url, json_text, one_line, parse_date
 
 # Elements that never hold article text; elements that are page furniture unless they hold
 # most of the page (a <form> can wrap a whole page); class/id/role words that mark furniture.
@@ -162,19 +162,15 @@ def _page_metadata(soup: BeautifulSoup, ld: dict) -> dict[str, str | None]:
         "title": _first(json_text(ld.get("headline")), meta.get("og:title"), meta.get("twitter:title"),
                         h1 and h1.get_text(" "), title and title.get_text(" ")),
         "published": next((d for d in dates if isinstance(d, str) and parse_date(d)), None),
-        "author": _first(*(re.sub(r"(?i)^by\s+", "", a) for a in authors if a and not _is_url(a))),
+        "author": _first(*(re.sub(r"(?i)^by\s+", "", a) for a in authors if a and not is_web_url(a.strip()))),
         "source": _first(json_text(ld.get("publisher")), meta.get("og:site_name")),
-        "url": _first(*(u for u in urls if _is_url(u))),
+        "url": _first(*(u for u in urls if is_web_url(u.strip() if isinstance(u, str) else u))),
         "section": _first(json_text(ld.get("articleSection")), meta.get("article:section")),
     }
 
 
 def _first(*values: Any) -> str | None:
     return next((v.strip() for v in values if isinstance(v, str) and v.strip()), None)
-
-
-def _is_url(value: Any) -> bool:
-    return isinstance(value, str) and value.strip().lower().startswith(("http://", "https://"))
 
 
 def _page_body(soup: BeautifulSoup) -> str:

@@ -7,6 +7,7 @@ Three concepts, shared by the readers of :mod:`index.articles` and :mod:`index.h
 * **JSON values as text** (:func:`json_text`) -- a name given as a string, an object with a
   ``name`` or a list of either, as ``.jsonl`` records and JSON-LD give authors and publishers.
 * **Dates** (:func:`parse_date`) -- the ways news files write a date, read into ISO 8601.
+* **Web addresses** (:func:`is_web_url`) -- the only URLs an article may carry.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import unicodedata
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufeff]")
 _LINE_BREAKS = str.maketrans({"\r": "\n", "\v": "\n", "\f": "\n", "\u2028": "\n", "\u2029": "\n"})
@@ -121,3 +123,21 @@ def _parse_written_date(text: str) -> date | datetime | None:
                 continue
             return parsed if with_time else parsed.date()
     return None
+
+
+def is_web_url(value: object) -> bool:
+    """Whether *value* is an absolute http(s) URL, the only kind an article page may link to.
+
+    Every reader's URL passes through this check, so ``javascript:``, ``data:`` and relative
+    addresses from any format never reach a page as a link.
+
+    >>> is_web_url("https://courier.example/ferry"), is_web_url("javascript:alert(1)")
+    (True, False)
+    """
+    if not isinstance(value, str) or not value:
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
