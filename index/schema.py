@@ -5,7 +5,7 @@ ranked, filtered and shown on its own, and the article can be rebuilt from its p
 stores its offsets and the whitespace (``lead``) between the previous passage and itself.
 
 >>> sorted(SCHEMA.stored_names())[:3]
-['article_id', 'author', 'content_hash']
+['article_id', 'author', 'body']
 """
 
 from __future__ import annotations
