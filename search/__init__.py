@@ -49,6 +49,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_error_handler(NewsSearchError, handle_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.after_request(add_security_headers)
+    app.teardown_appcontext(api.release_searcher)
     return app
 
 

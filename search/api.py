@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
+from whoosh.searching import Searcher
 from werkzeug.exceptions import HTTPException
 
 from index.errors import NewsSearchError
@@ -44,9 +45,18 @@ def article_to_json(article: engine.ArticleView) -> dict:
     return asdict(article)
 
 
-def current_searcher():
-    """This thread's searcher over the app's index, at the newest generation."""
-    return current_app.extensions["news_search"].current()
+def current_searcher() -> Searcher:
+    """The searcher this request borrowed (at the newest generation); returned when the request ends."""
+    if "searcher" not in g:
+        g.searcher = current_app.extensions["news_search"].acquire()
+    return g.searcher
+
+
+def release_searcher(_error: BaseException | None = None) -> None:
+    """Give this request's searcher back to the app's pool."""
+    searcher = g.pop("searcher", None)
+    if searcher is not None:
+        current_app.extensions["news_search"].release(searcher)
 
 
 @bp.get("/search")

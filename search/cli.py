@@ -39,7 +39,8 @@ def search_command(ctx: click.Context, query: str, as_json: bool, **options: obj
             "source": options["source"] or "", "sort": options["sort"] or "", "group": options["group"]}
     try:
         params = parse_search_params(args)
-        results = engine.search(Searchers(options["index_dir"]).current(), params)
+        with Searchers(options["index_dir"]).searcher() as searcher:
+            results = engine.search(searcher, params)
     except NewsSearchError as error:
         if error.parameter and error.parameter != "q":
             raise click.BadParameter(error.message, param_hint=f"--{error.parameter}") from None

@@ -1,14 +1,17 @@
-"""The index as a running service sees it: opened once per process, refreshed per generation.
+"""The index as a running service sees it: opened once per process, searchers reused, refreshed per generation.
 
-Each thread keeps its own Whoosh searcher (a searcher is not meant to be shared between threads)
-and moves it to the newest committed generation when one lands, so a re-index becomes visible
-without a restart and a request never sees half of a commit.
+A request borrows a Whoosh searcher (a searcher is not meant to be used by two threads at once) and
+gives it back when it ends. Idle searchers are kept for the next request; one that no longer shows
+the newest committed generation is closed and replaced by a fresh one, so a re-index becomes
+visible without a restart and a request never sees half of a commit.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
@@ -17,13 +20,13 @@ from index.writer import open_index
 
 
 class Searchers:
-    """Per-thread searchers over the index in *index_dir*, opened lazily."""
+    """A pool of searchers over the index in *index_dir*, opened lazily."""
 
     def __init__(self, index_dir: str | os.PathLike) -> None:
         self.index_dir = index_dir
         self._lock = threading.Lock()
         self._index: FileIndex | None = None
-        self._local = threading.local()
+        self._idle: list[Searcher] = []
 
     def index(self) -> FileIndex:
         """The opened index. :raises IndexNotFound: when there is none yet."""
@@ -32,14 +35,28 @@ class Searchers:
                 self._index = open_index(self.index_dir)
             return self._index
 
-    def current(self) -> Searcher:
-        """This thread's searcher, at the newest committed generation."""
-        searcher: Searcher | None = getattr(self._local, "searcher", None)
+    def acquire(self) -> Searcher:
+        """A searcher at the newest committed generation, for one thread until :meth:`release`."""
+        with self._lock:
+            searcher = self._idle.pop() if self._idle else None
         if searcher is not None and searcher.up_to_date():
             return searcher
         if searcher is not None:
             # A fresh searcher, not Searcher.refresh(): refresh() reuses the old segment readers,
             # which would keep showing deleted and replaced passages.
             searcher.close()
-        self._local.searcher = self.index().searcher()
-        return self._local.searcher
+        return self.index().searcher()
+
+    def release(self, searcher: Searcher) -> None:
+        """Give a searcher back for reuse."""
+        with self._lock:
+            self._idle.append(searcher)
+
+    @contextmanager
+    def searcher(self) -> Iterator[Searcher]:
+        """Borrow a searcher for the duration of a ``with`` block."""
+        searcher = self.acquire()
+        try:
+            yield searcher
+        finally:
+            self.release(searcher)

@@ -59,3 +59,19 @@ def test_rebuild_does_not_multiply_a_running_apps_index(runner, served, corpus_c
     assert (after["articles"], after["passages"]) == (before["articles"], before["passages"])
     assert after["generation"] > before["generation"]
     assert ids(client, "ATACMS") == ["000_4f5c96a77bf8f4f4.txt"]
+
+
+def test_searchers_are_reused_until_a_new_generation_lands(runner, served):
+    from search.searchers import Searchers
+
+    index_dir, _client = served
+    pool = Searchers(index_dir)
+    with pool.searcher() as first:
+        pass
+    with pool.searcher() as again:
+        assert again is first
+    result = runner.invoke(cli, ["delete", "marathon.txt", "--index-dir", str(index_dir)])
+    assert result.exit_code == 0, result.output
+    with pool.searcher() as fresh:
+        assert fresh is not first and fresh.up_to_date()
+        assert not list(fresh.documents(article_id="marathon.txt"))
