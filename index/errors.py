@@ -7,7 +7,6 @@ class NewsSearchError(Exception):
     """Base of our errors: a machine ``code``, a human ``message`` and the offending ``parameter``."""
 
     code = "error"
-    status = 400
 
     def __init__(self, message: str, parameter: str | None = None) -> None:
         super().__init__(message)
@@ -23,18 +22,15 @@ class IndexNotFound(NewsSearchError):
     """There is no index at the configured location (or it cannot be opened)."""
 
     code = "index_not_found"
-    status = 503
 
 
 class IndexBusy(NewsSearchError):
     """Another process holds the index's write lock."""
 
     code = "index_busy"
-    status = 409
 
 
 class ArticleNotFound(NewsSearchError):
     """No article has the requested id."""
 
     code = "not_found"
-    status = 404

@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from whoosh.searching import Searcher
 from werkzeug.exceptions import HTTPException
 
-from index.errors import NewsSearchError
+from index.errors import ArticleNotFound, IndexBusy, IndexNotFound, NewsSearchError
 from search import engine
 from search.openapi import openapi_document
 from search.params import parse_query, parse_search_params
@@ -92,9 +92,18 @@ def openapi():
     return jsonify(openapi_document())
 
 
+#: The HTTP status of each of our errors; anything else a client causes is a 400.
+HTTP_STATUS = {ArticleNotFound: 404, IndexBusy: 409, IndexNotFound: 503}
+
+
+def http_status(error: NewsSearchError) -> int:
+    """The HTTP status that answers *error*."""
+    return next((status for kind, status in HTTP_STATUS.items() if isinstance(error, kind)), 400)
+
+
 def error_response(error: NewsSearchError):
     """Our error as the API's JSON error body and status."""
-    return jsonify(error.to_json()), error.status
+    return jsonify(error.to_json()), http_status(error)
 
 
 def http_error_response(error: HTTPException):

@@ -29,7 +29,6 @@ class ParameterError(NewsSearchError):
     """A search parameter is missing, malformed or out of range."""
 
     code = "invalid_parameter"
-    status = 400
 
 
 @dataclass(frozen=True)

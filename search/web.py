@@ -12,7 +12,7 @@ from flask import Blueprint, render_template, request, url_for
 
 from index.errors import NewsSearchError
 from search import engine
-from search.api import current_searcher
+from search.api import current_searcher, http_status
 from search.params import MAX_QUERY_CHARS, SORTS, SearchParams, parse_search_params
 
 bp = Blueprint("web", __name__)
@@ -39,7 +39,8 @@ def article(article_id: str):
 def error_page(error: NewsSearchError):
     """Our error on the page, with the search form to try again."""
     params = SearchParams(q=request.args.get("q", "")[:MAX_QUERY_CHARS].replace("\x00", ""))
-    return render_template("error.html", error=error, params=params, sorts=SORTS), error.status
+    status = http_status(error)
+    return render_template("error.html", error=error, status=status, params=params, sorts=SORTS), status
 
 
 @bp.app_template_filter("month_end")
