@@ -29,7 +29,17 @@ index_dir_option = click.option(
 )
 
 
-@click.group()
+class NewsSearchGroup(click.Group):
+    """The command group: our own errors end a command with their message and exit status 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except NewsSearchError as error:
+            raise click.ClickException(error.message) from None
+
+
+@click.group(cls=NewsSearchGroup)
 @click.version_option(package_name="news-search")
 def cli() -> None:
     """Index news articles and search them."""
@@ -53,21 +63,18 @@ def read_with_progress(paths: tuple[Path, ...]) -> Iterator[Article | Skipped]:
 def index_files(
     paths: tuple[Path, ...], index_dir: Path, rebuild: bool, prune: bool, min_words: int, max_words: int
 ) -> IndexSummary:
-    """Index *paths* (default: the bundled corpus) into *index_dir*; errors become ClickExceptions."""
+    """Index *paths* (default: the bundled corpus) into *index_dir*."""
     if min_words < 1 or max_words < min_words:
         raise click.BadParameter("need 1 <= --min-words <= --max-words", param_hint="--min-words")
-    try:
-        return update_index(
-            index_dir,
-            read_with_progress(paths or (Path(DEFAULT_CORPUS_DIR),)),
-            rebuild=rebuild,
-            prune=prune,
-            on_skip=report_skip,
-            min_words=min_words,
-            max_words=max_words,
-        )
-    except NewsSearchError as error:
-        raise click.ClickException(error.message) from None
+    return update_index(
+        index_dir,
+        read_with_progress(paths or (Path(DEFAULT_CORPUS_DIR),)),
+        rebuild=rebuild,
+        prune=prune,
+        on_skip=report_skip,
+        min_words=min_words,
+        max_words=max_words,
+    )
 
 
 @cli.command("index")
@@ -130,10 +137,7 @@ def stats_command(index_dir: Path, as_json: bool) -> None:
 
         news-search stats --json
     """
-    try:
-        stats = index_stats(index_dir)
-    except NewsSearchError as error:
-        raise click.ClickException(error.message) from None
+    stats = index_stats(index_dir)
     if as_json:
         click.echo(json.dumps(stats))
     else:
@@ -149,10 +153,7 @@ def delete_command(article_ids: tuple[str, ...], index_dir: Path) -> None:
 
         news-search delete reuters-10023
     """
-    try:
-        deleted = delete_articles(index_dir, article_ids)
-    except NewsSearchError as error:
-        raise click.ClickException(error.message) from None
+    deleted = delete_articles(index_dir, article_ids)
     for article_id in article_ids:
         if article_id not in deleted:
             click.echo(f"{article_id}: no such article", err=True)

@@ -9,11 +9,10 @@ import click
 from whoosh import index as whoosh_index
 
 from index import DEFAULT_CORPUS_DIR
-from index.errors import NewsSearchError
 from index.passages import MAX_WORDS, MIN_WORDS
 from search import engine
 from search.api import results_to_json
-from search.params import GROUPS, MAX_PER_PAGE, SORTS, parse_search_params
+from search.params import GROUPS, MAX_PER_PAGE, SORTS, ParameterError, parse_search_params
 from search.searchers import Searchers
 
 
@@ -41,10 +40,11 @@ def search_command(ctx: click.Context, query: str, as_json: bool, **options: obj
         params = parse_search_params(args)
         with Searchers(options["index_dir"]).searcher() as searcher:
             results = engine.search(searcher, params)
-    except NewsSearchError as error:
-        if error.parameter and error.parameter != "q":
-            raise click.BadParameter(error.message, param_hint=f"--{error.parameter}") from None
-        raise click.ClickException(error.message) from None
+    except ParameterError as error:
+        if error.parameter in (None, "q"):
+            raise
+        option = {"per_page": "limit"}.get(error.parameter, error.parameter)
+        raise click.BadParameter(error.message, param_hint=f"--{option}") from None
     if as_json:
         click.echo(json.dumps(results_to_json(results), ensure_ascii=False))
     else:
