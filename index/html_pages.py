@@ -29,6 +29,8 @@ from bs4.element import PreformattedString
 
 from index.text import is_web_url, json_text, one_line, parse_date
 
+_SOURCE_LINE_BREAK = re.compile(r"\s*[\r\n]\s*")
+
 # Elements that never hold article text; elements that are page furniture unless they hold
 # most of the page (a <form> can wrap a whole page); class/id/role words that mark furniture.
 _NON_TEXT_TAGS = ["script", "style", "noscript", "template", "svg", "iframe", "button", "select",
@@ -178,7 +180,11 @@ def _page_body(soup: BeautifulSoup) -> str:
     for tag in soup.find_all(_NON_TEXT_TAGS):
         if not tag.decomposed:
             tag.decompose()
-    # Line breaks at block boundaries only, so that inline markup never splits a sentence.
+    # Line breaks in the page's source are spaces, as a browser shows them; the only line breaks
+    # are the ones put at block boundaries below, so that a wrapped paragraph stays one line.
+    for string in soup.find_all(string=_SOURCE_LINE_BREAK):
+        if not isinstance(string, PreformattedString) and string.find_parent("pre") is None:
+            string.replace_with(_SOURCE_LINE_BREAK.sub(" ", string))
     for tag in soup.find_all(["br", *_BLOCK_LEVEL]):
         tag.insert_after("\n")
         if tag.name == "br":
