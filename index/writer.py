@@ -272,6 +272,7 @@ def update_index(
     min_words: int = MIN_WORDS,
     max_words: int = MAX_WORDS,
     lock_timeout: float = 0.0,
+    procs: int = 1,
 ) -> IndexSummary:
     """Bring the index in *index_dir* up to date with *items*, in one commit.
 
@@ -283,11 +284,14 @@ def update_index(
     article was read; a new index is only left behind when something was committed to it.
 
     :param items: what :func:`index.articles.read_articles` yields; each :class:`Skipped` is passed to *on_skip*.
+    :param procs: processes that analyse and write passages; with more than one, Whoosh's
+        multiprocess writer leaves one new segment per process instead of merging them.
     :raises IndexBusy: when another process is writing to the index.
     """
     started = time.perf_counter()
+    parallel = {"procs": procs, "multisegment": True} if procs > 1 else {}
     with _writable_index(index_dir) as ix:
-        writer = _open_writer(ix, index_dir, lock_timeout, limitmb=WRITER_LIMIT_MB)
+        writer = _open_writer(ix, index_dir, lock_timeout, limitmb=WRITER_LIMIT_MB, **parallel)
         try:
             run = _Run(writer, rebuild, min_words, max_words)
             run.read(items, on_skip)

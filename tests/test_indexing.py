@@ -287,3 +287,23 @@ def test_an_offset_date_is_filed_under_the_date_the_article_shows(runner, tmp_pa
     march_first = DateRange("published", datetime(2024, 3, 1), datetime(2024, 3, 1, 23, 59, 59))
     with open_index(index_dir).searcher() as searcher:
         assert [hit["article_id"] for hit in searcher.search(march_first)] == ["midnight.txt"]
+
+
+def test_several_writer_processes_build_the_same_index(corpus_copy, tmp_path):
+    from index.articles import read_articles
+    from index.writer import update_index
+
+    def contents(index_dir):
+        with open_index(index_dir).searcher() as searcher:
+            return sorted((fields["passage_id"], fields["body"]) for fields in searcher.all_stored_fields())
+
+    single = update_index(tmp_path / "one", read_articles([corpus_copy]))
+    parallel = update_index(tmp_path / "two", read_articles([corpus_copy]), procs=2)
+    assert (parallel.added, parallel.passages) == (single.added, single.passages)
+    assert contents(tmp_path / "two") == contents(tmp_path / "one")
+    (corpus_copy / "marathon.txt").unlink()
+    rebuilt = update_index(tmp_path / "two", read_articles([corpus_copy]), rebuild=True, procs=2)
+    assert rebuilt.deleted == 1
+    assert index_stats(tmp_path / "two")["articles"] == 6
+    assert len(contents(tmp_path / "two")) == single.passages - sum(
+        1 for passage_id, _ in contents(tmp_path / "one") if passage_id.startswith("marathon.txt#"))
