@@ -74,22 +74,24 @@ def query_words(query: Query, searcher: Searcher) -> dict[str, float]:
 def article_frequencies(searcher: Searcher, words: Iterable[str]) -> dict[str, Counter[str]]:
     """For each word, its frequency in each article that has it: body occurrences summed over the
     article's passages, plus the title's occurrences (counted once, as every passage repeats it)."""
-    reader = searcher.reader()
-    article_ids = reader.column_reader("article_id")
+    leaves = [(reader, reader.column_reader("article_id")) for reader, _ in searcher.reader().leaf_readers()]
     frequencies: dict[str, Counter[str]] = {}
     for word in words:
         counts: Counter[str] = Counter()
         titled: dict[str, float] = {}
-        for fieldname in TextFields:
-            if (fieldname, word) not in reader:
-                continue
-            matcher = reader.postings(fieldname, word)
-            while matcher.is_active():
-                if fieldname == "body":
-                    counts[article_ids[matcher.id()]] += matcher.weight()
-                else:
-                    titled[article_ids[matcher.id()]] = matcher.weight()
-                matcher.next()
+        # Segment by segment: a column read through the whole index's reader looks up the
+        # segment of every document again.
+        for reader, article_ids in leaves:
+            for fieldname in TextFields:
+                if (fieldname, word) not in reader:
+                    continue
+                matcher = reader.postings(fieldname, word)
+                while matcher.is_active():
+                    if fieldname == "body":
+                        counts[article_ids[matcher.id()]] += matcher.weight()
+                    else:
+                        titled[article_ids[matcher.id()]] = matcher.weight()
+                    matcher.next()
         for article_id, weight in titled.items():
             counts[article_id] += TITLE_WEIGHT * weight
         frequencies[word] = counts
