@@ -149,8 +149,8 @@ def _page_metadata(soup: BeautifulSoup, ld: dict) -> dict[str, str | None]:
         for key in keys.lower().split():
             meta.setdefault(key, str(tag["content"]))
     canonical = soup.find("link", rel="canonical", href=True)
-    time = soup.find("time", datetime=True)
-    h1, title = soup.find("h1"), soup.find("title")
+    time = _outside_furniture(soup.find_all("time", datetime=True))
+    h1, title = _outside_furniture(soup.find_all("h1")), soup.find("title")
     page = ld.get("mainEntityOfPage")
     date_keys = ("article:published_time", "article:published", "datepublished", "date", "pubdate",
                  "publishdate", "dc.date", "dc.date.issued", "parsely-pub-date", "sailthru.date")
@@ -169,6 +169,12 @@ def _page_metadata(soup: BeautifulSoup, ld: dict) -> dict[str, str | None]:
         "url": _first(*(u for u in urls if is_web_url(u.strip() if isinstance(u, str) else u))),
         "section": _first(json_text(ld.get("articleSection")), meta.get("article:section")),
     }
+
+
+def _outside_furniture(tags: list[Tag]) -> Tag | None:
+    """The first of *tags* not inside a masthead, menu, footer or sidebar (where a site's logo
+    sits in an ``<h1>`` and today's date in a ``<time>``), else the first of them."""
+    return next((tag for tag in tags if not tag.find_parent(_looks_like_furniture)), tags[0] if tags else None)
 
 
 def _first(*values: Any) -> str | None:

@@ -316,11 +316,6 @@ def test_author_from_meta_tags_and_json_ld(head, author):
     assert extract_page(page(KEEPER_ARTICLE, head)).author == author
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the first <h1> and <time datetime> anywhere on the page are taken, so a site logo in an <h1> and "
-    "today's date in the masthead become the title and date of a page without JSON-LD or Open Graph",
-)
 def test_headline_and_date_come_from_the_article_not_the_masthead():
     body = """\
 <header><h1 class="logo"><a href="/">Island Echo</a></h1><time datetime="2024-05-20">Monday 20 May</time></header>
