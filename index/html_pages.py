@@ -42,6 +42,7 @@ _BOILERPLATE = re.compile(
     r"|breadcrumb|caption|popup|modal",
     re.IGNORECASE,
 )
+_CONSENT = re.compile(r"cookie|consent|gdpr", re.IGNORECASE)
 _ARTICLE_TYPE = re.compile(r"(Article|BlogPosting)$")
 _ARTICLE_BLOCKS = ["p", "h2", "h3", "li"]
 _BLOCK_LEVEL = ["address", "article", "blockquote", "dd", "div", "dl", "dt", "figure", "h1", "h2", "h3",
@@ -215,8 +216,13 @@ def _drop_furniture(soup: BeautifulSoup) -> None:
     """
     total = _text_weight(soup)
     for tag in soup.find_all(_looks_like_furniture):
-        if not tag.decomposed and 2 * _text_weight(tag) <= total:
+        if not tag.decomposed and (2 * _text_weight(tag) <= total or _is_consent_notice(tag)):
             tag.decompose()
+
+
+def _is_consent_notice(tag: Tag) -> bool:
+    """A cookie or consent notice, which never holds an article, however much of the page it fills."""
+    return bool(_CONSENT.search(" ".join([*(tag.get("class") or []), str(tag.get("id") or "")])))
 
 
 def _looks_like_furniture(tag: Tag) -> bool:
@@ -250,11 +256,12 @@ def _article_container(soup: BeautifulSoup) -> Tag:
 
 
 def _densest_paragraph_parent(soup: BeautifulSoup) -> Tag | None:
-    """The element whose child (and, at half weight, grandchild) paragraphs hold the most text."""
+    """The element whose child (and, at half weight, grandchild) paragraphs hold the most text
+    outside links: a list of linked headlines in paragraphs is not a story."""
     scores: dict[int, float] = {}
     tags: dict[int, Tag] = {}
     for p in soup.find_all("p"):
-        chars = len(p.get_text(strip=True))
+        chars = _text_weight(p)
         for weight, parent in zip((1.0, 0.5), (p.parent, p.parent and p.parent.parent)):
             if isinstance(parent, Tag) and parent.name not in ("html", "[document]"):
                 tags[id(parent)] = parent

@@ -117,11 +117,6 @@ Schools near the bank stay closed on Friday.</div>"""
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a block of linked headlines in <p>s outweighs the story when paragraph text is counted with "
-    "its links; the fallback then settles on the single longest <p>, dropping the story's other paragraphs",
-)
 def test_a_list_of_linked_headlines_does_not_cut_the_story_to_one_paragraph():
     headlines = """\
 <div class="most-read">
@@ -391,11 +386,6 @@ def test_a_page_of_navigation_only_has_no_article_text():
         extract_page(page(body, "<title>Island Echo</title>"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="furniture that holds most of a page's text is kept, so a consent wall's cookie notice "
-    "is returned as the article instead of raising",
-)
 def test_a_cookie_consent_wall_has_no_article_text():
     body = """\
 <header><a href="/">Island Echo</a></header>
