@@ -27,6 +27,7 @@ from index.schema import SEARCH_FIELDS
 from search.params import SearchParams
 from search.query import OPERATORS, ReadQuery, negated_parts, read_query
 from search.ranking import passage_evidence, rank_articles
+from search.searchers import column
 from search.snippets import opening, passage_snippet, whole_highlight
 
 #: Passages shown per article when results are grouped by article.
@@ -140,28 +141,30 @@ def match(searcher: Searcher, params: SearchParams, read: ReadQuery) -> tuple[Wh
     if query is None:
         # No query: every article, represented by its opening passage.
         query = Term("position", 0) if params.group == "article" else Every()
-    results = searcher.search(query, filter=filter_query(params), limit=None, terms=bool(read.required))
-    article_ids = searcher.reader().column_reader("article_id")
+    # Which words each passage holds is only needed to rank passages; articles learn it from ranking.
+    by_passage = bool(read.required) and params.group == "passage"
+    results = searcher.search(query, filter=filter_query(params), limit=None, terms=by_passage)
+    article_ids = column(searcher.reader(), "article_id")
     excluded = excluded_articles(searcher, read)
     by_article: dict[str, list[tuple[float, int]]] = {}
     for score, docnum in results.top_n:
         article_id = article_ids[docnum]
         if article_id not in excluded:
             by_article.setdefault(article_id, []).append((score, docnum))
-    words = (lambda docnums: {_word(term) for docnum in docnums for _, term in results.docterms.get(docnum, ())}) \
-        if read.required else (lambda docnums: set())
     if params.group == "passage":
-        units = [_Unit(article_id, [docnum], score, read.required <= words([docnum]))
+        docterms = results.docterms if by_passage else {}
+        units = [_Unit(article_id, [docnum], score,
+                       read.required <= {_word(term) for _, term in docterms.get(docnum, ())})
                  for article_id, passages in by_article.items() for score, docnum in passages]
     else:
-        units = [_Unit(article_id, [docnum for _, docnum in passages], passage_evidence([s for s, _ in passages]),
-                       read.required <= words([docnum for _, docnum in passages]))
+        units = [_Unit(article_id, [docnum for _, docnum in passages], passage_evidence([s for s, _ in passages]))
                  for article_id, passages in by_article.items()]
         if read.query is not None and params.effective_sort == "relevance":
-            scores = rank_articles(searcher, read.query, {unit.article_id: unit.score for unit in units},
-                                   {unit.article_id: unit.docnums[0] for unit in units})
+            ranking = rank_articles(searcher, read.query, {unit.article_id: unit.score for unit in units},
+                                    {unit.article_id: unit.docnums[0] for unit in units}, read.required)
             for unit in units:
-                unit.score = scores[unit.article_id]
+                unit.score = ranking.scores[unit.article_id]
+                unit.complete = unit.article_id in ranking.complete
     return results, units
 
 
@@ -170,7 +173,7 @@ def excluded_articles(searcher: Searcher, read: ReadQuery) -> set[str]:
     excluded = negated_parts(read.query) if read.query is not None else []
     if not excluded:
         return set()
-    article_ids = searcher.reader().column_reader("article_id")
+    article_ids = column(searcher.reader(), "article_id")
     return {article_ids[docnum] for docnum in searcher.docs_for_query(Or(excluded))}
 
 
@@ -208,8 +211,7 @@ def facet_counts(searcher: Searcher, units: list[_Unit]) -> dict[str, list[Facet
     Sources are counted case-insensitively, as the source filter matches them, under the first
     spelling met.
     """
-    reader = searcher.reader()
-    sources, dates = reader.column_reader("source"), published_column(searcher)
+    sources, dates = column(searcher.reader(), "source"), published_column(searcher)
     by_source: Counter[str] = Counter()
     spelling: dict[str, str] = {}
     by_month: Counter[str] = Counter()
@@ -232,7 +234,7 @@ def published_column(searcher: Searcher) -> Callable[[int], datetime | None]:
     Whoosh fills an undated document's column with the largest value, which its own
     translation cannot turn into a datetime, so the raw value is translated here.
     """
-    raw = searcher.reader().column_reader("published", translate=False)
+    raw = column(searcher.reader(), "published", translate=False)
 
     def published(docnum: int) -> datetime | None:
         value = raw[docnum]

@@ -9,8 +9,8 @@ An article's score fuses two kinds of evidence:
 * **passage evidence** -- the sum of its best two passages' scores, so a story with a passage that
   answers the query closely beats one where the words are scattered.
 
-Then **pseudo-relevance feedback** (RM3-style): the words that characterise the best few articles
-re-weight the matching articles, which finds the ones that use the story's vocabulary rather than
+Then, for queries of three words or more, **pseudo-relevance feedback** (RM3-style): the words that
+characterise the best few articles re-weight the matching articles, which finds the ones that use the story's vocabulary rather than
 the query's exact words. Feedback re-ranks only articles the query matched: it never adds results
 that do not contain the query.
 
@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 from whoosh.query import Query
@@ -29,6 +30,7 @@ from whoosh.scoring import bm25
 from whoosh.searching import Searcher
 
 from search.query import negated_parts
+from search.searchers import column
 
 #: BM25 parameters for whole articles.
 K1 = 2.0
@@ -43,6 +45,9 @@ PASSAGES_SCORED = 2
 FEEDBACK_ARTICLES = 3
 FEEDBACK_WORDS = 20
 FEEDBACK_WEIGHT = 0.3
+#: Feedback is for descriptive queries: a query of one or two words says exactly what it wants,
+#: and re-weighting by the best articles' vocabulary would cost more time than it could repay.
+FEEDBACK_MIN_WORDS = 3
 
 TextFields = ("title", "body")
 
@@ -74,7 +79,7 @@ def query_words(query: Query, searcher: Searcher) -> dict[str, float]:
 def article_frequencies(searcher: Searcher, words: Iterable[str]) -> dict[str, Counter[str]]:
     """For each word, its frequency in each article that has it: body occurrences summed over the
     article's passages, plus the title's occurrences (counted once, as every passage repeats it)."""
-    leaves = [(reader, reader.column_reader("article_id")) for reader, _ in searcher.reader().leaf_readers()]
+    leaves = [(reader, column(reader, "article_id")) for reader, _ in searcher.reader().leaf_readers()]
     frequencies: dict[str, Counter[str]] = {}
     for word in words:
         counts: Counter[str] = Counter()
@@ -102,17 +107,19 @@ def collection_totals(searcher: Searcher) -> tuple[int, float]:
     """How many articles the index holds and their average length in words (cached per reader)."""
     reader = searcher.reader()
     if reader not in _TOTALS:
-        lengths = reader.column_reader("article_words")
+        lengths = column(reader, "article_words")
         firsts = list(searcher.document_numbers(position=0))
         _TOTALS[reader] = (len(firsts), sum(lengths[docnum] for docnum in firsts) / (len(firsts) or 1))
     return _TOTALS[reader]
 
 
-def article_bm25(searcher: Searcher, words: Mapping[str, float], lengths: Mapping[str, int]) -> Counter[str]:
-    """Whole-article BM25 of the articles in *lengths* (article id -> words) for *words* (word -> weight)."""
+def article_bm25(searcher: Searcher, frequencies: Mapping[str, Counter[str]], words: Mapping[str, float],
+                 lengths: Mapping[str, int]) -> Counter[str]:
+    """Whole-article BM25 of the articles in *lengths* (article id -> words) for *words* (word ->
+    weight), from their :func:`article_frequencies`."""
     count, average = collection_totals(searcher)
     scores: Counter[str] = Counter()
-    for word, frequency in article_frequencies(searcher, words).items():
+    for word, frequency in frequencies.items():
         idf = math.log(count / (len(frequency) + 1)) + 1  # Whoosh's idf, counted in articles
         for article_id, tf in frequency.items():
             if article_id in lengths:
@@ -159,22 +166,34 @@ def article_text(searcher: Searcher, article_id: str) -> str:
     return "\n".join([stored[0].get("title", "")] + [fields["body"] for fields in stored]) if stored else ""
 
 
+@dataclass(frozen=True)
+class Ranking:
+    """Relevance scores of the matching articles, and which of them hold every required word."""
+
+    scores: dict[str, float]
+    complete: frozenset[str]
+
+
 def rank_articles(searcher: Searcher, query: Query, passage_scores: Mapping[str, float],
-                  docnums: Mapping[str, int]) -> dict[str, float]:
-    """The relevance score of each matching article (by id; *docnums* gives one passage of each).
+                  docnums: Mapping[str, int], required: frozenset[str] = frozenset()) -> Ranking:
+    """Score each matching article (by id; *docnums* gives one passage of each).
 
     :param passage_scores: each article's passage evidence, see :func:`passage_evidence`.
+    :param required: the words an all-words match holds (anywhere in the article).
     """
     words = query_words(query, searcher)
     if not words:
-        return dict(passage_scores)
-    column = searcher.reader().column_reader("article_words")
-    lengths = {article_id: column[docnum] for article_id, docnum in docnums.items()}
-    direct = article_bm25(searcher, words, lengths)
+        return Ranking(dict(passage_scores), frozenset(passage_scores) if not required else frozenset())
+    lengths_column = column(searcher.reader(), "article_words")
+    lengths = {article_id: lengths_column[docnum] for article_id, docnum in docnums.items()}
+    frequencies = article_frequencies(searcher, words)
+    complete = frozenset(lengths).intersection(*(frequencies.get(word, ()) for word in required))
+    direct = article_bm25(searcher, frequencies, words, lengths)
     best = sorted(direct, key=direct.__getitem__, reverse=True)[:FEEDBACK_ARTICLES]
-    if not best or direct[best[0]] <= 0:
-        return fuse(direct, passage_scores)
+    if len(words) < FEEDBACK_MIN_WORDS or not best or direct[best[0]] <= 0:
+        return Ranking(fuse(direct, passage_scores), complete)
     texts = [(article_text(searcher, article_id), direct[article_id] / direct[best[0]]) for article_id in best]
     extra = feedback_words(searcher, texts, words, FEEDBACK_WORDS)
-    expanded = direct + article_bm25(searcher, extra, lengths) if extra else direct
-    return fuse(expanded, passage_scores)
+    if extra:
+        direct += article_bm25(searcher, article_frequencies(searcher, extra), extra, lengths)
+    return Ranking(fuse(direct, passage_scores), complete)

@@ -13,7 +13,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from weakref import WeakKeyDictionary
+
 from whoosh.index import FileIndex
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from index.writer import open_index
@@ -60,3 +63,16 @@ class Searchers:
             yield searcher
         finally:
             self.release(searcher)
+
+
+# Column readers by index reader: opening one reads the column's offsets from disk, so each is
+# opened once per reader (one index generation) and dropped with it.
+_COLUMNS: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def column(reader: IndexReader, fieldname: str, translate: bool = True):
+    """*reader*'s column reader for *fieldname*, opened once per reader."""
+    columns = _COLUMNS.setdefault(reader, {})
+    if (fieldname, translate) not in columns:
+        columns[fieldname, translate] = reader.column_reader(fieldname, translate=translate)
+    return columns[fieldname, translate]
