@@ -75,7 +75,7 @@ def handle_http_error(error: HTTPException):
 
 
 def _is_api() -> bool:
-    return request.blueprint == "api" or request.path.startswith("/api/")
+    return request.blueprint == "api" or request.path == "/api" or request.path.startswith("/api/")
 
 
 def add_security_headers(response: Response) -> Response:

@@ -107,7 +107,9 @@ def error_response(error: NewsSearchError):
 
 
 def http_error_response(error: HTTPException):
-    """Werkzeug's HTTP errors (404, 405, ...) in the API's JSON error shape."""
+    """Werkzeug's HTTP errors (404, 405, ...) in the API's JSON error shape, with their own headers
+    (a 405's ``Allow``) but a JSON content type."""
     code = (error.name or "error").lower().replace(" ", "_")
     body = {"error": {"code": code, "message": error.description or error.name, "parameter": None}}
-    return jsonify(body), error.code
+    headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+    return jsonify(body), error.code, headers
