@@ -9,13 +9,18 @@
 
 Whoosh writes new segments beside the live ones and makes them visible by atomically replacing the
 table of contents, so a reader sees either the previous generation or the new one, never a part of a
-run; a killed writer leaves only orphan files that the next commit cleans up.
+run; a killed writer leaves only orphan files that the next commit cleans up, and its write lock is
+released by the operating system (as are the sub-writer processes of a bulk build: see
+:class:`_BoundSubWriter`).
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import signal
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -25,6 +30,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.index import FileIndex, LockError
+from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import CLEAR, IndexWriter, SegmentWriter
 
 from index import codec
@@ -37,6 +43,8 @@ codec.install()
 
 #: Memory, in MB, the writer may use for its postings buffer before it spills to disk.
 WRITER_LIMIT_MB = 256
+#: ``prctl`` option: the signal a process gets when its parent dies (linux/prctl.h).
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -123,12 +131,56 @@ def _remove_new_files(path: Path, before: set[str], indexname: str) -> None:
             target.unlink(missing_ok=True)
 
 
-def _open_writer(ix: FileIndex, index_dir: str | os.PathLike, lock_timeout: float, **options) -> SegmentWriter:
-    """Take the index's write lock, waiting at most *lock_timeout* seconds, and return the writer.
+class _BoundSubWriter(SubWriterTask):
+    """One of Whoosh's sub-writer processes, bound to the life of the indexer that started it.
+
+    A sub-writer waits on its job queue until the indexer sends the end of the run. If the indexer is
+    killed first (SIGKILL, the OOM killer), nothing ever arrives: the orphan would wait forever, holding
+    the write lock it inherited with the lock file's descriptor, so every later run would be refused as
+    busy. So it asks Linux for SIGKILL when its parent dies (``PR_SET_PDEATHSIG``); elsewhere it runs
+    unbound, as Whoosh's does. A run that fails cancels its writer, and that ends the sub-writers too:
+    Whoosh's cancel leaves them waiting on the queue, and the indexer hangs at exit waiting for them.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.indexer_pid = os.getpid()  # run in the indexer, before the fork
+
+    def run(self) -> None:
+        if sys.platform.startswith("linux"):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+            if os.getppid() != self.indexer_pid:  # the indexer died before the request took effect
+                os._exit(1)
+        super().run()
+
+    def cancel(self) -> None:
+        # Whoosh's cancel only sets a flag in the indexer's copy of the task; end the process itself.
+        self.terminate()
+        self.join()
+
+
+class _ParallelWriter(MpWriter):
+    """Whoosh's multiprocess writer, with sub-writers that end with the run however it ends."""
+
+    def _new_task(self) -> SubWriterTask:
+        task = _BoundSubWriter(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs,
+                               self.multisegment)
+        self.tasks.append(task)
+        task.start()
+        return task
+
+
+def _open_writer(ix: FileIndex, index_dir: str | os.PathLike, lock_timeout: float, procs: int = 1,
+                 **options) -> SegmentWriter:
+    """Take the index's write lock, waiting at most *lock_timeout* seconds, and return the writer;
+    with *procs* above one, a writer that hands passages to that many sub-writer processes.
 
     :raises IndexBusy: when another process holds the lock.
     """
     try:
+        if procs > 1:
+            return _ParallelWriter(ix, procs=procs, timeout=lock_timeout, **options)
         return ix.writer(timeout=lock_timeout, **options)
     except LockError:
         raise IndexBusy(f"another indexer is writing to {index_dir}; try again when it has finished") from None
