@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 from weakref import WeakKeyDictionary
 
+from whoosh.columns import MultiColumnReader
 from whoosh.index import FileIndex
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
@@ -71,8 +72,20 @@ _COLUMNS: WeakKeyDictionary = WeakKeyDictionary()
 
 
 def column(reader: IndexReader, fieldname: str, translate: bool = True):
-    """*reader*'s column reader for *fieldname*, opened once per reader."""
+    """*reader*'s column reader for *fieldname*, opened once per reader.
+
+    Over several segments it is built from every segment's own column reader: Whoosh's
+    ``MultiReader.column_reader`` leaves out the segments where no document has the field, which
+    shifts every later document onto the wrong segment (or fails when none has it).
+    """
     columns = _COLUMNS.setdefault(reader, {})
     if (fieldname, translate) not in columns:
-        columns[fieldname, translate] = reader.column_reader(fieldname, translate=translate)
+        if reader.is_atomic():
+            columns[fieldname, translate] = reader.column_reader(fieldname, translate=translate)
+        else:
+            leaves = reader.leaf_readers()
+            columns[fieldname, translate] = MultiColumnReader(
+                [leaf.column_reader(fieldname, translate=translate) for leaf, _ in leaves],
+                [offset for _, offset in leaves],
+            )
     return columns[fieldname, translate]

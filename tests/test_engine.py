@@ -232,3 +232,20 @@ def test_suggestions_leave_known_words_alone(searcher):
 def test_wildcards_need_a_prefix(searcher):
     results = run(searcher, q="*e*")
     assert results.total == 0 and "wildcard" in results.warnings[0]
+
+
+def test_facets_and_dates_over_segments_where_some_articles_have_no_source(tmp_path):
+    from index.articles import Article
+    from index.writer import update_index
+    from search.searchers import Searchers
+
+    body = "The ferry to the island runs again after the storm damaged the pier last winter."
+    update_index(tmp_path, [Article(id="plain", title="Ferry", body=body, path="a.txt")])
+    update_index(tmp_path, [Article(id="sourced", title="Ferry again", body=body, path="b.txt",
+                                    source="Island Echo", published="2024-05-17")])
+    with Searchers(tmp_path).searcher() as searcher:
+        assert len(searcher.reader().leaf_readers()) == 2
+        results = run(searcher, q="ferry", sort="newest")
+    assert [hit.article_id for hit in results.hits] == ["sourced", "plain"]
+    assert [(f.value, f.count) for f in results.facets["source"]] == [("Island Echo", 1)]
+    assert [(f.value, f.count) for f in results.facets["published"]] == [("2024-05", 1)]
