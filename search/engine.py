@@ -27,7 +27,7 @@ from index.schema import SEARCH_FIELDS
 from search.params import SearchParams
 from search.query import OPERATORS, ReadQuery, negated_parts, read_query
 from search.ranking import passage_evidence, rank_articles
-from search.searchers import column
+from search.searchers import column, stored_passages
 from search.snippets import opening, passage_snippet, whole_highlight
 
 #: Passages shown per article when results are grouped by article.
@@ -298,7 +298,7 @@ def get_article(searcher: Searcher, article_id: str, q: str = "") -> ArticleView
 
     :raises ArticleNotFound: when no passage has that article id.
     """
-    stored = sorted(searcher.documents(article_id=article_id), key=lambda fields: fields["position"])
+    stored = stored_passages(searcher, article_id)
     if not stored:
         raise ArticleNotFound(f"no article has the id {article_id!r}", "article_id")
     read = read_query(q, searcher.schema) if q.strip() else ReadQuery(None)

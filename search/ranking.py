@@ -30,7 +30,7 @@ from whoosh.scoring import bm25
 from whoosh.searching import Searcher
 
 from search.query import negated_parts
-from search.searchers import column
+from search.searchers import column, stored_passages
 
 #: BM25 parameters for whole articles.
 K1 = 2.0
@@ -162,7 +162,7 @@ def feedback_words(searcher: Searcher, texts: list[tuple[str, float]], query: Ma
 
 def article_text(searcher: Searcher, article_id: str) -> str:
     """An article's title and body, from its stored passages."""
-    stored = sorted(searcher.documents(article_id=article_id), key=lambda fields: fields["position"])
+    stored = stored_passages(searcher, article_id)
     return "\n".join([stored[0].get("title", "")] + [fields["body"] for fields in stored]) if stored else ""
 
 

@@ -89,3 +89,8 @@ def column(reader: IndexReader, fieldname: str, translate: bool = True):
                 [offset for _, offset in leaves],
             )
     return columns[fieldname, translate]
+
+
+def stored_passages(searcher: Searcher, article_id: str) -> list[dict]:
+    """The stored fields of an article's passages, in the article's order (empty for an unknown id)."""
+    return sorted(searcher.documents(article_id=article_id), key=lambda fields: fields["position"])
