@@ -18,6 +18,7 @@ from index.errors import ArticleNotFound, IndexBusy, IndexNotFound, NewsSearchEr
 from search import engine
 from search.openapi import openapi_document
 from search.params import parse_query, parse_search_params
+from search.ranking import collection_totals
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -79,7 +80,7 @@ def health():
     searcher = current_searcher()
     return jsonify({
         "status": "ok",
-        "articles": sum(1 for _ in searcher.document_numbers(position=0)),
+        "articles": collection_totals(searcher)[0],
         "passages": searcher.doc_count(),
         "generation": searcher.reader().generation(),
         "index_dir": current_app.config["INDEX"],
