@@ -1,4 +1,5 @@
-"""The ``news-search`` command line: index, extract, stats, delete (and search, serve from :mod:`search.cli`).
+"""The ``news-search`` command line: index, extract, stats, delete (and search, related, stories, serve from
+:mod:`search.cli`).
 
 Each command parses its options, calls one core function and prints; our errors become a message and
 exit status 1, bad usage exit status 2 (click's own conventions).
@@ -175,10 +176,10 @@ def delete_command(article_ids: tuple[str, ...], index_dir: Path) -> None:
 
 
 def _attach_read_commands() -> None:
-    """Add ``search`` and ``serve`` from the read half, with the shared ``--index-dir`` option."""
-    from search.cli import search_command, serve_command
+    """Add ``search``, ``related``, ``stories`` and ``serve`` from the read half, with the shared ``--index-dir`` option."""
+    from search.cli import related_command, search_command, serve_command, stories_command
 
-    for command in (search_command, serve_command):
+    for command in (search_command, related_command, stories_command, serve_command):
         cli.add_command(index_dir_option(command))
 
 

@@ -11,7 +11,7 @@ stores its offsets and the whitespace (``lead``) between the previous passage an
 from __future__ import annotations
 
 from whoosh.analysis import Analyzer, IDAnalyzer, StemmingAnalyzer
-from whoosh.columns import NumericColumn
+from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, NUMERIC, STORED, TEXT, Schema
 
 #: Weight of a title match against a body match.
@@ -49,6 +49,13 @@ def build_schema() -> Schema:
         content_hash=STORED,
         # Words in the whole article (title and body), for ranking articles by their length.
         article_words=COLUMN(NumericColumn("I")),
+        # Wire copies (index/stories.py): the article's story on every passage; on the first passage
+        # only, its LSH band keys, sketch and start, from which a later run finds copies among indexed
+        # articles (columns: read all at once, faster than stored fields and cheaper than terms).
+        story=ID(stored=True, sortable=True),
+        story_bands=COLUMN(VarBytesColumn()),
+        story_sketch=COLUMN(VarBytesColumn()),
+        story_since=COLUMN(NumericColumn("I")),  # the day the story started (date.toordinal), 0 for none
     )
 
 

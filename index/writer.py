@@ -2,7 +2,8 @@
 
 * :func:`update_index` -- the incremental update (new articles added, changed ones replaced with all
   their passages, unchanged ones skipped), optionally pruning articles whose source is gone, or a
-  ``rebuild`` that replaces every segment in the same commit;
+  ``rebuild`` that replaces every segment in the same commit; each article written gets its story
+  (:mod:`index.stories`), shared with the articles it is a wire copy of;
 * :func:`delete_articles` -- remove articles by id;
 * :func:`index_stats` -- counts and generation of an index;
 * :func:`open_index` -- open (or create) the index directory.
@@ -38,6 +39,7 @@ from index.articles import Article, Skipped
 from index.errors import IndexBusy, IndexNotFound
 from index.passages import MAX_WORDS, MIN_WORDS, split_passages
 from index.schema import SCHEMA
+from index.stories import Fingerprint, StoryFinder, StoryParams, indexed_stories
 
 codec.install()
 
@@ -178,6 +180,7 @@ def _open_writer(ix: FileIndex, index_dir: str | os.PathLike, lock_timeout: floa
 
     :raises IndexBusy: when another process holds the lock.
     """
+    options.setdefault("codec", codec.uncompressed())
     try:
         if procs > 1:
             return _ParallelWriter(ix, procs=procs, timeout=lock_timeout, **options)
@@ -231,6 +234,15 @@ def passage_documents(article: Article, min_words: int = MIN_WORDS, max_words: i
         previous_end = passage.end
 
 
+def add_story(documents: list[dict], fingerprint: Fingerprint) -> None:
+    """Put an article's story on each of its passage documents, and what finds its later copies on the first."""
+    for document in documents:
+        document["story"] = fingerprint.story
+    if fingerprint.bands:
+        documents[0].update(story_bands=fingerprint.bands, story_sketch=fingerprint.sketch,
+                            story_since=fingerprint.since or 0)
+
+
 def parse_published(published: str | None) -> datetime | None:
     """The article's own wall-clock time, as the naive datetime Whoosh's DATETIME field sorts and filters on.
 
@@ -248,9 +260,13 @@ def parse_published(published: str | None) -> datetime | None:
 class _Run:
     """One :func:`update_index` call: its writer, what the index held when the lock was taken, the counts."""
 
-    def __init__(self, writer: SegmentWriter, rebuild: bool, min_words: int, max_words: int) -> None:
+    def __init__(self, writer: SegmentWriter, rebuild: bool, min_words: int, max_words: int,
+                 story_params: StoryParams | None = None) -> None:
         self.writer, self.rebuild = writer, rebuild
         self.known = stored_articles(writer)
+        # A rebuild groups its articles afresh; an update also finds copies among the indexed articles.
+        indexed = () if rebuild or not self.known else indexed_stories(writer.searcher().reader())
+        self.stories = StoryFinder(story_params, indexed)
         self.min_words, self.max_words = min_words, max_words
         self.counts = dict(read=0, added=0, updated=0, unchanged=0, deleted=0, skipped=0, passages=0)
         self.seen: set[str] = set()
@@ -284,6 +300,7 @@ class _Run:
             self.counts["unchanged"] += 1
             return None
         self.counts["added" if before is None else "unchanged" if same else "updated"] += 1
+        add_story(documents, self.stories.assign(article.id, article.title, article.body, article.published))
         if before is not None and not self.rebuild:
             self.writer.delete_by_term("article_id", article.id)
         for document in documents:
@@ -325,6 +342,7 @@ def update_index(
     max_words: int = MAX_WORDS,
     lock_timeout: float = 0.0,
     procs: int = 1,
+    stories: StoryParams | None = None,
 ) -> IndexSummary:
     """Bring the index in *index_dir* up to date with *items*, in one commit.
 
@@ -338,6 +356,7 @@ def update_index(
     :param items: what :func:`index.articles.read_articles` yields; each :class:`Skipped` is passed to *on_skip*.
     :param procs: processes that analyse and write passages; with more than one, Whoosh's
         multiprocess writer leaves one new segment per process instead of merging them.
+    :param stories: how near-duplicate articles are grouped into stories (:mod:`index.stories`).
     :raises IndexBusy: when another process is writing to the index.
     """
     started = time.perf_counter()
@@ -345,7 +364,7 @@ def update_index(
     with _writable_index(index_dir) as ix:
         writer = _open_writer(ix, index_dir, lock_timeout, limitmb=WRITER_LIMIT_MB, **parallel)
         try:
-            run = _Run(writer, rebuild, min_words, max_words)
+            run = _Run(writer, rebuild, min_words, max_words, stories)
             run.read(items, on_skip)
             run.delete_gone(prune)
         except BaseException:

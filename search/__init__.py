@@ -25,13 +25,17 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+#: Search results kept per worker for repeated searches (``NEWS_SEARCH_RESULTS_CACHE``; 0: none).
+RESULTS_CACHE = 256
+
+
 def create_app(config: Mapping | None = None) -> Flask:
     """Create the search application.
 
     >>> app = create_app({"INDEX": "instance/index"})
     """
     app = Flask(__name__)
-    app.config.from_mapping(INDEX=None, JSON_SORT_KEYS=False)
+    app.config.from_mapping(INDEX=None, JSON_SORT_KEYS=False, RESULTS_CACHE=RESULTS_CACHE)
     app.config.from_prefixed_env("NEWS_SEARCH")
     if config:
         app.config.from_mapping(config)
@@ -39,7 +43,10 @@ def create_app(config: Mapping | None = None) -> Flask:
     index_dir = app.config["INDEX"]
     app.config["INDEX"] = str(resolve_index_dir(None if index_dir is None else str(index_dir)))
     app.json.sort_keys = False
-    app.extensions["news_search"] = Searchers(app.config["INDEX"])
+    cache_size = app.config["RESULTS_CACHE"]
+    if type(cache_size) is not int or cache_size < 0:
+        raise ValueError(f"NEWS_SEARCH_RESULTS_CACHE must be a whole number of results, 0 or more; got {cache_size!r}")
+    app.extensions["news_search"] = Searchers(app.config["INDEX"], cache_size)
     app.url_map.converters["article_id"] = ArticleIdConverter
 
     from search import api, web

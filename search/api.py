@@ -2,6 +2,7 @@
 
 * ``GET /api/search`` -- :func:`results_to_json` of :func:`search.engine.search`;
 * ``GET /api/articles/<id>`` -- :func:`article_to_json` of :func:`search.engine.get_article`;
+* ``GET /api/articles/<id>/related`` -- :func:`related_to_json` of :func:`search.related.related_articles`;
 * ``GET /api/health`` -- counts and generation of the served index;
 * ``GET /api/openapi.json`` -- the OpenAPI description of all of this.
 """
@@ -17,10 +18,24 @@ from werkzeug.exceptions import HTTPException
 from index.errors import ArticleNotFound, IndexBusy, IndexNotFound, NewsSearchError
 from search import engine
 from search.openapi import openapi_document
-from search.params import parse_query, parse_search_params
+from search.params import parse_int, parse_query, parse_search_params
 from search.ranking import collection_totals
+from search.related import DEFAULT_LIMIT, MAX_LIMIT, Related, related_articles
+from search.searchers import ResultsCache, stored_passages
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def plain(value):
+    """A result record as JSON-ready values: dataclasses.asdict without its deep copies, which cost
+    more than the rest of a response."""
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: plain(getattr(value, name)) for name in value.__dataclass_fields__}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    return value
 
 
 def results_to_json(results: engine.Results) -> dict:
@@ -33,10 +48,11 @@ def results_to_json(results: engine.Results) -> dict:
         "per_page": results.per_page,
         "sort": results.sort,
         "group": results.group,
+        "collapse": results.collapse,
         "took_ms": results.took_ms,
         "warnings": results.warnings,
-        "results": [asdict(hit) for hit in results.hits],
-        "facets": {name: [asdict(count) for count in counts] for name, counts in results.facets.items()},
+        "results": [plain(hit) for hit in results.hits],
+        "facets": {name: [plain(count) for count in counts] for name, counts in results.facets.items()},
         "suggestion": results.suggestion,
     }
 
@@ -46,11 +62,21 @@ def article_to_json(article: engine.ArticleView) -> dict:
     return asdict(article)
 
 
+def related_to_json(related: Related) -> dict:
+    """The body of ``/api/articles/<id>/related`` (and of ``news-search related --json``)."""
+    return plain(related)
+
+
 def current_searcher() -> Searcher:
     """The searcher this request borrowed (at the newest generation); returned when the request ends."""
     if "searcher" not in g:
         g.searcher = current_app.extensions["news_search"].acquire()
     return g.searcher
+
+
+def results_cache() -> ResultsCache:
+    """The app's cache of recent results."""
+    return current_app.extensions["news_search"].results
 
 
 def release_searcher(_error: BaseException | None = None) -> None:
@@ -64,7 +90,7 @@ def release_searcher(_error: BaseException | None = None) -> None:
 def search():
     """Search results as JSON."""
     params = parse_search_params(request.args)
-    return jsonify(results_to_json(engine.search(current_searcher(), params)))
+    return jsonify(results_to_json(engine.search(current_searcher(), params, results_cache())))
 
 
 @bp.get("/articles/<article_id:article_id>", merge_slashes=False)
@@ -72,6 +98,20 @@ def article(article_id: str):
     """One whole article as JSON, with the matches of ``q`` marked."""
     q = parse_query(request.args)
     return jsonify(article_to_json(engine.get_article(current_searcher(), article_id, q)))
+
+
+@bp.get("/articles/<article_id:article_id>/related", merge_slashes=False)
+def related(article_id: str):
+    """The articles most like this one, as JSON."""
+    searcher = current_searcher()
+    limit = parse_int(request.args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    try:
+        return jsonify(related_to_json(related_articles(searcher, article_id, limit)))
+    except ArticleNotFound:
+        # An article whose own id ends in "/related" is served as the article route would.
+        if not stored_passages(searcher, f"{article_id}/related"):
+            raise
+        return article(f"{article_id}/related")
 
 
 @bp.get("/health")

@@ -1,8 +1,10 @@
-"""The read-side commands of ``news-search``: ``search`` (same engine and JSON as the API) and ``serve``."""
+"""The read-side commands of ``news-search``: ``search`` and ``related`` (same engine and JSON as the
+API), ``stories`` (the largest groups of wire copies) and ``serve``."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -11,9 +13,11 @@ from whoosh import index as whoosh_index
 from index import DEFAULT_CORPUS_DIR
 from index.passages import MAX_WORDS, MIN_WORDS
 from search import engine
-from search.api import results_to_json
-from search.params import GROUPS, MAX_PER_PAGE, SORTS, ParameterError, parse_search_params
+from search.api import related_to_json, results_to_json
+from search.params import COLLAPSES, GROUPS, MAX_PER_PAGE, SORTS, ParameterError, parse_search_params
+from search.related import DEFAULT_LIMIT, MAX_LIMIT, Related, related_articles
 from search.searchers import Searchers
+from search.stories import Story, grouped_counts, largest_stories
 
 
 @click.command("search")
@@ -26,6 +30,8 @@ from search.searchers import Searchers
 @click.option("--source", help="Only this source.")
 @click.option("--sort", type=click.Choice(SORTS), help="Default: relevance with a query, newest without.")
 @click.option("--group", type=click.Choice(GROUPS), default="article", show_default=True)
+@click.option("--collapse", type=click.Choice(COLLAPSES), default="story", show_default=True,
+              help="One result per story of wire copies, or every article.")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly the JSON API's response body.")
 @click.pass_context
 def search_command(ctx: click.Context, query: str, as_json: bool, **options: object) -> None:
@@ -35,7 +41,8 @@ def search_command(ctx: click.Context, query: str, as_json: bool, **options: obj
     """
     args = {"q": query, "per_page": str(options["per_page"]), "page": str(options["page"]),
             "from": options["date_from"] or "", "to": options["date_to"] or "",
-            "source": options["source"] or "", "sort": options["sort"] or "", "group": options["group"]}
+            "source": options["source"] or "", "sort": options["sort"] or "", "group": options["group"],
+            "collapse": options["collapse"]}
     try:
         params = parse_search_params(args)
         with Searchers(options["index_dir"]).searcher() as searcher:
@@ -62,6 +69,10 @@ def render_text(results: engine.Results) -> str:
     for number, hit in enumerate(results.hits, start=(results.page - 1) * results.per_page + 1):
         meta = " · ".join(filter(None, [hit.source, (hit.published or "")[:10], hit.article_id]))
         lines += ["", f"{number}. {hit.title}", f"   {meta}"]
+        if hit.other_versions:
+            count = len(hit.other_versions)
+            lines.append(f"   {count} other version{'' if count == 1 else 's'}: "
+                         + ", ".join(f"{version.source or '-'} ({version.article_id})" for version in hit.other_versions))
         lines += [f"   {plain_snippet(passage.snippet)}" for passage in hit.passages]
     return "\n".join(lines)
 
@@ -71,6 +82,67 @@ def plain_snippet(snippet: str) -> str:
     from html import unescape
 
     return unescape(snippet.replace("<mark>", "**").replace("</mark>", "**"))
+
+
+@click.command("related")
+@click.argument("article_id")
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=DEFAULT_LIMIT, show_default=True,
+              help="Related articles to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print exactly the JSON API's response body.")
+def related_command(article_id: str, limit: int, as_json: bool, index_dir: Path) -> None:
+    """List the articles most like one article, as /api/articles/<id>/related does.
+
+        news-search related https://herald.example/world/storm-shadow --limit 5
+    """
+    with Searchers(index_dir).searcher() as searcher:
+        related = related_articles(searcher, article_id, limit)
+    if as_json:
+        click.echo(json.dumps(related_to_json(related), ensure_ascii=False))
+    else:
+        click.echo(render_related(related))
+
+
+def render_related(related: Related) -> str:
+    """Related articles for a terminal: a summary line, the key terms, then one line each (close ones marked)."""
+    noun = "article" if len(related.results) == 1 else "articles"
+    lines = [f"{len(related.results)} related {noun} for {related.article_id} ({related.took_ms:.0f} ms)"]
+    if related.key_terms:
+        lines.append(f"key terms: {', '.join(related.key_terms)}")
+    for number, article in enumerate(related.results, start=1):
+        meta = " · ".join(filter(None, [article.source, (article.published or "")[:10], article.article_id,
+                                        f"{article.score:.2f}" + (" close" if article.close else "")]))
+        lines += ["", f"{number}. {article.title or article.article_id}", f"   {meta}"]
+    return "\n".join(lines)
+
+
+@click.command("stories")
+@click.option("--top", type=click.IntRange(1), default=10, show_default=True, help="Stories to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the stories as one JSON object.")
+def stories_command(top: int, as_json: bool, index_dir: Path) -> None:
+    """List the largest stories of wire copies: articles the indexer found to be near-duplicates.
+
+        news-search stories --top 5
+    """
+    with Searchers(index_dir).searcher() as searcher:
+        counts, stories = grouped_counts(searcher), largest_stories(searcher, top)
+    if as_json:
+        click.echo(json.dumps({"stories_with_copies": counts[0], "articles_in_them": counts[1],
+                               "stories": [{"story": story.story, "size": len(story.articles),
+                                            "articles": [asdict(article) for article in story.articles]}
+                                           for story in stories]}, ensure_ascii=False))
+    else:
+        click.echo(render_stories(counts, stories))
+
+
+def render_stories(counts: tuple[int, int], stories: list[Story]) -> str:
+    """Stories for a terminal: a summary line, then each story's size and its articles, one a line."""
+    noun = "story" if counts[0] == 1 else "stories"
+    lines = [f"{counts[0]} {noun} with copies ({counts[1]} articles in them); the largest {len(stories)}:"]
+    for story in stories:
+        lines += ["", f"{len(story.articles)} articles · story {story.story}"]
+        lines += [f"   {' · '.join(filter(None, [(article.published or '')[:10], article.source, article.article_id]))}"
+                  f"   {article.title}" for article in story.articles]
+    return "\n".join(lines)
 
 
 @click.command("serve")

@@ -1,7 +1,7 @@
 """The one search function every surface calls, and the article lookup.
 
-* :func:`search` -- parse the query, filter, rank, group passages by article, facet, highlight,
-  paginate; returns :class:`Results`;
+* :func:`search` -- parse the query, filter, rank, group passages by article, keep one article per
+  story of wire copies (:mod:`search.stories`), facet, highlight, paginate; returns :class:`Results`;
 * :func:`get_article` -- a whole article rebuilt from its passages, with the query's matches marked.
 
 Plain Python in, frozen dataclasses out: no Flask and no click in here.
@@ -12,28 +12,28 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time as clock
 from html import escape
 
-from whoosh.query import And, DateRange, Every, Or, Query, Term
+import numpy as np
+from whoosh.query import Every, Or, Term
 from whoosh.searching import Hit as WhooshHit, Results as WhooshResults, Searcher
-from whoosh.util.times import long_to_datetime
 
 from index.errors import ArticleNotFound
 from index.schema import SEARCH_FIELDS
 from search.params import SearchParams
 from search.query import OPERATORS, ReadQuery, negated_parts, read_query
+from search.arrays import IndexArrays, index_arrays
+from search.matching import match_passages, word_mask
 from search.ranking import passage_evidence, rank_articles
-from search.searchers import column, stored_passages
-from search.snippets import opening, passage_snippet, whole_highlight
+from search.searchers import ResultsCache, stored_passages
+from search.snippets import opening, passage_snippet, pinpoint_results, whole_highlight
+from search.stories import Version, article_versions, collapse_stories
+from search.timeline import TimelineBucket, timeline
 
 #: Passages shown per article when results are grouped by article.
 PASSAGES_PER_ARTICLE = 3
-#: Whoosh's column value for a document without a date (the largest unsigned 64-bit number).
-MISSING_NUMBER = 2**64 - 1
 #: Words a spelling suggestion may replace: letters only, not a field name before a colon.
 _SPELLED_WORD = re.compile(r"(?<![\w:*])[^\W\d_]{3,}(?![\w:*])")
 
@@ -60,6 +60,9 @@ class Hit:
     published: str | None
     score: float
     passages: list[PassageHit]
+    #: The article's story of wire copies, and (with ``collapse=story``) the story's other matching articles.
+    story: str = ""
+    other_versions: list[Version] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,9 @@ class Results:
     took_ms: float
     warnings: list[str]
     hits: list[Hit]
-    facets: dict[str, list[FacetCount]]
+    facets: dict[str, list[FacetCount] | list[TimelineBucket]]
     suggestion: str | None = None
+    collapse: str = "story"
 
 
 @dataclass
@@ -96,97 +100,156 @@ class _Unit:
     complete: bool = True
 
 
-def search(searcher: Searcher, params: SearchParams) -> Results:
+@dataclass
+class Matches:
+    """Every result of a search, unordered, as arrays (one entry per result unit: an article, or
+    with ``group=passage`` a passage); the few shown become :class:`_Unit` with :meth:`unit`."""
+
+    arrays: IndexArrays
+    articles: np.ndarray   # article number per unit
+    scores: np.ndarray
+    complete: np.ndarray   # whether the unit holds every word of an all-words match
+    passages: np.ndarray   # matching passages, grouped as the units are, best first within a unit
+    starts: np.ndarray     # where each unit's passages start in *passages* (and one past the end)
+
+    def __len__(self) -> int:
+        return len(self.articles)
+
+    def unit(self, index: int) -> _Unit:
+        docnums = self.passages[self.starts[index]:self.starts[index + 1]]
+        return _Unit(self.arrays.article_ids[self.articles[index]], [int(docnum) for docnum in docnums],
+                     float(self.scores[index]), bool(self.complete[index]))
+
+    @classmethod
+    def none(cls, arrays: IndexArrays) -> Matches:
+        empty = np.zeros(0, dtype=np.int64)
+        return cls(arrays, empty, np.zeros(0), np.zeros(0, dtype=bool), empty, np.zeros(1, dtype=np.int64))
+
+
+def search(searcher: Searcher, params: SearchParams, cache: ResultsCache | None = None) -> Results:
     """Run one search.
 
     :param searcher: an open Whoosh searcher over the passage index.
     :param params: checked parameters, see :func:`search.params.parse_search_params`.
+    :param cache: where results of this index generation are kept for the same parameters.
     """
     started = time.perf_counter()
+    if cache is not None:
+        results = cache.get(searcher, params, lambda: search(searcher, params))
+        return replace(results, took_ms=round((time.perf_counter() - started) * 1000, 2))
     read = read_query(params.q, searcher.schema) if params.q else ReadQuery(None)
     sort = params.effective_sort
-    results, units = (None, []) if params.q and read.query is None else match(searcher, params, read)
-    units = order_units(searcher, units, sort)
+    arrays = index_arrays(searcher)
+    found = Matches.none(arrays) if params.q and read.query is None else match(searcher, params, read)
+    order = order_units(found, sort)
+    shown = collapse_stories(searcher, arrays, found.articles, order, params.collapse)
     first = (params.page - 1) * params.per_page
-    hits = [make_hit(results, unit, read) for unit in units[first : first + params.per_page]]
+    page = shown.order[first : first + params.per_page]
+    units = [found.unit(index) for index in page]
+    marked = highlighting(searcher, read, units)
+    hits = [replace(make_hit(marked, unit, read), story=shown.story(index), other_versions=shown.versions(index))
+            for index, unit in zip(page, units)]
+    total = len(shown.order)
     return Results(
-        query=params.q, total=len(units), page=params.page, pages=max(1, math.ceil(len(units) / params.per_page)),
-        per_page=params.per_page, sort=sort, group=params.group,
+        query=params.q, total=total, page=params.page, pages=max(1, math.ceil(total / params.per_page)),
+        per_page=params.per_page, sort=sort, group=params.group, collapse=params.collapse,
         took_ms=round((time.perf_counter() - started) * 1000, 2), warnings=list(read.warnings), hits=hits,
-        facets=facet_counts(searcher, units), suggestion=suggest(searcher, params.q) if params.q else None,
+        facets=facet_counts(found), suggestion=suggest(searcher, params.q) if params.q else None,
     )
 
 
-def filter_query(params: SearchParams) -> Query | None:
-    """Date range (inclusive) and source restrictions, or ``None``."""
-    parts: list[Query] = []
+def filter_articles(arrays: IndexArrays, params: SearchParams) -> np.ndarray | None:
+    """Which articles the date range (inclusive) and source allow, by article number; ``None`` for all."""
+    allowed = None
     if params.date_from or params.date_to:
-        start = datetime.combine(params.date_from, clock.min) if params.date_from else None
-        end = datetime.combine(params.date_to, clock.max) if params.date_to else None
-        parts.append(DateRange("published", start, end))
+        published = arrays.published
+        allowed = ~np.isnat(published)
+        if params.date_from:
+            allowed &= published >= np.datetime64(datetime.combine(params.date_from, clock.min), "us")
+        if params.date_to:
+            allowed &= published <= np.datetime64(datetime.combine(params.date_to, clock.max), "us")
     if params.source:
-        parts.append(Term("source", params.source.lower()))
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else And(parts)
+        code = arrays.source_code(params.source)
+        by_source = arrays.source == code if code is not None else np.zeros(arrays.article_count, dtype=bool)
+        allowed = by_source if allowed is None else allowed & by_source
+    return allowed
 
 
-def match(searcher: Searcher, params: SearchParams, read: ReadQuery) -> tuple[WhooshResults, list[_Unit]]:
-    """Whoosh's results for every matching passage, and the result units they make, unordered.
+def match(searcher: Searcher, params: SearchParams, read: ReadQuery) -> Matches:
+    """Every result unit of the search, scored, unordered.
 
     Articles (or passages) that hold a word the query excludes anywhere in the article are left
     out: an exclusion applies to the article, not only to the matching passage.
     """
-    query = read.query
-    if query is None:
-        # No query: every article, represented by its opening passage.
-        query = Term("position", 0) if params.group == "article" else Every()
-    # Which words each passage holds is only needed to rank passages; articles learn it from ranking.
-    by_passage = bool(read.required) and params.group == "passage"
-    results = searcher.search(query, filter=filter_query(params), limit=None, terms=by_passage)
-    article_ids = column(searcher.reader(), "article_id")
-    excluded = excluded_articles(searcher, read)
-    by_article: dict[str, list[tuple[float, int]]] = {}
-    for score, docnum in results.top_n:
-        article_id = article_ids[docnum]
-        if article_id not in excluded:
-            by_article.setdefault(article_id, []).append((score, docnum))
-    if params.group == "passage":
-        docterms = results.docterms if by_passage else {}
-        units = [_Unit(article_id, [docnum], score,
-                       read.required <= {_word(term) for _, term in docterms.get(docnum, ())})
-                 for article_id, passages in by_article.items() for score, docnum in passages]
+    arrays = index_arrays(searcher)
+    if read.query is None:
+        # No query: every article, represented by its opening passage (or every passage).
+        mask = np.zeros(len(arrays.live), dtype=bool)
+        mask[arrays.first_passage if params.group == "article" else arrays.live] = True
+        scores = np.zeros(len(arrays.live))
     else:
-        units = [_Unit(article_id, [docnum for _, docnum in passages], passage_evidence([s for s, _ in passages]))
-                 for article_id, passages in by_article.items()]
-        if read.query is not None and params.effective_sort == "relevance":
-            ranking = rank_articles(searcher, read.query, {unit.article_id: unit.score for unit in units},
-                                    {unit.article_id: unit.docnums[0] for unit in units}, read.required)
-            for unit in units:
-                unit.score = ranking.scores[unit.article_id]
-                unit.complete = unit.article_id in ranking.complete
-    return results, units
+        matched = match_passages(searcher, arrays, read.query)
+        mask, scores = matched.mask, matched.scores
+    allowed = filter_articles(arrays, params)
+    excluded = excluded_articles(searcher, read)
+    if excluded is not None:
+        allowed = ~excluded if allowed is None else allowed & ~excluded
+    docs = np.flatnonzero(mask)
+    articles = arrays.article[docs]
+    if allowed is not None:
+        keep = allowed[articles]
+        docs, articles = docs[keep], articles[keep]
+    scores = scores[docs]
+    if params.group == "passage":
+        complete = np.ones(len(docs), dtype=bool)
+        if read.query is not None:
+            for holds in word_mask(searcher, arrays, read.required).values():
+                complete &= holds[docs]
+        return Matches(arrays, articles, scores, complete, docs, np.arange(len(docs) + 1))
+    # Grouped by article, best passage first.
+    order = np.lexsort((-scores, articles))
+    docs, articles, scores = docs[order], articles[order], scores[order]
+    units, starts, groups = np.unique(articles, return_index=True, return_inverse=True)
+    evidence = passage_evidence(groups, scores, len(units))
+    complete = np.ones(len(units), dtype=bool)
+    if read.query is not None and params.effective_sort == "relevance":
+        ranking = rank_articles(searcher, read.query, units, evidence, read.required)
+        evidence, complete = ranking.scores, ranking.complete
+    return Matches(arrays, units, evidence, complete, docs, np.append(starts, len(docs)))
 
 
-def excluded_articles(searcher: Searcher, read: ReadQuery) -> set[str]:
-    """Ids of the articles that hold anything the query excludes (``-word``, ``NOT``)."""
+def excluded_articles(searcher: Searcher, read: ReadQuery) -> np.ndarray | None:
+    """Which articles hold anything the query excludes (``-word``, ``NOT``), by article number."""
     excluded = negated_parts(read.query) if read.query is not None else []
     if not excluded:
-        return set()
-    article_ids = column(searcher.reader(), "article_id")
-    return {article_ids[docnum] for docnum in searcher.docs_for_query(Or(excluded))}
+        return None
+    arrays = index_arrays(searcher)
+    holds = match_passages(searcher, arrays, Or(excluded)).mask
+    out = np.zeros(arrays.article_count, dtype=bool)
+    out[arrays.article[np.flatnonzero(holds)]] = True
+    return out
 
 
-def order_units(searcher: Searcher, units: list[_Unit], sort: str) -> list[_Unit]:
-    """Units in display order. By relevance, results holding every word of a plain-words query come
-    first, then by score; by date, undated results come last."""
+def order_units(found: Matches, sort: str) -> np.ndarray:
+    """Unit indices in display order. By relevance, results holding every word of a plain-words
+    query come first, then by score; by date, undated results come last."""
     if sort == "relevance":
-        return sorted(units, key=lambda unit: (not unit.complete, -unit.score))
-    published = published_column(searcher)
-    dates = [(published(unit.docnums[0]), unit) for unit in units]
-    dated = sorted((pair for pair in dates if pair[0] is not None), key=lambda pair: pair[0],
-                   reverse=sort == "newest")
-    return [unit for _, unit in dated] + [unit for moment, unit in dates if moment is None]
+        return np.lexsort((-found.scores, ~found.complete))
+    published = found.arrays.published[found.articles]
+    dated = ~np.isnat(published)
+    moments = published.astype(np.int64)
+    order = np.argsort(-moments if sort == "newest" else moments, kind="stable")
+    return np.concatenate([order[dated[order]], order[~dated[order]]])
+
+
+def highlighting(searcher: Searcher, read: ReadQuery, units: list[_Unit]) -> WhooshResults:
+    """The Whoosh results object the highlighter reads the shown passages' matches from."""
+    if read.query is None or read.phrases:
+        # Only the query is needed: the highlighter analyses each passage again.
+        return WhooshResults(searcher, read.query or Every(), [])
+    arrays = index_arrays(searcher)
+    shown = [docnum for unit in units for docnum in unit.docnums[:PASSAGES_PER_ARTICLE]]
+    return pinpoint_results(searcher, read.query, shown, lambda fieldname, text: arrays.postings(fieldname, text)[0])
 
 
 def make_hit(results: WhooshResults, unit: _Unit, read: ReadQuery) -> Hit:
@@ -205,46 +268,27 @@ def make_hit(results: WhooshResults, unit: _Unit, read: ReadQuery) -> Hit:
     )
 
 
-def facet_counts(searcher: Searcher, units: list[_Unit]) -> dict[str, list[FacetCount]]:
-    """Matching articles counted by source and by month of publication, over the whole result set.
+def facet_counts(found: Matches) -> dict[str, list[FacetCount] | list[TimelineBucket]]:
+    """Matching articles counted by source, by month of publication and on a timeline (see
+    :mod:`search.timeline`), over the whole result set.
 
     Sources are counted case-insensitively, as the source filter matches them, under the first
-    spelling met.
+    spelling met in the index.
     """
-    sources, dates = column(searcher.reader(), "source"), published_column(searcher)
-    by_source: Counter[str] = Counter()
-    spelling: dict[str, str] = {}
-    by_month: Counter[str] = Counter()
-    for article_id, docnum in {unit.article_id: unit.docnums[0] for unit in units}.items():
-        source, moment = sources[docnum], dates(docnum)
-        if source:
-            name = _word(source)
-            by_source[spelling.setdefault(name.lower(), name)] += 1
-        if moment is not None:
-            by_month[moment.strftime("%Y-%m")] += 1
+    arrays = found.arrays
+    articles = np.unique(found.articles)
+    sources = arrays.source[articles]
+    by_source = np.bincount(sources[sources >= 0], minlength=len(arrays.source_names))
+    published = arrays.published[articles]
+    dated = published[~np.isnat(published)]
+    months, counts = np.unique(dated.astype("datetime64[M]"), return_counts=True)
+    days, day_counts = np.unique(dated.astype("datetime64[D]"), return_counts=True)
+    named = [(arrays.source_names[code], int(count)) for code, count in enumerate(by_source) if count]
     return {
-        "source": [FacetCount(v, n) for v, n in sorted(by_source.items(), key=lambda item: (-item[1], item[0]))],
-        "published": [FacetCount(v, n) for v, n in sorted(by_month.items(), reverse=True)],
+        "source": [FacetCount(v, n) for v, n in sorted(named, key=lambda item: (-item[1], item[0]))],
+        "published": [FacetCount(str(month), int(n)) for month, n in zip(months[::-1], counts[::-1])],
+        "timeline": timeline({day.item(): int(n) for day, n in zip(days, day_counts)}),
     }
-
-
-def published_column(searcher: Searcher) -> Callable[[int], datetime | None]:
-    """Publication time by document number, ``None`` for an undated article.
-
-    Whoosh fills an undated document's column with the largest value, which its own
-    translation cannot turn into a datetime, so the raw value is translated here.
-    """
-    raw = column(searcher.reader(), "published", translate=False)
-
-    def published(docnum: int) -> datetime | None:
-        value = raw[docnum]
-        return None if value >= MISSING_NUMBER else long_to_datetime(value)
-
-    return published
-
-
-def _word(term: bytes | str) -> str:
-    return term.decode("utf-8") if isinstance(term, bytes) else term
 
 
 def suggest(searcher: Searcher, text: str) -> str | None:
@@ -291,6 +335,9 @@ class ArticleView:
     passages: list[ArticlePassage]
     query: str = ""
     warnings: list[str] = field(default_factory=list)
+    #: The article's story of wire copies, and the story's other articles.
+    story: str = ""
+    other_versions: list[Version] = field(default_factory=list)
 
 
 def get_article(searcher: Searcher, article_id: str, q: str = "") -> ArticleView:
@@ -315,9 +362,10 @@ def get_article(searcher: Searcher, article_id: str, q: str = "") -> ArticleView
         for fields in stored
     ]
     first = stored[0]
+    story = first.get("story") or article_id
     return ArticleView(
         article_id=article_id, title=first.get("title", ""), url=first.get("url"), source=first.get("source"),
         published=first.get("published_text"), author=first.get("author"), section=first.get("section"),
         body="".join(fields.get("lead", "") + fields["body"] for fields in stored), passages=passages,
-        query=q, warnings=list(read.warnings),
+        query=q, warnings=list(read.warnings), story=story, other_versions=article_versions(searcher, article_id, story),
     )

@@ -5,7 +5,8 @@ Its schemas are JSON Schema 2020-12, so tests validate real responses against th
 
 from __future__ import annotations
 
-from search.params import GROUPS, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS
+from search.params import COLLAPSES, GROUPS, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS
+from search.related import DEFAULT_LIMIT, MAX_LIMIT
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 
@@ -38,7 +39,8 @@ SCHEMAS: dict = {
     },
     "Hit": {
         "type": "object",
-        "required": ["article_id", "title", "url", "source", "published", "score", "passages"],
+        "required": ["article_id", "title", "url", "source", "published", "score", "passages", "story",
+                     "other_versions"],
         "properties": {
             "article_id": {"type": "string"},
             "title": {"type": "string"},
@@ -47,35 +49,65 @@ SCHEMAS: dict = {
             "published": {**_NULLABLE_STRING, "description": "ISO 8601 date or date-time."},
             "score": {"type": "number"},
             "passages": {"type": "array", "items": {"$ref": "#/components/schemas/PassageHit"}},
+            "story": {"type": "string", "description": "The article's story of wire copies: the id of the first "
+                                                       "indexed article it is a near-duplicate of, else its own id."},
+            "other_versions": {"type": "array", "items": {"$ref": "#/components/schemas/Version"},
+                               "description": "With collapse=story, the story's other matching articles, "
+                                              "left out of the results; empty with collapse=none."},
         },
+    },
+    "Version": {
+        "type": "object",
+        "required": ["article_id", "source"],
+        "properties": {"article_id": {"type": "string"}, "source": _NULLABLE_STRING},
+        "description": "Another article of the same story: a wire copy.",
     },
     "FacetCount": {
         "type": "object",
         "required": ["value", "count"],
         "properties": {"value": {"type": "string"}, "count": {"type": "integer", "minimum": 1}},
     },
+    "TimelineBucket": {
+        "type": "object",
+        "required": ["key", "unit", "label", "start", "end", "count"],
+        "properties": {
+            "key": {"type": "string", "description": "2024-11-18 (day), 2024-W47 (ISO week), 2024-11 or 2024."},
+            "unit": {"type": "string", "enum": ["day", "week", "month", "year"]},
+            "label": {"type": "string", "description": "The period for a person: \"Week of 18 Nov 2024\"."},
+            "start": {"type": "string", "format": "date", "description": "First day of the period."},
+            "end": {"type": "string", "format": "date", "description": "Last day of the period, inclusive."},
+            "count": {"type": "integer", "minimum": 0},
+        },
+    },
     "SearchResults": {
         "type": "object",
-        "required": ["query", "total", "page", "pages", "per_page", "sort", "took_ms", "warnings", "results",
-                     "facets", "suggestion"],
+        "required": ["query", "total", "page", "pages", "per_page", "sort", "collapse", "took_ms", "warnings",
+                     "results", "facets", "suggestion"],
         "properties": {
             "query": {"type": "string"},
-            "total": {"type": "integer", "minimum": 0, "description": "Articles (group=article) or passages."},
+            "total": {"type": "integer", "minimum": 0,
+                      "description": "Articles (group=article) or passages; with collapse=story, one article "
+                                     "per story is counted."},
             "page": {"type": "integer", "minimum": 1},
             "pages": {"type": "integer", "minimum": 1},
             "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
             "sort": {"type": "string", "enum": list(SORTS), "description": "The order actually used."},
             "group": {"type": "string", "enum": list(GROUPS)},
+            "collapse": {"type": "string", "enum": list(COLLAPSES)},
             "took_ms": {"type": "number", "minimum": 0},
             "warnings": {"type": "array", "items": {"type": "string"}},
             "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
             "facets": {
                 "type": "object",
-                "required": ["source", "published"],
+                "required": ["source", "published", "timeline"],
                 "properties": {
                     "source": {"type": "array", "items": {"$ref": "#/components/schemas/FacetCount"}},
                     "published": {"type": "array", "items": {"$ref": "#/components/schemas/FacetCount"},
                                   "description": "Counts by month, YYYY-MM."},
+                    "timeline": {"type": "array", "items": {"$ref": "#/components/schemas/TimelineBucket"},
+                                 "description": "Counts by period, oldest first, empty periods included: by "
+                                                "day over up to 62 days, by week up to 366, by month up to "
+                                                "ten years, else by year. Undated articles are not counted."},
                 },
             },
             "suggestion": {**_NULLABLE_STRING, "description": "A respelled query when few results were found."},
@@ -96,7 +128,7 @@ SCHEMAS: dict = {
     "Article": {
         "type": "object",
         "required": ["article_id", "title", "url", "source", "published", "author", "section", "body",
-                     "passages", "query", "warnings"],
+                     "passages", "query", "warnings", "story", "other_versions"],
         "properties": {
             "article_id": {"type": "string"},
             "title": {"type": "string"},
@@ -109,6 +141,35 @@ SCHEMAS: dict = {
             "passages": {"type": "array", "items": {"$ref": "#/components/schemas/ArticlePassage"}},
             "query": {"type": "string"},
             "warnings": {"type": "array", "items": {"type": "string"}},
+            "story": {"type": "string", "description": "The article's story of wire copies (see Hit.story)."},
+            "other_versions": {"type": "array", "items": {"$ref": "#/components/schemas/Version"},
+                               "description": "Every other article of the story."},
+        },
+    },
+    "RelatedArticle": {
+        "type": "object",
+        "required": ["article_id", "title", "url", "source", "published", "score", "close"],
+        "properties": {
+            "article_id": {"type": "string"},
+            "title": {"type": "string"},
+            "url": _NULLABLE_STRING,
+            "source": _NULLABLE_STRING,
+            "published": _NULLABLE_STRING,
+            "score": {"type": "number", "minimum": 0,
+                      "description": "Similarity as a share of the article's similarity to itself."},
+            "close": {"type": "boolean",
+                      "description": "Close coverage of the same story (listed first, newest first)."},
+        },
+    },
+    "Related": {
+        "type": "object",
+        "required": ["article_id", "key_terms", "results", "took_ms"],
+        "properties": {
+            "article_id": {"type": "string"},
+            "key_terms": {"type": "array", "items": {"type": "string"},
+                          "description": "The words that characterise the article, most telling first."},
+            "results": {"type": "array", "items": {"$ref": "#/components/schemas/RelatedArticle"}},
+            "took_ms": {"type": "number", "minimum": 0},
         },
     },
     "Health": {
@@ -141,6 +202,10 @@ SEARCH_PARAMETERS = [
     _param("sort", "Order; default relevance with a query, newest without.", {"type": "string", "enum": list(SORTS)}),
     _param("group", "One result per article (with its best passages) or per passage.",
            {"type": "string", "enum": list(GROUPS), "default": "article"}),
+    _param("collapse", "story: one result per story of wire copies, the first in the order, listing the "
+                       "others as other_versions (with group=passage, the passages of that article only); "
+                       "none: every article.",
+           {"type": "string", "enum": list(COLLAPSES), "default": "story"}),
 ]
 
 
@@ -174,6 +239,36 @@ def openapi_document() -> dict:
                 ],
                 "responses": {"200": _json("Article", "The article"), "400": error,
                               "404": _json("Error", "No article has this id"), "503": error},
+            }},
+            "/api/articles/{article_id}/related": {"get": {
+                "operationId": "getRelated",
+                "summary": "The other articles most like this one, without its own copies",
+                "description": "Articles sharing the article's key terms, scored as search ranks articles. "
+                               "Close ones come first, newest first; then the others, most similar first.",
+                "parameters": [
+                    {"name": "article_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                    _param("limit", "Related articles to return.",
+                           {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
+                ],
+                "responses": {"200": _json("Related", "The related articles"), "400": error,
+                              "404": _json("Error", "No article has this id"), "503": error},
+            }},
+            "/search.atom": {"get": {
+                "operationId": "searchFeed",
+                "summary": "A search as an Atom feed, to follow it in a feed reader",
+                "description": "The same parameters as /api/search, but newest first unless sort is given. "
+                               "Each entry is an article, its best passage (highlighted) as the summary.",
+                "parameters": [parameter if parameter["name"] != "sort" else
+                               _param("sort", "Order; default newest.", {"type": "string", "enum": list(SORTS)})
+                               for parameter in SEARCH_PARAMETERS],
+                "responses": {
+                    "200": {"description": "An Atom feed",
+                            "content": {"application/atom+xml": {"schema": {"type": "string"}}}},
+                    "400": {"description": "A parameter is wrong (an HTML page saying which)",
+                            "content": {"text/html": {"schema": {"type": "string"}}}},
+                    "503": {"description": "No index has been built yet (an HTML page)",
+                            "content": {"text/html": {"schema": {"type": "string"}}}},
+                },
             }},
             "/api/health": {"get": {
                 "operationId": "health",

@@ -15,6 +15,8 @@ from index.errors import NewsSearchError
 
 SORTS = ("relevance", "newest", "oldest")
 GROUPS = ("article", "passage")
+#: One result per story of wire copies (default), or every article.
+COLLAPSES = ("story", "none")
 MAX_PER_PAGE = 100
 #: Longer queries are refused rather than left to grind.
 MAX_QUERY_CHARS = 1000
@@ -43,6 +45,7 @@ class SearchParams:
     source: str | None = None
     sort: str | None = None
     group: str = "article"
+    collapse: str = "story"
 
     @property
     def effective_sort(self) -> str:
@@ -54,9 +57,10 @@ class SearchParams:
         values = {
             "q": self.q, "page": self.page, "per_page": self.per_page, "from": self.date_from,
             "to": self.date_to, "source": self.source, "sort": self.sort, "group": self.group,
+            "collapse": self.collapse,
         }
         values.update(changes)
-        defaults = {"page": 1, "per_page": 10, "group": "article"}
+        defaults = {"page": 1, "per_page": 10, "group": "article", "collapse": "story"}
         return {
             name: str(value) for name, value in values.items()
             if value not in (None, "") and defaults.get(name) != value
@@ -125,6 +129,7 @@ def parse_search_params(args: Mapping[str, str]) -> SearchParams:
         source=(args.get("source") or "").strip() or None,
         sort=parse_choice(args, "sort", SORTS, None),
         group=parse_choice(args, "group", GROUPS, "article") or "article",
+        collapse=parse_choice(args, "collapse", COLLAPSES, "story") or "story",
     )
     if params.date_from and params.date_to and params.date_from > params.date_to:
         raise ParameterError("from must not be later than to", "from")

@@ -23,14 +23,14 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from weakref import WeakKeyDictionary
 
+import numpy as np
 from whoosh.query import Query
-from whoosh.scoring import bm25
 from whoosh.searching import Searcher
 
+from search.arrays import IndexArrays, index_arrays
 from search.query import negated_parts
-from search.searchers import column, stored_passages
+from search.searchers import stored_passages
 
 #: BM25 parameters for whole articles.
 K1 = 2.0
@@ -51,13 +51,19 @@ FEEDBACK_MIN_WORDS = 3
 
 TextFields = ("title", "body")
 
-# Collection totals per open reader: computed once per index generation, dropped with the reader.
-_TOTALS: WeakKeyDictionary = WeakKeyDictionary()
 
+def passage_evidence(groups: np.ndarray, scores: np.ndarray, count: int) -> np.ndarray:
+    """Each article's passage evidence: the sum of its best :data:`PASSAGES_SCORED` passages' scores.
 
-def passage_evidence(passage_scores: list[float]) -> float:
-    """An article's passage evidence from its passages' scores, best first."""
-    return sum(passage_scores[:PASSAGES_SCORED])
+    :param groups: each matching passage's article, ``0 .. count - 1``, grouped by article (in
+        increasing order) and best passage first within an article; *scores* in the same order.
+
+    >>> passage_evidence(np.array([0, 0, 0, 1]), np.array([3.0, 2.0, 1.0, 4.0]), 2).tolist()
+    [5.0, 4.0]
+    """
+    starts = np.searchsorted(groups, np.arange(count))
+    keep = np.arange(len(groups)) - starts[groups] < PASSAGES_SCORED
+    return np.bincount(groups[keep], weights=scores[keep], minlength=count)
 
 
 def query_words(query: Query, searcher: Searcher) -> dict[str, float]:
@@ -76,66 +82,48 @@ def query_words(query: Query, searcher: Searcher) -> dict[str, float]:
     return words
 
 
-def article_frequencies(searcher: Searcher, words: Iterable[str]) -> dict[str, Counter[str]]:
-    """For each word, its frequency in each article that has it: body occurrences summed over the
-    article's passages, plus the title's occurrences (counted once, as every passage repeats it)."""
-    leaves = [(reader, column(reader, "article_id")) for reader, _ in searcher.reader().leaf_readers()]
-    frequencies: dict[str, Counter[str]] = {}
+def article_frequencies(arrays: IndexArrays, words: Iterable[str]) -> dict[str, np.ndarray]:
+    """For each word, its frequency in every article (an array by article number): body occurrences
+    summed over the article's passages, plus the title's occurrences (counted once, as every
+    passage repeats the title)."""
+    frequencies: dict[str, np.ndarray] = {}
     for word in words:
-        counts: Counter[str] = Counter()
-        titled: dict[str, float] = {}
-        # Segment by segment: a column read through the whole index's reader looks up the
-        # segment of every document again.
-        for reader, article_ids in leaves:
-            for fieldname in TextFields:
-                if (fieldname, word) not in reader:
-                    continue
-                matcher = reader.postings(fieldname, word)
-                while matcher.is_active():
-                    if fieldname == "body":
-                        counts[article_ids[matcher.id()]] += matcher.weight()
-                    else:
-                        titled[article_ids[matcher.id()]] = matcher.weight()
-                    matcher.next()
-        for article_id, weight in titled.items():
-            counts[article_id] += TITLE_WEIGHT * weight
-        frequencies[word] = counts
+        docs, weights = arrays.postings("body", word)
+        counts = np.bincount(arrays.article[docs], weights=weights, minlength=arrays.article_count)
+        docs, weights = arrays.postings("title", word)
+        titled = np.zeros(arrays.article_count)
+        titled[arrays.article[docs]] = weights
+        frequencies[word] = counts + TITLE_WEIGHT * titled
     return frequencies
 
 
 def collection_totals(searcher: Searcher) -> tuple[int, float]:
-    """How many articles the index holds and their average length in words (cached per reader)."""
-    reader = searcher.reader()
-    if reader not in _TOTALS:
-        lengths = column(reader, "article_words")
-        firsts = list(searcher.document_numbers(position=0))
-        _TOTALS[reader] = (len(firsts), sum(lengths[docnum] for docnum in firsts) / (len(firsts) or 1))
-    return _TOTALS[reader]
+    """How many articles the index holds and their average length in words (per index generation)."""
+    arrays = index_arrays(searcher)
+    count = arrays.article_count
+    return count, float(arrays.article_words.sum() / (count or 1))
 
 
-def article_bm25(searcher: Searcher, frequencies: Mapping[str, Counter[str]], words: Mapping[str, float],
-                 lengths: Mapping[str, int]) -> Counter[str]:
-    """Whole-article BM25 of the articles in *lengths* (article id -> words) for *words* (word ->
-    weight), from their :func:`article_frequencies`."""
+def article_bm25(searcher: Searcher, frequencies: Mapping[str, np.ndarray], words: Mapping[str, float],
+                 articles: np.ndarray) -> np.ndarray:
+    """Whole-article BM25 of *articles* (article numbers) for *words* (word -> weight), from their
+    :func:`article_frequencies`; an array in the order of *articles*."""
     count, average = collection_totals(searcher)
-    scores: Counter[str] = Counter()
+    lengths = index_arrays(searcher).article_words[articles]
+    lengths = np.where(lengths > 0, lengths, 1.0)
+    scores = np.zeros(len(articles))
     for word, frequency in frequencies.items():
-        idf = math.log(count / (len(frequency) + 1)) + 1  # Whoosh's idf, counted in articles
-        for article_id, tf in frequency.items():
-            if article_id in lengths:
-                scores[article_id] += words[word] * bm25(idf, tf, lengths[article_id] or 1, average or 1, B, K1)
+        idf = math.log(count / (np.count_nonzero(frequency) + 1)) + 1  # Whoosh's idf, counted in articles
+        tf = frequency[articles]
+        scores += words[word] * idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * lengths / (average or 1)))
     return scores
 
 
-def fuse(article_scores: Mapping[str, float], passage_scores: Mapping[str, float]) -> dict[str, float]:
+def fuse(article_scores: np.ndarray, passage_scores: np.ndarray) -> np.ndarray:
     """Both kinds of evidence, each scaled to its best value, added with :data:`PASSAGE_WEIGHT`."""
-    top_article = max(article_scores.values(), default=0.0) or 1.0
-    top_passage = max(passage_scores.values(), default=0.0) or 1.0
-    return {
-        article_id: article_scores.get(article_id, 0.0) / top_article
-        + PASSAGE_WEIGHT * passage_scores[article_id] / top_passage
-        for article_id in passage_scores
-    }
+    top_article = float(article_scores.max(initial=0.0)) or 1.0
+    top_passage = float(passage_scores.max(initial=0.0)) or 1.0
+    return article_scores / top_article + PASSAGE_WEIGHT * passage_scores / top_passage
 
 
 def feedback_words(searcher: Searcher, texts: list[tuple[str, float]], query: Mapping[str, float],
@@ -149,12 +137,12 @@ def feedback_words(searcher: Searcher, texts: list[tuple[str, float]], query: Ma
         length = sum(tokens.values()) or 1
         for word, tf in tokens.items():
             weights[word] += weight * tf / length
-    reader = searcher.reader()
+    arrays, passages = index_arrays(searcher), searcher.reader().doc_count()
     rare: dict[str, float] = {}
     for word, weight in weights.items():
-        frequency = reader.doc_frequency("body", word)
+        frequency = arrays.document_frequency("body", word)
         if word not in query and frequency:
-            rare[word] = weight * math.log(1 + reader.doc_count() / frequency)
+            rare[word] = weight * math.log(1 + passages / frequency)
     chosen = sorted(rare, key=rare.__getitem__, reverse=True)[:FEEDBACK_WORDS]
     top = max((rare[word] for word in chosen), default=1.0)
     return {word: FEEDBACK_WEIGHT * rare[word] / top for word in chosen}
@@ -168,32 +156,35 @@ def article_text(searcher: Searcher, article_id: str) -> str:
 
 @dataclass(frozen=True)
 class Ranking:
-    """Relevance scores of the matching articles, and which of them hold every required word."""
+    """Relevance scores of the matching articles, and whether each holds every required word
+    (arrays in the order of the articles ranked)."""
 
-    scores: dict[str, float]
-    complete: frozenset[str]
+    scores: np.ndarray
+    complete: np.ndarray
 
 
-def rank_articles(searcher: Searcher, query: Query, passage_scores: Mapping[str, float],
-                  docnums: Mapping[str, int], required: frozenset[str] = frozenset()) -> Ranking:
-    """Score each matching article (by id; *docnums* gives one passage of each).
+def rank_articles(searcher: Searcher, query: Query, articles: np.ndarray, passage_scores: np.ndarray,
+                  required: frozenset[str] = frozenset()) -> Ranking:
+    """Score each matching article.
 
+    :param articles: the matching articles' numbers (see :mod:`search.arrays`).
     :param passage_scores: each article's passage evidence, see :func:`passage_evidence`.
     :param required: the words an all-words match holds (anywhere in the article).
     """
     words = query_words(query, searcher)
     if not words:
-        return Ranking(dict(passage_scores), frozenset(passage_scores) if not required else frozenset())
-    lengths_column = column(searcher.reader(), "article_words")
-    lengths = {article_id: lengths_column[docnum] for article_id, docnum in docnums.items()}
-    frequencies = article_frequencies(searcher, words)
-    complete = frozenset(lengths).intersection(*(frequencies.get(word, ()) for word in required))
-    direct = article_bm25(searcher, frequencies, words, lengths)
-    best = sorted(direct, key=direct.__getitem__, reverse=True)[:FEEDBACK_ARTICLES]
-    if len(words) < FEEDBACK_MIN_WORDS or not best or direct[best[0]] <= 0:
+        return Ranking(passage_scores, np.full(len(articles), not required))
+    arrays = index_arrays(searcher)
+    frequencies = article_frequencies(arrays, words)
+    complete = np.ones(len(articles), dtype=bool)
+    for word in required:
+        complete &= frequencies[word][articles] > 0 if word in frequencies else False
+    direct = article_bm25(searcher, frequencies, words, articles)
+    best = np.argsort(-direct, kind="stable")[:FEEDBACK_ARTICLES]
+    if len(words) < FEEDBACK_MIN_WORDS or not len(best) or direct[best[0]] <= 0:
         return Ranking(fuse(direct, passage_scores), complete)
-    texts = [(article_text(searcher, article_id), direct[article_id] / direct[best[0]]) for article_id in best]
+    texts = [(article_text(searcher, arrays.article_ids[articles[i]]), direct[i] / direct[best[0]]) for i in best]
     extra = feedback_words(searcher, texts, words, FEEDBACK_WORDS)
     if extra:
-        direct += article_bm25(searcher, article_frequencies(searcher, extra), extra, lengths)
+        direct = direct + article_bm25(searcher, article_frequencies(arrays, extra), extra, articles)
     return Ranking(fuse(direct, passage_scores), complete)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from weakref import WeakKeyDictionary
 
@@ -22,15 +24,48 @@ from whoosh.searching import Searcher
 
 from index.writer import open_index
 
+T = TypeVar("T")
+
+
+class ResultsCache:
+    """The last *size* results computed, by index generation and parameters (``size=0``: none kept).
+
+    A generation never changes once committed, so a result stays right for as long as it is kept;
+    a new generation simply stops matching the old keys, which age out.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[Hashable, object] = OrderedDict()
+
+    def get(self, searcher: Searcher, key: Hashable, compute: Callable[[], T]) -> T:
+        """The value kept for *key* at *searcher*'s generation, or ``compute()`` (then kept)."""
+        if self.size <= 0:
+            return compute()
+        full_key = (searcher.reader().generation(), key)
+        with self._lock:
+            if full_key in self._kept:
+                self._kept.move_to_end(full_key)
+                return self._kept[full_key]
+        value = compute()
+        with self._lock:
+            self._kept[full_key] = value
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return value
+
 
 class Searchers:
-    """A pool of searchers over the index in *index_dir*, opened lazily."""
+    """A pool of searchers over the index in *index_dir*, opened lazily, and the results they
+    computed (:class:`ResultsCache` of *cache_size*)."""
 
-    def __init__(self, index_dir: str | os.PathLike) -> None:
+    def __init__(self, index_dir: str | os.PathLike, cache_size: int = 0) -> None:
         self.index_dir = index_dir
         self._lock = threading.Lock()
         self._index: FileIndex | None = None
         self._idle: list[Searcher] = []
+        self.results = ResultsCache(cache_size)
 
     def index(self) -> FileIndex:
         """The opened index. :raises IndexNotFound: when there is none yet."""

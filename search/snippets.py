@@ -9,10 +9,15 @@ Formatters are made per call: Whoosh's own keep state between searches.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from html import escape
 
+import numpy as np
 from whoosh import highlight
-from whoosh.searching import Hit
+from whoosh.query import Query
+from whoosh.searching import Hit, Results, Searcher
+
+from search.arrays import passage_characters
 
 #: Longest snippet fragment, and how much context to keep around a match.
 SNIPPET_CHARS = 300
@@ -39,13 +44,43 @@ class MarkFormatter(highlight.Formatter):
         return before + text + after
 
 
+def pinpoint_results(searcher: Searcher, query: Query, docnums: Sequence[int],
+                     holders: Callable[[str, str], np.ndarray]) -> Results:
+    """Whoosh results for the passages *docnums* that know which of the query's body words each
+    holds, so that the highlighter reads where the words are from the index (the body is indexed
+    with character offsets) instead of analysing each passage's text again.
+
+    :param holders: the passages that hold a word in a field, as a sorted array.
+    """
+    wanted = np.asarray(sorted(set(docnums)), dtype=np.int64)
+    results = Results(searcher, query, [(0.0, int(docnum)) for docnum in wanted])
+    results.docterms, results.termdocs = {int(docnum): [] for docnum in wanted}, {}
+    # Where each word stands in each passage, read ahead for the highlighter (Whoosh would step
+    # through each word's postings one by one to find the same).
+    places: dict[int, dict[str, list]] = {int(docnum): {} for docnum in wanted}
+    for fieldname, text in query.existing_terms(searcher.reader(), phrases=True, expand=True, fieldname="body"):
+        word = text.decode("utf-8") if isinstance(text, bytes) else text
+        holding = [int(docnum) for docnum in wanted[np.isin(wanted, holders(fieldname, word))]]
+        if holding:
+            results.termdocs[fieldname, text] = holding
+            for docnum, characters in passage_characters(searcher.reader(), fieldname, word, holding).items():
+                results.docterms[docnum].append((fieldname, text))
+                places[docnum][word] = characters
+    results._char_cache["body"] = places
+    return results
+
+
 def passage_snippet(hit: Hit, text: str, strict_phrase: bool = False) -> str:
     """The passage's text around the query's matches, escaped and marked; its opening when nothing
-    in the body matched (a title-only match)."""
-    highlighter = highlight.Highlighter(
-        fragmenter=highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=SNIPPET_SURROUND),
-        formatter=MarkFormatter(),
-    )
+    in the body matched (a title-only match).
+
+    With :func:`pinpoint_results` the matches are found from the index; otherwise (phrases, whose
+    words are marked only where they make the phrase) the text is analysed again."""
+    if hit.results.has_matched_terms() and not strict_phrase:
+        fragmenter = highlight.PinpointFragmenter(maxchars=SNIPPET_CHARS, surround=SNIPPET_SURROUND, autotrim=True)
+    else:
+        fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=SNIPPET_SURROUND)
+    highlighter = highlight.Highlighter(fragmenter=fragmenter, formatter=MarkFormatter())
     snippet = highlighter.highlight_hit(hit, "body", text=text, top=1, strict_phrase=strict_phrase)
     if not snippet and strict_phrase:
         snippet = highlighter.highlight_hit(hit, "body", text=text, top=1)

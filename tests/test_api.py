@@ -90,6 +90,19 @@ def test_unknown_route_and_method_are_json(client):
     assert wrong_method.status_code == 405 and wrong_method.get_json()["error"]["code"] == "method_not_allowed"
 
 
+def test_related_endpoint(client):
+    response = client.get(f"/api/articles/{SEED_ID}/related")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert_matches("Related", body)
+    # "atacms" is in no other article, so it finds nothing and is no key term.
+    assert body["article_id"] == SEED_ID and "missiles" in body["key_terms"] and "atacms" not in body["key_terms"]
+    found = [hit["article_id"] for hit in body["results"]]
+    assert SEED_ID not in found and found[0] == "https://herald.example/world/storm-shadow"
+    missing = client.get("/api/articles/nope/related")
+    assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
+
+
 def test_health(client):
     body = client.get("/api/health").get_json()
     assert_matches("Health", body)
@@ -108,9 +121,13 @@ def test_missing_index_is_a_json_error(tmp_path):
 def test_openapi_document_describes_every_route(client):
     document = client.get("/api/openapi.json").get_json()
     assert document["openapi"].startswith("3.1")
-    assert set(document["paths"]) == {"/api/search", "/api/articles/{article_id}", "/api/health", "/api/openapi.json"}
+    assert set(document["paths"]) == {"/api/search", "/api/articles/{article_id}", "/api/articles/{article_id}/related",
+                                      "/search.atom", "/api/health", "/api/openapi.json"}
     names = {parameter["name"] for parameter in document["paths"]["/api/search"]["get"]["parameters"]}
-    assert names == {"q", "page", "per_page", "from", "to", "source", "sort", "group"}
+    assert names == {"q", "page", "per_page", "from", "to", "source", "sort", "group", "collapse"}
+    feed_names = {parameter["name"] for parameter in document["paths"]["/search.atom"]["get"]["parameters"]}
+    assert feed_names == names
+    assert list(document["paths"]["/search.atom"]["get"]["responses"]["200"]["content"]) == ["application/atom+xml"]
 
 
 def test_security_headers(client):
@@ -167,7 +184,7 @@ def test_source_facet_counts_case_variants_together(tmp_path):
     client = create_app({"TESTING": True, "INDEX": str(tmp_path)}).test_client()
     facets = client.get("/api/search?q=grain").get_json()["facets"]["source"]
     assert facets == [{"value": "Reuters", "count": 2}, {"value": "AP", "count": 1}]
-    assert client.get("/api/search?q=grain&source=REUTERS").get_json()["total"] == 2
+    assert client.get("/api/search?q=grain&source=REUTERS&collapse=none").get_json()["total"] == 2  # copies
 
 
 def test_article_ids_with_slashes_and_dots_are_served(tmp_path):

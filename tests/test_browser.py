@@ -81,3 +81,17 @@ def test_phone_width_has_no_horizontal_scroll(browser, live_server):
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     assert page.locator("li.result").count() >= 2
     context.close()
+
+
+def test_timeline_bars_are_drawn_and_lead_to_their_period(page, live_server):
+    page.goto(live_server + "/?q=ukraine")
+    chart = page.locator("figure.timeline svg")
+    box = chart.bounding_box()
+    assert box["width"] > 300 and 30 < box["height"] < 200
+    bars = page.locator("figure.timeline a")
+    assert bars.count() == 3
+    assert page.locator("figure.timeline rect.bar").first.bounding_box()["height"] > 20
+    bars.first.click()
+    page.wait_for_url("**from=2024-11-17&to=2024-11-17")
+    assert page.locator("li.result").count() == 1
+    assert page.locator("li.result time").inner_text() == "2024-11-17"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.load import parse_wrk, rotation_script
 from benchmarks.speed import (
     Latency,
     Report,
@@ -18,7 +19,6 @@ from benchmarks.speed import (
     http_limit,
     latency,
     make_queries,
-    parse_wrk,
     passage_rows,
     percentile,
     ratio_row,
@@ -144,7 +144,7 @@ def test_rows_judge_every_goal():
         "query mean, in-process": None,
         "query p50, HTTP vs FTS5 in-process": True,  # 1.4x
         "query p95, HTTP vs FTS5 in-process": False,  # 2x
-        "load, 2 workers: requests/s": None,
+        "load, 2 workers, every request searched: requests/s": None,
         "load: p99 latency": None,
         "load: non-2xx + socket errors": None,
     }
@@ -171,3 +171,9 @@ Transfer/sec:      2.00MB
 
 def test_wrk_report_is_read():
     assert parse_wrk(WRK_OUTPUT) == {"requests_per_second": 399.8, "p99_ms": 1200.0, "non_2xx": 4, "socket_errors": 5}
+
+
+def test_load_goes_through_every_query_in_turn(tmp_path: Path):
+    script = rotation_script(["/api/search?q=oil", '/api/search?q=%22crude%22'], tmp_path / "rotate.lua").read_text()
+    assert 'local paths = {"/api/search?q=oil", "/api/search?q=%22crude%22"}' in script
+    assert "next_path % #paths + 1" in script and 'wrk.format("GET", paths[next_path])' in script

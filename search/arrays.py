@@ -1,0 +1,269 @@
+"""The index as NumPy arrays, read once per index generation, for scoring and counting in bulk.
+
+Whoosh scores and collects one posting at a time in Python, which costs microseconds per matching
+passage: a query that matches a few thousand passages takes tens of milliseconds before any
+article is ranked. The same work done on arrays takes microseconds for the whole set. So, per
+open reader (one generation of the index):
+
+* per passage: its article, its title and body lengths, whether it is live (not deleted);
+* per article: its id, length in words, publication time, source and one passage of it;
+* per word, on first use: its postings (passages and weights) as two arrays, kept in a bounded
+  cache that is dropped with the reader.
+
+Everything here is read from what Whoosh wrote; nothing is stored beside the index.
+"""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_left
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from weakref import WeakKeyDictionary
+
+import numpy as np
+from whoosh.reading import IndexReader
+from whoosh.searching import Searcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.util.times import datetime_to_long
+
+#: Whoosh's column value for a document without a date (the largest unsigned 64-bit number).
+MISSING_NUMBER = 2**64 - 1
+#: Postings kept decoded per reader, counted in passages over all cached words.
+CACHED_POSTINGS = 4_000_000
+#: Whoosh's byte-coded field lengths, decoded.
+_LENGTHS = np.array([byte_to_length(code) for code in range(256)], dtype=np.float64)
+#: Microseconds from ``datetime.min`` (Whoosh's zero) to the Unix epoch (NumPy's zero).
+_EPOCH = datetime_to_long(datetime(1970, 1, 1))
+
+Postings = tuple[np.ndarray, np.ndarray]
+
+
+@dataclass
+class IndexArrays:
+    """One generation of the index as arrays; see the module docstring."""
+
+    doc_count_all: int
+    live: np.ndarray                 # bool per passage
+    article: np.ndarray              # article number per passage (-1 for a deleted passage)
+    article_ids: list[str]           # article id per article number
+    first_passage: np.ndarray        # one passage's number per article
+    article_words: np.ndarray        # words in the whole article, per article
+    published: np.ndarray            # datetime64[us] per article, NaT when undated
+    source: np.ndarray               # source number per article, -1 without a source
+    source_names: list[str]          # the first spelling met of each source, by source number
+    source_codes: dict[str, int]     # source number by lower-cased name
+    lengths: dict[str, np.ndarray]   # field -> length in words per passage
+    average_lengths: dict[str, float]
+    _reader: IndexReader
+    _postings: OrderedDict = field(default_factory=OrderedDict)
+    _cached: int = 0
+    _frequencies: dict = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def article_count(self) -> int:
+        return len(self.article_ids)
+
+    def source_code(self, name: str) -> int | None:
+        """The number of the source called *name* (in any case), or ``None`` when none is."""
+        return self.source_codes.get(name.lower())
+
+    def postings(self, fieldname: str, text: str) -> Postings:
+        """The live passages that hold *text* in *fieldname*, and its weight in each (cached)."""
+        key = (fieldname, text)
+        with self._lock:
+            if key in self._postings:
+                self._postings.move_to_end(key)
+                return self._postings[key]
+        found = read_postings(self._reader, fieldname, text)
+        docs, weights = found
+        keep = self.live[docs]
+        found = (docs[keep], weights[keep]) if not keep.all() else found
+        with self._lock:
+            self._postings[key] = found
+            self._cached += len(found[0])
+            while self._cached > CACHED_POSTINGS and len(self._postings) > 1:
+                _, (old, _) = self._postings.popitem(last=False)
+                self._cached -= len(old)
+        return found
+
+    def document_frequency(self, fieldname: str, text: str) -> int:
+        """Whoosh's document frequency (deleted passages included, as its idf counts them), remembered."""
+        key = (fieldname, text)
+        found = self._frequencies.get(key)
+        if found is None:
+            found = self._frequencies[key] = self._reader.doc_frequency(fieldname, text)
+        return found
+
+    def idf(self, fieldname: str, text: str) -> float:
+        """Whoosh's idf of a word in a field, over passages."""
+        return float(np.log(self.doc_count_all / (self.document_frequency(fieldname, text) + 1)) + 1)
+
+
+def read_postings(reader: IndexReader, fieldname: str, text: str) -> Postings:
+    """Every posting of *text* in *fieldname* over all segments: passage numbers and weights."""
+    ids: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    for leaf, offset in reader.leaf_readers():
+        if (fieldname, text) not in leaf:
+            continue
+        matcher = leaf.postings(fieldname, text)
+        if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
+            # Whoosh's own block format: a block's ids and weights decoded at once, not one by one.
+            while matcher.is_active():
+                matcher._read_ids()
+                matcher._read_weights()
+                ids.append(np.asarray(matcher._ids, dtype=np.int64) + offset)
+                weights.append(np.asarray(matcher._weights, dtype=np.float64))
+                matcher._next_block()
+        else:
+            pairs = []
+            while matcher.is_active():
+                pairs.append((matcher.id() + offset, matcher.weight()))
+                matcher.next()
+            ids.append(np.array([p[0] for p in pairs], dtype=np.int64))
+            weights.append(np.array([p[1] for p in pairs], dtype=np.float64))
+    if not ids:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    return np.concatenate(ids), np.concatenate(weights)
+
+
+def passage_characters(reader: IndexReader, fieldname: str, text: str,
+                       docnums: Iterable[int]) -> dict[int, list[tuple[int, int, int]]]:
+    """Where *text* stands in each of the passages *docnums* that hold it: (position, first
+    character, end character) of every occurrence, as indexed (the field keeps characters)."""
+    found: dict[int, list[tuple[int, int, int]]] = {}
+    wanted = sorted(docnums)
+    for leaf, offset in reader.leaf_readers():
+        local = [docnum - offset for docnum in wanted if offset <= docnum < offset + leaf.doc_count_all()]
+        if not local or (fieldname, text) not in leaf:
+            continue
+        matcher = leaf.postings(fieldname, text)
+        for target in local:
+            if not matcher.is_active():
+                break
+            _skip_to(matcher, target)
+            if matcher.is_active() and matcher.id() == target:
+                found[target + offset] = matcher.value_as("characters")
+    return found
+
+
+def _skip_to(matcher, target: int) -> None:
+    """Move *matcher* to the first posting at or after *target*."""
+    if not (hasattr(matcher, "_skip_to_block") and hasattr(matcher, "_ids")):
+        if matcher.id() < target:
+            matcher.skip_to(target)
+        return
+    # Whoosh's block format: skip whole blocks, then search the block's ids instead of stepping.
+    if target > matcher.block_max_id():
+        matcher._skip_to_block(lambda: target > matcher.block_max_id())
+        if not matcher.is_active():
+            return
+    if matcher._ids is None:
+        matcher._read_ids()
+    matcher._i = max(matcher._i, bisect_left(matcher._ids, target))
+
+
+def _column_values(reader: IndexReader, fieldname: str, default, translate: bool = True) -> list:
+    """A column's values for every passage, segment by segment (a segment may lack the column)."""
+    values: list = []
+    for leaf, _ in reader.leaf_readers():
+        if leaf.has_column(fieldname):
+            values.extend(leaf.column_reader(fieldname, translate=translate))
+        else:
+            values.extend([default] * leaf.doc_count_all())
+    return values
+
+
+def _field_lengths(reader: IndexReader, fieldname: str) -> np.ndarray:
+    """Each passage's length in words in *fieldname*, as Whoosh's scoring reads it (byte-coded)."""
+    parts: list[np.ndarray] = []
+    for leaf, _ in reader.leaf_readers():
+        count = leaf.doc_count_all()
+        codes = np.zeros(count, dtype=np.uint8)
+        perdoc, name = getattr(leaf, "_perdoc", None), f"_{fieldname}_len"
+        if perdoc is not None and perdoc.has_column(name):
+            column = perdoc.column_reader(name, LENGTHS_COLUMN)
+            if hasattr(column, "_dbfile"):
+                # One byte per passage in Whoosh's file: read them at once rather than one by one.
+                stored = min(column._count, count)
+                codes[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
+            else:
+                codes[:] = np.fromiter(column, dtype=np.uint8, count=count)
+        else:
+            codes[:] = [length_to_byte(leaf.doc_field_length(docnum, fieldname, 0)) for docnum in range(count)]
+        parts.append(_LENGTHS[codes])
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def build_arrays(reader: IndexReader) -> IndexArrays:
+    """Read one generation of the index into arrays."""
+    total = reader.doc_count_all()
+    live = np.zeros(total, dtype=bool)
+    for leaf, offset in reader.leaf_readers():
+        if leaf.has_deletions():
+            live[[offset + docnum for docnum in leaf.all_doc_ids()]] = True
+        else:
+            live[offset : offset + leaf.doc_count_all()] = True
+    article = np.full(total, -1, dtype=np.int64)
+    numbers: dict[str, int] = {}
+    firsts: list[int] = []
+    for docnum, article_id in enumerate(_column_values(reader, "article_id", "")):
+        if not live[docnum]:
+            continue
+        number = numbers.get(article_id)
+        if number is None:
+            number = numbers[article_id] = len(firsts)
+            firsts.append(docnum)
+        article[docnum] = number
+    first_passage = np.asarray(firsts, dtype=np.int64)
+    words = np.asarray(_column_values(reader, "article_words", 0), dtype=np.float64)
+    raw = np.asarray(_column_values(reader, "published", MISSING_NUMBER, translate=False), dtype=np.uint64)
+    raw = raw[first_passage] if len(first_passage) else raw[:0]
+    published = np.full(len(raw), np.datetime64("NaT"), dtype="datetime64[us]")
+    dated = raw != MISSING_NUMBER
+    published[dated] = (raw[dated].astype(np.int64) - _EPOCH).astype("datetime64[us]")
+    spellings: dict[str, int] = {}
+    source_names: list[str] = []
+    source_values = _column_values(reader, "source", "")
+    sources = np.full(len(firsts), -1, dtype=np.int64)
+    for number, docnum in enumerate(firsts):
+        name = source_values[docnum]
+        name = name.decode("utf-8") if isinstance(name, bytes) else name
+        if name:
+            code = spellings.get(name.lower())
+            if code is None:
+                code = spellings[name.lower()] = len(source_names)
+                source_names.append(name)
+            sources[number] = code
+    lengths = {name: _field_lengths(reader, name) for name in ("title", "body")}
+    return IndexArrays(
+        doc_count_all=total, live=live, article=article, article_ids=list(numbers),
+        first_passage=first_passage,
+        article_words=words[first_passage] if len(first_passage) else words[:0],
+        published=published, source=sources, source_names=source_names, source_codes=spellings,
+        lengths=lengths,
+        average_lengths={name: (reader.field_length(name) / (reader.doc_count_all() or 1)) or 1.0
+                         for name in lengths},
+        _reader=reader,
+    )
+
+
+_ARRAYS: WeakKeyDictionary = WeakKeyDictionary()
+_BUILDING = threading.Lock()
+
+
+def index_arrays(searcher: Searcher) -> IndexArrays:
+    """The arrays of *searcher*'s reader, read on first use and dropped with the reader."""
+    reader = searcher.reader()
+    found = _ARRAYS.get(reader)
+    if found is None:
+        with _BUILDING:
+            found = _ARRAYS.get(reader)
+            if found is None:
+                found = _ARRAYS[reader] = build_arrays(reader)
+    return found

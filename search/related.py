@@ -1,0 +1,191 @@
+"""Related coverage: the other articles most like one article.
+
+* :func:`key_terms` -- the words that characterise an article against the whole index (Whoosh's
+  Bo1 key-term model, as its ``more_like`` uses), minus those too common or found nowhere else;
+* :func:`related_articles` -- the articles that share those words most, scored as search ranks
+  articles (whole-article BM25, title words weighted), the article's own copies left out.
+
+The order of the results: the *limit* most similar articles whose similarity is at least
+:data:`MIN_SHARE` of the article's similarity to itself; of those, the *close* ones (at least
+:data:`CLOSE_SHARE`) come first, newest first, so the latest developments of a story lead;
+the rest follow, most similar first.
+
+Plain Python in, frozen dataclasses out, like :mod:`search.engine`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh.searching import Searcher
+
+from index.errors import ArticleNotFound
+from search.arrays import index_arrays
+from search.ranking import article_bm25, article_frequencies
+from search.searchers import stored_passages
+
+#: Related articles returned by default, and at most.
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 50
+#: Key terms an article is compared by, and how many of the model's best words are considered.
+KEY_TERMS = 12
+KEY_TERM_CANDIDATES = 60
+#: A word in more than this share of all passages (and in more than MIN_COMMON passages) says
+#: little about any one story, and reading its long postings would cost most of the time.
+COMMON_SHARE = 0.05
+MIN_COMMON = 50
+#: Similarity, as a share of the article's similarity to itself: below MIN_SHARE an article is not
+#: related; from CLOSE_SHARE it is close coverage of the same story.
+MIN_SHARE = 0.15
+CLOSE_SHARE = 0.4
+
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+@dataclass(frozen=True)
+class RelatedArticle:
+    """One related article; ``score`` is its similarity as a share of the article's to itself."""
+
+    article_id: str
+    title: str
+    url: str | None
+    source: str | None
+    published: str | None
+    score: float
+    close: bool
+
+
+@dataclass(frozen=True)
+class Related:
+    """The articles related to ``article_id``, in display order, and the words they were found by."""
+
+    article_id: str
+    key_terms: list[str]
+    results: list[RelatedArticle]
+    took_ms: float
+
+
+def key_terms(searcher: Searcher, stored: list[dict], count: int = KEY_TERMS) -> dict[str, float]:
+    """The stemmed words that best characterise an article (its stored passages), with their weights.
+
+    Words only this article holds are left out (they find nothing else), and so are words too
+    common to say what the article is about (see :data:`COMMON_SHARE`) and numbers: the figures
+    of a report are rare words, but they are not what it is about.
+    """
+    analyzer = searcher.schema["body"].analyzer
+    own: Counter[str] = Counter()  # passages of this article holding each word
+    for fields in stored:
+        own.update({token.text for token in analyzer(fields["body"])})
+    text = "\n".join([stored[0].get("title", "")] + [fields["body"] for fields in stored])
+    reader = searcher.reader()
+    common = max(COMMON_SHARE * reader.doc_count(), MIN_COMMON)
+    chosen: dict[str, float] = {}
+    for word, weight in searcher.key_terms_from_text("body", text, numterms=KEY_TERM_CANDIDATES):
+        if _LETTER.search(word) and own[word] < reader.doc_frequency("body", word) <= common:
+            chosen[word] = weight
+            if len(chosen) == count:
+                break
+    return chosen
+
+
+def surface_words(searcher: Searcher, stored: list[dict], stems: list[str]) -> list[str]:
+    """Each stem as the article most often writes it, lower-cased (``missil`` -> ``missiles``)."""
+    analyzer = searcher.schema["body"].analyzer
+    spellings: dict[str, Counter[str]] = {stem: Counter() for stem in stems}
+    for fields in [{"body": stored[0].get("title", "")}, *stored]:
+        for token in analyzer(fields["body"], keeporiginal=True):
+            if token.text in spellings:
+                spellings[token.text][token.original.lower()] += 1
+    return [spellings[stem].most_common(1)[0][0] if spellings[stem] else stem for stem in stems]
+
+
+def similarities(searcher: Searcher, words: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    """The articles (by number, see :mod:`search.arrays`) that hold a word of *words*, and their
+    whole-article BM25 for those words, as search ranks articles."""
+    arrays = index_arrays(searcher)
+    frequencies = article_frequencies(arrays, words)
+    if not frequencies:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    holding = np.flatnonzero(np.logical_or.reduce([frequency > 0 for frequency in frequencies.values()]))
+    return holding, article_bm25(searcher, frequencies, words, holding)
+
+
+def related_articles(searcher: Searcher, article_id: str, limit: int = DEFAULT_LIMIT) -> Related:
+    """The articles most like *article_id*, without the article itself or its copies.
+
+    Among the results, each story is shown once (see :class:`Copies`).
+
+    :raises ArticleNotFound: when no article has that id.
+    """
+    started = time.perf_counter()
+    stored = stored_passages(searcher, article_id)
+    if not stored:
+        raise ArticleNotFound(f"no article has the id {article_id!r}", "article_id")
+    words = key_terms(searcher, stored)
+    arrays = index_arrays(searcher)
+    holding, scores = similarities(searcher, words)
+    ids = [arrays.article_ids[number] for number in holding]
+    own = next((float(score) for other, score in zip(ids, scores) if other == article_id), 0.0)
+    copies = Copies(searcher)
+    lengths = dict(zip(ids, arrays.article_words[holding].astype(int).tolist()))
+    copies.is_new(article_id, stored[0], lengths.get(article_id, -1))
+    found: list[RelatedArticle] = []
+    for index in np.argsort(-scores, kind="stable") if own > 0 else ():
+        other, score = ids[index], float(scores[index])
+        if len(found) == limit or score < MIN_SHARE * own:
+            break
+        if other == article_id:
+            continue
+        fields = searcher.stored_fields(int(arrays.first_passage[holding[index]]))
+        if not copies.is_new(other, fields, lengths[other]):
+            continue
+        share = score / own
+        found.append(RelatedArticle(other, fields.get("title", ""), fields.get("url"), fields.get("source"),
+                                    fields.get("published_text"), round(share, 4), share >= CLOSE_SHARE))
+    return Related(article_id, surface_words(searcher, stored, list(words)), order_related(found),
+                   round((time.perf_counter() - started) * 1000, 2))
+
+
+class Copies:
+    """The stories met so far, to pass over an article's copies and show each story once.
+
+    Copies share a ``story`` when the index records stories. Exact copies (same title, same
+    text) are passed over as well; texts are compared only between articles of the same title
+    and length in words, which is rare.
+    """
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+        self.stories: set[str] = set()
+        self.shapes: dict[tuple[str, int], list[str]] = {}
+        self.texts: dict[str, str] = {}
+
+    def is_new(self, article_id: str, fields: dict, words: int) -> bool:
+        """Whether *article_id* is of a story not met yet; if it is, it counts as met from now on."""
+        story = fields.get("story") or article_id
+        if story in self.stories:
+            return False
+        met = self.shapes.setdefault((fields.get("title", "").casefold(), words), [])
+        if met and self.text(article_id) in {self.text(other) for other in met}:
+            return False
+        self.stories.add(story)
+        met.append(article_id)
+        return True
+
+    def text(self, article_id: str) -> str:
+        """The article's body, from its stored passages (read once)."""
+        if article_id not in self.texts:
+            stored = stored_passages(self.searcher, article_id)
+            self.texts[article_id] = "\n".join(fields["body"] for fields in stored)
+        return self.texts[article_id]
+
+
+def order_related(found: list[RelatedArticle]) -> list[RelatedArticle]:
+    """Close articles first, newest first (undated ones after them), then the rest as found."""
+    close = [article for article in found if article.close]
+    dated = sorted((article for article in close if article.published), key=lambda a: a.published, reverse=True)
+    return dated + [a for a in close if not a.published] + [a for a in found if not a.close]

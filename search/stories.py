@@ -1,0 +1,163 @@
+"""Wire copies on the read side: one result per story, an article's other versions, the largest stories.
+
+The writer gives every article a story (:mod:`index.stories`): the id of the first indexed article
+it is a near-duplicate of, else its own id.
+
+* :func:`collapse_stories` -- results in display order, reduced to the first article of each story;
+  the story's other matching articles become that result's versions;
+* :func:`article_versions` -- the other articles of one article's story;
+* :func:`largest_stories` -- the stories with the most articles, and :func:`grouped_counts` -- how
+  many stories have copies (``news-search stories``).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from weakref import WeakKeyDictionary
+
+import numpy as np
+from whoosh.reading import IndexReader
+from whoosh.searching import Searcher
+
+from search.arrays import IndexArrays, index_arrays
+
+@dataclass(frozen=True)
+class Version:
+    """Another article of the same story: a wire copy of a result, or of the article shown."""
+
+    article_id: str
+    source: str | None
+
+
+@dataclass(frozen=True)
+class StoryArticle:
+    """One article of a story, as ``news-search stories`` lists it."""
+
+    article_id: str
+    title: str
+    source: str | None
+    published: str | None
+
+
+@dataclass(frozen=True)
+class Story:
+    """A story and its articles, the one that named it first."""
+
+    story: str
+    articles: list[StoryArticle]
+
+
+@dataclass(frozen=True)
+class StoryCodes:
+    """Every article's story as a number (per article number of :class:`search.arrays.IndexArrays`)."""
+
+    codes: np.ndarray
+    ids: list[str]
+
+
+_CODES: WeakKeyDictionary = WeakKeyDictionary()
+_READING = threading.Lock()
+
+
+def story_codes(searcher: Searcher) -> StoryCodes:
+    """The story of each article of *searcher*'s index, read once per index generation.
+
+    An article indexed without a story is its own story.
+    """
+    reader = searcher.reader()
+    with _READING:
+        found = _CODES.get(reader)
+        if found is None:
+            found = _CODES[reader] = _read_codes(reader, index_arrays(searcher))
+    return found
+
+
+def _read_codes(reader: IndexReader, arrays: IndexArrays) -> StoryCodes:
+    values: list[str] = []
+    for leaf, _ in reader.leaf_readers():
+        if leaf.has_column("story"):
+            values.extend(leaf.column_reader("story"))
+        else:
+            values.extend([""] * leaf.doc_count_all())
+    numbers: dict[str, int] = {}
+    codes = np.fromiter(
+        (numbers.setdefault(values[docnum] or article_id, len(numbers))
+         for article_id, docnum in zip(arrays.article_ids, arrays.first_passage.tolist())),
+        dtype=np.int64, count=arrays.article_count,
+    )
+    return StoryCodes(codes, list(numbers))
+
+
+@dataclass(frozen=True)
+class Collapsed:
+    """Result units in display order, at most one article per story, and what each stands for."""
+
+    order: np.ndarray           # unit indices kept, in display order
+    _arrays: IndexArrays
+    _codes: StoryCodes
+    _unit_articles: np.ndarray  # article number per unit
+    _dropped: np.ndarray        # article numbers of the units left out, in display order
+
+    def story(self, unit: int) -> str:
+        """The story of a unit's article."""
+        return self._codes.ids[self._codes.codes[self._unit_articles[unit]]]
+
+    def versions(self, unit: int) -> list[Version]:
+        """The other articles of a unit's story among the results left out, in display order."""
+        code = self._codes.codes[self._unit_articles[unit]]
+        others = self._dropped[self._codes.codes[self._dropped] == code] if len(self._dropped) else self._dropped
+        arrays = self._arrays
+        return [Version(arrays.article_ids[article], arrays.source_names[arrays.source[article]]
+                        if arrays.source[article] >= 0 else None)
+                for article in dict.fromkeys(others.tolist())]
+
+
+def collapse_stories(searcher: Searcher, arrays: IndexArrays, unit_articles: np.ndarray, order: np.ndarray,
+                     collapse: str = "story") -> Collapsed:
+    """Results reduced to one article per story: the first one in *order*, with every unit of it
+    (with ``group=passage``, all its passages); with *collapse* ``none``, every result.
+
+    :param unit_articles: the article number of each result unit.
+    :param order: unit indices in display order.
+    """
+    codes = story_codes(searcher)
+    articles = unit_articles[order]
+    if collapse != "story" or not len(order):
+        return Collapsed(order, arrays, codes, unit_articles, articles[:0])
+    stories = codes.codes[articles]
+    _, first, inverse = np.unique(stories, return_index=True, return_inverse=True)
+    keep = articles == articles[first][inverse]
+    return Collapsed(order[keep], arrays, codes, unit_articles, articles[~keep])
+
+
+def article_versions(searcher: Searcher, article_id: str, story: str) -> list[Version]:
+    """The other articles of *story* than *article_id*, in index order."""
+    return [Version(fields["article_id"], fields.get("source"))
+            for fields in searcher.documents(story=story, position=0) if fields["article_id"] != article_id]
+
+
+def grouped_counts(searcher: Searcher) -> tuple[int, int]:
+    """How many stories have more than one article, and how many articles those stories hold."""
+    codes = story_codes(searcher).codes
+    sizes = np.bincount(codes) if len(codes) else np.zeros(0, dtype=np.int64)
+    return int((sizes > 1).sum()), int(sizes[sizes > 1].sum())
+
+
+def largest_stories(searcher: Searcher, top: int = 10) -> list[Story]:
+    """The *top* stories with the most articles (two at least), largest first, ties by story id."""
+    codes, arrays = story_codes(searcher), index_arrays(searcher)
+    sizes = np.bincount(codes.codes, minlength=len(codes.ids)) if len(codes.codes) else np.zeros(0, dtype=np.int64)
+    grouped = sorted((code for code in np.flatnonzero(sizes > 1).tolist()), key=lambda code: (-sizes[code], codes.ids[code]))
+    stories = []
+    for code in grouped[:top]:
+        members = [_story_article(searcher, arrays, article) for article in np.flatnonzero(codes.codes == code).tolist()]
+        # The article that named the story first, then the others in index order.
+        members.sort(key=lambda member: member.article_id != codes.ids[code])
+        stories.append(Story(codes.ids[code], members))
+    return stories
+
+
+def _story_article(searcher: Searcher, arrays: IndexArrays, article: int) -> StoryArticle:
+    fields = searcher.stored_fields(int(arrays.first_passage[article]))
+    return StoryArticle(fields["article_id"], fields.get("title", ""), fields.get("source"), fields.get("published_text"))

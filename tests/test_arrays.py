@@ -1,0 +1,128 @@
+"""Scoring on arrays gives what Whoosh's own search gives; the per-generation arrays and the
+results cache follow the index as it changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from whoosh.query import AndNot
+
+from index.articles import read_articles
+from index.writer import delete_articles, open_index, update_index
+from search import create_app
+from search.arrays import index_arrays, passage_characters
+from search.engine import search
+from search.matching import match_passages
+from search.params import parse_search_params
+from search.query import read_query
+from search.searchers import ResultsCache
+from tests.conftest import build_index, write_corpus
+
+#: The test article about Storm Shadow missiles: its id is its URL.
+STORM = "https://herald.example/world/storm-shadow"
+QUERIES = [
+    "missiles", "storm shadow", "ukraine power grid winter", "council OR bike", "marathon AND record",
+    "title:marathon", "source:\"Northern Wire\"", "cycl* lanes", "missiles -storm", "(grid OR rates) NOT winter",
+    "missiles^3 kyiv", "section:world", '"storm shadow" missiles', "nothingmatchesthis",
+]
+
+
+@pytest.fixture(scope="module")
+def searcher(index_dir):
+    with open_index(index_dir).searcher() as searcher:
+        yield searcher
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_passages_and_scores_are_whooshs(searcher, text):
+    query = read_query(text, searcher.schema).query
+    expected = {docnum: score for score, docnum in searcher.search(query, limit=None).top_n}
+    if isinstance(query, AndNot):
+        # Whoosh's AND NOT lets through some passages that hold the excluded words; ours does not.
+        excluded = set(searcher.docs_for_query(query.b))
+        expected = {docnum: score for docnum, score in expected.items() if docnum not in excluded}
+    found = match_passages(searcher, index_arrays(searcher), query)
+    matched = np.flatnonzero(found.mask).tolist()
+    assert sorted(matched) == sorted(expected)
+    assert found.scores[matched] == pytest.approx([expected[docnum] for docnum in matched], rel=1e-6)
+
+
+def test_arrays_hold_each_article_once_with_its_metadata(searcher):
+    arrays = index_arrays(searcher)
+    assert arrays.article_count == len({fields["article_id"] for fields in searcher.all_stored_fields()})
+    for number, docnum in enumerate(arrays.first_passage):
+        fields = searcher.stored_fields(int(docnum))
+        assert arrays.article_ids[number] == fields["article_id"]
+        assert arrays.article[docnum] == number
+    storm = arrays.article_ids.index(STORM)
+    assert str(arrays.published[storm])[:10] == "2024-11-20"
+    assert arrays.source_names[arrays.source[storm]] == "Westbridge Herald"
+    assert arrays.source_code("WESTBRIDGE herald") == arrays.source[storm]
+
+
+def test_postings_and_lengths_are_whooshs(searcher):
+    arrays = index_arrays(searcher)
+    docs, weights = arrays.postings("body", "missil")
+    matcher = searcher.reader().postings("body", "missil")
+    expected = []
+    while matcher.is_active():
+        expected.append((matcher.id(), matcher.weight()))
+        matcher.next()
+    assert list(zip(docs.tolist(), weights.tolist())) == expected
+    for docnum in range(searcher.doc_count_all()):
+        assert arrays.lengths["body"][docnum] == searcher.reader().doc_field_length(docnum, "body", 0)
+
+
+def test_characters_are_where_the_word_stands(searcher):
+    arrays = index_arrays(searcher)
+    docs = arrays.postings("body", "missil")[0].tolist()
+    places = passage_characters(searcher.reader(), "body", "missil", docs)
+    assert sorted(places) == docs
+    for docnum, spots in places.items():
+        body = searcher.stored_fields(docnum)["body"]
+        assert all(body[start:end].lower().startswith("missil") for _, start, end in spots)
+
+
+def test_deleted_articles_leave_the_arrays_of_the_next_generation(tmp_path: Path):
+    index_dir = build_index(write_corpus(tmp_path / "corpus"), tmp_path / "index")
+    assert delete_articles(index_dir, [STORM]) == [STORM]
+    with open_index(index_dir).searcher() as searcher:
+        arrays = index_arrays(searcher)
+        assert STORM not in arrays.article_ids and searcher.doc_count() < searcher.doc_count_all()
+        assert arrays.live.sum() == searcher.doc_count()
+        assert all(searcher.stored_fields(int(docnum))["article_id"] != STORM
+                   for docnum in arrays.postings("body", "shadow")[0])
+        results = search(searcher, parse_search_params({"q": "storm shadow missiles"}))
+        assert results.total and STORM not in [hit.article_id for hit in results.hits]
+
+
+def test_cache_answers_the_same_search_until_the_index_changes(tmp_path: Path):
+    corpus = write_corpus(tmp_path / "corpus")
+    index_dir = build_index(corpus, tmp_path / "index")
+    cache = ResultsCache(8)
+    params = parse_search_params({"q": "marathon"})
+    with open_index(index_dir).searcher() as searcher:
+        first = search(searcher, params, cache)
+        again = search(searcher, params, cache)
+        assert again.hits is first.hits and first.total == 1
+    (corpus / "marathon-2.txt").write_text(
+        "Title: Marathon record falls again\nPublished: 2024-04-14\n\nA second marathon record in two years.\n",
+        encoding="utf-8")
+    update_index(index_dir, read_articles([corpus]))
+    with open_index(index_dir).searcher() as searcher:
+        assert search(searcher, params, cache).total == 2
+
+
+def test_no_cache_when_its_size_is_zero(index_dir):
+    cache = ResultsCache(0)
+    params = parse_search_params({"q": "marathon"})
+    with open_index(index_dir).searcher() as searcher:
+        assert search(searcher, params, cache).hits is not search(searcher, params, cache).hits
+
+
+@pytest.mark.parametrize("size", [-1, "many", 2.5])
+def test_cache_size_must_be_a_whole_number(index_dir, size):
+    with pytest.raises(ValueError, match="NEWS_SEARCH_RESULTS_CACHE"):
+        create_app({"INDEX": str(index_dir), "RESULTS_CACHE": size})
