@@ -32,6 +32,8 @@ from whoosh.util.times import datetime_to_long
 
 #: Whoosh's column value for a document without a date (the largest unsigned 64-bit number).
 MISSING_NUMBER = 2**64 - 1
+#: The day and month numbers of an undated article.
+UNDATED = np.iinfo(np.int64).min
 #: Postings kept decoded per reader, counted in passages over all cached words.
 CACHED_POSTINGS = 4_000_000
 #: Whoosh's byte-coded field lengths, decoded.
@@ -53,6 +55,8 @@ class IndexArrays:
     first_passage: np.ndarray        # one passage's number per article
     article_words: np.ndarray        # words in the whole article, per article
     published: np.ndarray            # datetime64[us] per article, NaT when undated
+    day: np.ndarray                  # days since 1970-01-01 per article, UNDATED when undated
+    month: np.ndarray                # months since 1970-01 per article, UNDATED when undated
     source: np.ndarray               # source number per article, -1 without a source
     source_names: list[str]          # the first spelling met of each source, by source number
     source_codes: dict[str, int]     # source number by lower-cased name
@@ -224,7 +228,7 @@ def build_arrays(reader: IndexReader) -> IndexArrays:
     words = np.asarray(_column_values(reader, "article_words", 0), dtype=np.float64)
     raw = np.asarray(_column_values(reader, "published", MISSING_NUMBER, translate=False), dtype=np.uint64)
     raw = raw[first_passage] if len(first_passage) else raw[:0]
-    published = np.full(len(raw), np.datetime64("NaT"), dtype="datetime64[us]")
+    published = np.full(len(raw), np.datetime64("NaT", "us"), dtype="datetime64[us]")
     dated = raw != MISSING_NUMBER
     published[dated] = (raw[dated].astype(np.int64) - _EPOCH).astype("datetime64[us]")
     spellings: dict[str, int] = {}
@@ -245,12 +249,17 @@ def build_arrays(reader: IndexReader) -> IndexArrays:
         doc_count_all=total, live=live, article=article, article_ids=list(numbers),
         first_passage=first_passage,
         article_words=words[first_passage] if len(first_passage) else words[:0],
-        published=published, source=sources, source_names=source_names, source_codes=spellings,
+        published=published, day=_whole(published, "D"), month=_whole(published, "M"), source=sources, source_names=source_names, source_codes=spellings,
         lengths=lengths,
         average_lengths={name: (reader.field_length(name) / (reader.doc_count_all() or 1)) or 1.0
                          for name in lengths},
         _reader=reader,
     )
+
+
+def _whole(moments: np.ndarray, unit: str) -> np.ndarray:
+    """Each moment as a whole number of *unit* (``D``, ``M``) since 1970, :data:`UNDATED` for NaT."""
+    return np.where(np.isnat(moments), UNDATED, moments.astype(f"datetime64[{unit}]").astype(np.int64))
 
 
 _ARRAYS: WeakKeyDictionary = WeakKeyDictionary()

@@ -24,7 +24,7 @@ from index.errors import ArticleNotFound
 from index.schema import SEARCH_FIELDS
 from search.params import SearchParams
 from search.query import OPERATORS, ReadQuery, negated_parts, read_query
-from search.arrays import IndexArrays, index_arrays
+from search.arrays import UNDATED, IndexArrays, index_arrays
 from search.matching import match_passages, word_mask
 from search.ranking import passage_evidence, rank_articles
 from search.searchers import ResultsCache, stored_passages
@@ -111,6 +111,7 @@ class Matches:
     complete: np.ndarray   # whether the unit holds every word of an all-words match
     passages: np.ndarray   # matching passages, grouped as the units are, best first within a unit
     starts: np.ndarray     # where each unit's passages start in *passages* (and one past the end)
+    distinct: bool = True  # whether no two units are of the same article
 
     def __len__(self) -> int:
         return len(self.articles)
@@ -205,7 +206,7 @@ def match(searcher: Searcher, params: SearchParams, read: ReadQuery) -> Matches:
         if read.query is not None:
             for holds in word_mask(searcher, arrays, read.required).values():
                 complete &= holds[docs]
-        return Matches(arrays, articles, scores, complete, docs, np.arange(len(docs) + 1))
+        return Matches(arrays, articles, scores, complete, docs, np.arange(len(docs) + 1), distinct=False)
     # Grouped by article, best passage first.
     order = np.lexsort((-scores, articles))
     docs, articles, scores = docs[order], articles[order], scores[order]
@@ -276,19 +277,26 @@ def facet_counts(found: Matches) -> dict[str, list[FacetCount] | list[TimelineBu
     spelling met in the index.
     """
     arrays = found.arrays
-    articles = np.unique(found.articles)
+    articles = found.articles if found.distinct else np.unique(found.articles)
     sources = arrays.source[articles]
     by_source = np.bincount(sources[sources >= 0], minlength=len(arrays.source_names))
-    published = arrays.published[articles]
-    dated = published[~np.isnat(published)]
-    months, counts = np.unique(dated.astype("datetime64[M]"), return_counts=True)
-    days, day_counts = np.unique(dated.astype("datetime64[D]"), return_counts=True)
     named = [(arrays.source_names[code], int(count)) for code, count in enumerate(by_source) if count]
     return {
         "source": [FacetCount(v, n) for v, n in sorted(named, key=lambda item: (-item[1], item[0]))],
-        "published": [FacetCount(str(month), int(n)) for month, n in zip(months[::-1], counts[::-1])],
-        "timeline": timeline({day.item(): int(n) for day, n in zip(days, day_counts)}),
+        "published": [FacetCount(str(np.datetime64(month, "M")), n)
+                      for month, n in reversed(_counts(arrays.month[articles], UNDATED))],
+        "timeline": timeline({np.datetime64(day, "D").item(): n for day, n in _counts(arrays.day[articles], UNDATED)}),
     }
+
+
+def _counts(values: np.ndarray, missing: int) -> list[tuple[int, int]]:
+    """How often each value occurs in *values* (small whole numbers, *missing* left out), in order."""
+    values = values[values != missing]
+    if not len(values):
+        return []
+    low = int(values.min())
+    counts = np.bincount(values - low)
+    return [(int(value) + low, int(counts[value])) for value in np.flatnonzero(counts)]
 
 
 def suggest(searcher: Searcher, text: str) -> str | None:
