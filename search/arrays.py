@@ -249,7 +249,8 @@ def build_arrays(reader: IndexReader) -> IndexArrays:
         doc_count_all=total, live=live, article=article, article_ids=list(numbers),
         first_passage=first_passage,
         article_words=words[first_passage] if len(first_passage) else words[:0],
-        published=published, day=_whole(published, "D"), month=_whole(published, "M"), source=sources, source_names=source_names, source_codes=spellings,
+        published=published, day=_whole(published, "D"), month=_whole(published, "M"),
+        source=sources, source_names=source_names, source_codes=spellings,
         lengths=lengths,
         average_lengths={name: (reader.field_length(name) / (reader.doc_count_all() or 1)) or 1.0
                          for name in lengths},

@@ -27,6 +27,7 @@ from search.query import OPERATORS, ReadQuery, negated_parts, read_query
 from search.arrays import UNDATED, IndexArrays, index_arrays
 from search.matching import match_passages, word_mask
 from search.ranking import passage_evidence, rank_articles
+from search.related import surface_words
 from search.searchers import ResultsCache, stored_passages
 from search.snippets import opening, passage_snippet, pinpoint_results, whole_highlight
 from search.stories import Version, article_versions, collapse_stories
@@ -300,9 +301,15 @@ def _counts(values: np.ndarray, missing: int) -> list[tuple[int, int]]:
 
 
 def suggest(searcher: Searcher, text: str) -> str | None:
-    """*text* with each word that occurs nowhere in the index replaced by the closest word that does
-    (Whoosh's spelling corrector over the body's unstemmed words); ``None`` when nothing changes."""
-    analyzer, corrector = searcher.schema["body"].analyzer, searcher.corrector("body")
+    """*text* with each word that occurs nowhere in the index replaced by the closest word that does;
+    ``None`` when nothing changes.
+
+    Whoosh's spelling corrector looks among the body's words as indexed (stems: ``ukran`` finds
+    ``ukrain``), and the stem found is written back as the index's text most often writes it
+    (``ukraine``). An index that keeps a separate list of unstemmed words is corrected from that.
+    """
+    field = searcher.schema["body"]
+    analyzer, corrector, unstemmed = field.analyzer, searcher.corrector("body"), field.separate_spelling()
 
     def respell(found: re.Match) -> str:
         word = found.group(0)
@@ -311,8 +318,15 @@ def suggest(searcher: Searcher, text: str) -> str | None:
             searcher.doc_frequency(fieldname, stem) for stem in stems for fieldname in SEARCH_FIELDS
         ):
             return word
-        options = corrector.suggest(word.lower(), limit=1, maxdist=2, prefix=1)
-        return options[0] if options else word
+        # Whoosh ranks every word within the distance by frequency alone: ask for one edit first.
+        wanted = word.lower() if unstemmed else stems[0]
+        options = corrector.suggest(wanted, limit=1, maxdist=1, prefix=1) \
+            or corrector.suggest(wanted, limit=1, maxdist=2, prefix=1)
+        if unstemmed or not options:
+            return options[0] if options else word
+        holders = index_arrays(searcher).postings("body", options[0])[0]
+        return surface_words(searcher, [searcher.stored_fields(int(holders[0]))], options)[0] if len(holders) \
+            else word
 
     corrected = _SPELLED_WORD.sub(respell, text)
     return corrected if corrected != text else None
@@ -375,5 +389,6 @@ def get_article(searcher: Searcher, article_id: str, q: str = "") -> ArticleView
         article_id=article_id, title=first.get("title", ""), url=first.get("url"), source=first.get("source"),
         published=first.get("published_text"), author=first.get("author"), section=first.get("section"),
         body="".join(fields.get("lead", "") + fields["body"] for fields in stored), passages=passages,
-        query=q, warnings=list(read.warnings), story=story, other_versions=article_versions(searcher, article_id, story),
+        query=q, warnings=list(read.warnings), story=story,
+        other_versions=article_versions(searcher, article_id, story),
     )

@@ -10,9 +10,9 @@ An article's score fuses two kinds of evidence:
   answers the query closely beats one where the words are scattered.
 
 Then, for queries of three words or more, **pseudo-relevance feedback** (RM3-style): the words that
-characterise the best few articles re-weight the matching articles, which finds the ones that use the story's vocabulary rather than
-the query's exact words. Feedback re-ranks only articles the query matched: it never adds results
-that do not contain the query.
+characterise the best few articles re-weight the matching articles, which finds the ones that use
+the story's vocabulary rather than the query's exact words. Feedback re-ranks only articles the
+query matched: it never adds results that do not contain the query.
 
 Parameters were tuned on the TIME collection's odd-numbered queries (``benchmarks/relevance.py``).
 """

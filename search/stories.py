@@ -148,7 +148,7 @@ def largest_stories(searcher: Searcher, top: int = 10) -> list[Story]:
     """The *top* stories with the most articles (two at least), largest first, ties by story id."""
     codes, arrays = story_codes(searcher), index_arrays(searcher)
     sizes = np.bincount(codes.codes, minlength=len(codes.ids)) if len(codes.codes) else np.zeros(0, dtype=np.int64)
-    grouped = sorted((code for code in np.flatnonzero(sizes > 1).tolist()), key=lambda code: (-sizes[code], codes.ids[code]))
+    grouped = sorted(np.flatnonzero(sizes > 1).tolist(), key=lambda code: (-sizes[code], codes.ids[code]))
     stories = []
     for code in grouped[:top]:
         members = [_story_article(searcher, arrays, article) for article in np.flatnonzero(codes.codes == code).tolist()]
