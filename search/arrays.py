@@ -36,12 +36,56 @@ MISSING_NUMBER = 2**64 - 1
 UNDATED = np.iinfo(np.int64).min
 #: Postings kept decoded per reader, counted in passages over all cached words.
 CACHED_POSTINGS = 4_000_000
+#: Values per article kept per reader (a word's frequency in every article), counted in articles.
+CACHED_ARTICLE_VALUES = 4_000_000
+#: Where words stand in passages, kept per reader for snippets, counted in (word, passage) pairs.
+CACHED_PLACES = 200_000
 #: Whoosh's byte-coded field lengths, decoded.
 _LENGTHS = np.array([byte_to_length(code) for code in range(256)], dtype=np.float64)
 #: Microseconds from ``datetime.min`` (Whoosh's zero) to the Unix epoch (NumPy's zero).
 _EPOCH = datetime_to_long(datetime(1970, 1, 1))
 
 Postings = tuple[np.ndarray, np.ndarray]
+
+
+class BoundedCache:
+    """The values computed last, up to *budget* in total size (each value's size given on entry)."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._kept: OrderedDict = OrderedDict()
+        self._used = 0
+        self._lock = threading.Lock()
+
+    def get(self, key, compute, size=len):
+        """The value kept for *key*, else ``compute()``, kept until it is the oldest over budget."""
+        found = self.lookup(key, _ABSENT)
+        if found is _ABSENT:
+            found = compute()
+            self.put(key, found, size(found))
+        return found
+
+    def lookup(self, key, default=None):
+        """The value kept for *key*, or *default*."""
+        with self._lock:
+            if key not in self._kept:
+                return default
+            self._kept.move_to_end(key)
+            return self._kept[key][0]
+
+    def put(self, key, value, cost: int = 1) -> None:
+        """Keep *value* for *key*, dropping the oldest values over budget."""
+        with self._lock:
+            if key in self._kept:
+                return
+            self._kept[key] = (value, cost)
+            self._used += cost
+            while self._used > self.budget and len(self._kept) > 1:
+                _, (_, old) = self._kept.popitem(last=False)
+                self._used -= old
+
+
+_ABSENT = object()
 
 
 @dataclass
@@ -63,10 +107,10 @@ class IndexArrays:
     lengths: dict[str, np.ndarray]   # field -> length in words per passage
     average_lengths: dict[str, float]
     _reader: IndexReader
-    _postings: OrderedDict = field(default_factory=OrderedDict)
-    _cached: int = 0
+    _postings: BoundedCache = field(default_factory=lambda: BoundedCache(CACHED_POSTINGS))
+    _by_article: BoundedCache = field(default_factory=lambda: BoundedCache(CACHED_ARTICLE_VALUES))
+    _places: BoundedCache = field(default_factory=lambda: BoundedCache(CACHED_PLACES))
     _frequencies: dict = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def article_count(self) -> int:
@@ -78,22 +122,28 @@ class IndexArrays:
 
     def postings(self, fieldname: str, text: str) -> Postings:
         """The live passages that hold *text* in *fieldname*, and its weight in each (cached)."""
-        key = (fieldname, text)
-        with self._lock:
-            if key in self._postings:
-                self._postings.move_to_end(key)
-                return self._postings[key]
-        found = read_postings(self._reader, fieldname, text)
-        docs, weights = found
-        keep = self.live[docs]
-        found = (docs[keep], weights[keep]) if not keep.all() else found
-        with self._lock:
-            self._postings[key] = found
-            self._cached += len(found[0])
-            while self._cached > CACHED_POSTINGS and len(self._postings) > 1:
-                _, (old, _) = self._postings.popitem(last=False)
-                self._cached -= len(old)
-        return found
+
+        def read() -> Postings:
+            docs, weights = read_postings(self._reader, fieldname, text)
+            keep = self.live[docs]
+            return (docs, weights) if keep.all() else (docs[keep], weights[keep])
+
+        return self._postings.get((fieldname, text), read, size=lambda found: len(found[0]))
+
+    def per_article(self, name: str, word: str, compute) -> np.ndarray:
+        """A value per article for *word*, such as its frequency in each, computed once (cached)."""
+        return self._by_article.get((name, word), compute)
+
+    def characters(self, fieldname: str, text: str, docnums: list[int]) -> dict[int, list[tuple[int, int, int]]]:
+        """:func:`passage_characters` for the passages *docnums*, each passage's answer cached."""
+        known = {docnum: self._places.lookup((fieldname, text, docnum)) for docnum in docnums}
+        missing = [docnum for docnum, places in known.items() if places is None]
+        if missing:
+            read = passage_characters(self._reader, fieldname, text, missing)
+            for docnum in missing:
+                known[docnum] = read.get(docnum, [])
+                self._places.put((fieldname, text, docnum), known[docnum])
+        return {docnum: places for docnum, places in known.items() if places}
 
     def document_frequency(self, fieldname: str, text: str) -> int:
         """Whoosh's document frequency (deleted passages included, as its idf counts them), remembered."""

@@ -251,7 +251,8 @@ def highlighting(searcher: Searcher, read: ReadQuery, units: list[_Unit]) -> Who
         return WhooshResults(searcher, read.query or Every(), [])
     arrays = index_arrays(searcher)
     shown = [docnum for unit in units for docnum in unit.docnums[:PASSAGES_PER_ARTICLE]]
-    return pinpoint_results(searcher, read.query, shown, lambda fieldname, text: arrays.postings(fieldname, text)[0])
+    return pinpoint_results(searcher, read.query, shown, lambda fieldname, text: arrays.postings(fieldname, text)[0],
+                            arrays.characters)
 
 
 def make_hit(results: WhooshResults, unit: _Unit, read: ReadQuery) -> Hit:

@@ -86,15 +86,16 @@ def article_frequencies(arrays: IndexArrays, words: Iterable[str]) -> dict[str, 
     """For each word, its frequency in every article (an array by article number): body occurrences
     summed over the article's passages, plus the title's occurrences (counted once, as every
     passage repeats the title)."""
-    frequencies: dict[str, np.ndarray] = {}
-    for word in words:
+
+    def frequency(word: str) -> np.ndarray:
         docs, weights = arrays.postings("body", word)
         counts = np.bincount(arrays.article[docs], weights=weights, minlength=arrays.article_count)
         docs, weights = arrays.postings("title", word)
         titled = np.zeros(arrays.article_count)
         titled[arrays.article[docs]] = weights
-        frequencies[word] = counts + TITLE_WEIGHT * titled
-    return frequencies
+        return counts + TITLE_WEIGHT * titled
+
+    return {word: arrays.per_article("frequency", word, lambda: frequency(word)) for word in words}
 
 
 def collection_totals(searcher: Searcher) -> tuple[int, float]:

@@ -45,13 +45,16 @@ class MarkFormatter(highlight.Formatter):
 
 
 def pinpoint_results(searcher: Searcher, query: Query, docnums: Sequence[int],
-                     holders: Callable[[str, str], np.ndarray]) -> Results:
+                     holders: Callable[[str, str], np.ndarray],
+                     where: Callable[[str, str, list[int]], dict[int, list]] | None = None) -> Results:
     """Whoosh results for the passages *docnums* that know which of the query's body words each
     holds, so that the highlighter reads where the words are from the index (the body is indexed
     with character offsets) instead of analysing each passage's text again.
 
     :param holders: the passages that hold a word in a field, as a sorted array.
+    :param where: where a word stands in some passages (default: :func:`search.arrays.passage_characters`).
     """
+    where = where or (lambda fieldname, word, wanted: passage_characters(searcher.reader(), fieldname, word, wanted))
     wanted = np.asarray(sorted(set(docnums)), dtype=np.int64)
     results = Results(searcher, query, [(0.0, int(docnum)) for docnum in wanted])
     results.docterms, results.termdocs = {int(docnum): [] for docnum in wanted}, {}
@@ -63,7 +66,7 @@ def pinpoint_results(searcher: Searcher, query: Query, docnums: Sequence[int],
         holding = [int(docnum) for docnum in wanted[np.isin(wanted, holders(fieldname, word))]]
         if holding:
             results.termdocs[fieldname, text] = holding
-            for docnum, characters in passage_characters(searcher.reader(), fieldname, word, holding).items():
+            for docnum, characters in where(fieldname, word, holding).items():
                 results.docterms[docnum].append((fieldname, text))
                 places[docnum][word] = characters
     results._char_cache["body"] = places

@@ -12,7 +12,7 @@ from whoosh.query import AndNot
 from index.articles import read_articles
 from index.writer import delete_articles, open_index, update_index
 from search import create_app
-from search.arrays import index_arrays, passage_characters
+from search.arrays import BoundedCache, index_arrays, passage_characters
 from search.engine import search
 from search.matching import match_passages
 from search.params import parse_search_params
@@ -126,3 +126,20 @@ def test_no_cache_when_its_size_is_zero(index_dir):
 def test_cache_size_must_be_a_whole_number(index_dir, size):
     with pytest.raises(ValueError, match="NEWS_SEARCH_RESULTS_CACHE"):
         create_app({"INDEX": str(index_dir), "RESULTS_CACHE": size})
+
+
+def test_bounded_cache_keeps_the_newest_within_budget():
+    cache = BoundedCache(budget=5)
+    assert cache.get("a", lambda: [1, 2, 3]) == [1, 2, 3]
+    assert cache.get("a", lambda: ["recomputed"]) == [1, 2, 3]
+    cache.get("b", lambda: [4, 5])
+    cache.get("c", lambda: [6])  # 3 + 2 + 1 > 5: the oldest, "a", goes
+    assert cache.lookup("a") is None and cache.lookup("b") == [4, 5] and cache.lookup("c") == [6]
+
+
+def test_cached_characters_answer_as_the_index_does(searcher):
+    arrays = index_arrays(searcher)
+    docs = arrays.postings("body", "missil")[0].tolist() + [0]
+    expected = passage_characters(searcher.reader(), "body", "missil", docs)
+    assert arrays.characters("body", "missil", docs) == expected
+    assert arrays.characters("body", "missil", docs[::-1]) == expected  # now from the cache
