@@ -7,8 +7,9 @@ open reader (one generation of the index):
 
 * per passage: its article, its title and body lengths, whether it is live (not deleted);
 * per article: its id, length in words, publication time, source and one passage of it;
-* per word, on first use: its postings (passages and weights) as two arrays, kept in a bounded
-  cache that is dropped with the reader.
+* per word, on first use: its postings (passages and weights) as two arrays, its frequency in
+  every article, and where it stands in the passages shown, kept in bounded caches that are
+  dropped with the reader.
 
 Everything here is read from what Whoosh wrote; nothing is stored beside the index.
 """
@@ -24,9 +25,9 @@ from datetime import datetime
 from weakref import WeakKeyDictionary
 
 import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.times import datetime_to_long
 

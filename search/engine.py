@@ -22,10 +22,10 @@ from whoosh.searching import Hit as WhooshHit, Results as WhooshResults, Searche
 
 from index.errors import ArticleNotFound
 from index.schema import SEARCH_FIELDS
-from search.params import SearchParams
-from search.query import OPERATORS, ReadQuery, negated_parts, read_query
 from search.arrays import UNDATED, IndexArrays, index_arrays
 from search.matching import match_passages, word_mask
+from search.params import SearchParams
+from search.query import OPERATORS, ReadQuery, negated_parts, read_query
 from search.ranking import passage_evidence, rank_articles
 from search.related import surface_words
 from search.searchers import ResultsCache, stored_passages
