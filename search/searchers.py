@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import os
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from weakref import WeakKeyDictionary
-
-from whoosh.columns import MultiColumnReader
 from whoosh.index import FileIndex
-from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from index.writer import open_index
+from search.arrays import BoundedCache
 
 T = TypeVar("T")
 
@@ -36,24 +32,13 @@ class ResultsCache:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._lock = threading.Lock()
-        self._kept: OrderedDict[Hashable, object] = OrderedDict()
+        self._kept = BoundedCache(size)
 
     def get(self, searcher: Searcher, key: Hashable, compute: Callable[[], T]) -> T:
         """The value kept for *key* at *searcher*'s generation, or ``compute()`` (then kept)."""
         if self.size <= 0:
             return compute()
-        full_key = (searcher.reader().generation(), key)
-        with self._lock:
-            if full_key in self._kept:
-                self._kept.move_to_end(full_key)
-                return self._kept[full_key]
-        value = compute()
-        with self._lock:
-            self._kept[full_key] = value
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
-        return value
+        return self._kept.get((searcher.reader().generation(), key), compute, size=lambda _: 1)
 
 
 class Searchers:
@@ -99,31 +84,6 @@ class Searchers:
             yield searcher
         finally:
             self.release(searcher)
-
-
-# Column readers by index reader: opening one reads the column's offsets from disk, so each is
-# opened once per reader (one index generation) and dropped with it.
-_COLUMNS: WeakKeyDictionary = WeakKeyDictionary()
-
-
-def column(reader: IndexReader, fieldname: str, translate: bool = True):
-    """*reader*'s column reader for *fieldname*, opened once per reader.
-
-    Over several segments it is built from every segment's own column reader: Whoosh's
-    ``MultiReader.column_reader`` leaves out the segments where no document has the field, which
-    shifts every later document onto the wrong segment (or fails when none has it).
-    """
-    columns = _COLUMNS.setdefault(reader, {})
-    if (fieldname, translate) not in columns:
-        if reader.is_atomic():
-            columns[fieldname, translate] = reader.column_reader(fieldname, translate=translate)
-        else:
-            leaves = reader.leaf_readers()
-            columns[fieldname, translate] = MultiColumnReader(
-                [leaf.column_reader(fieldname, translate=translate) for leaf, _ in leaves],
-                [offset for _, offset in leaves],
-            )
-    return columns[fieldname, translate]
 
 
 def stored_passages(searcher: Searcher, article_id: str) -> list[dict]:

@@ -17,8 +17,6 @@ from whoosh import highlight
 from whoosh.query import Query
 from whoosh.searching import Hit, Results, Searcher
 
-from search.arrays import passage_characters
-
 #: Longest snippet fragment, and how much context to keep around a match.
 SNIPPET_CHARS = 300
 SNIPPET_SURROUND = 120
@@ -46,15 +44,15 @@ class MarkFormatter(highlight.Formatter):
 
 def pinpoint_results(searcher: Searcher, query: Query, docnums: Sequence[int],
                      holders: Callable[[str, str], np.ndarray],
-                     where: Callable[[str, str, list[int]], dict[int, list]] | None = None) -> Results:
+                     where: Callable[[str, str, list[int]], dict[int, list]]) -> Results:
     """Whoosh results for the passages *docnums* that know which of the query's body words each
     holds, so that the highlighter reads where the words are from the index (the body is indexed
     with character offsets) instead of analysing each passage's text again.
 
     :param holders: the passages that hold a word in a field, as a sorted array.
-    :param where: where a word stands in some passages (default: :func:`search.arrays.passage_characters`).
+    :param where: where a word stands in some of the passages: (position, first character, end
+        character) of each occurrence, by passage (:meth:`search.arrays.IndexArrays.characters`).
     """
-    where = where or (lambda fieldname, word, wanted: passage_characters(searcher.reader(), fieldname, word, wanted))
     wanted = np.asarray(sorted(set(docnums)), dtype=np.int64)
     results = Results(searcher, query, [(0.0, int(docnum)) for docnum in wanted])
     results.docterms, results.termdocs = {int(docnum): [] for docnum in wanted}, {}
