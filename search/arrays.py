@@ -97,6 +97,7 @@ class IndexArrays:
     live: np.ndarray                 # bool per passage
     article: np.ndarray              # article number per passage (-1 for a deleted passage)
     article_ids: list[str]           # article id per article number
+    article_numbers: dict[str, int]  # article number per article id
     first_passage: np.ndarray        # one passage's number per article
     article_words: np.ndarray        # words in the whole article, per article
     published: np.ndarray            # datetime64[us] per article, NaT when undated
@@ -112,6 +113,7 @@ class IndexArrays:
     _by_article: BoundedCache = field(default_factory=lambda: BoundedCache(CACHED_ARTICLE_VALUES))
     _places: BoundedCache = field(default_factory=lambda: BoundedCache(CACHED_PLACES))
     _frequencies: dict = field(default_factory=dict)
+    _derived: dict = field(default_factory=dict)
 
     @property
     def article_count(self) -> int:
@@ -134,6 +136,13 @@ class IndexArrays:
     def per_article(self, name: str, word: str, compute) -> np.ndarray:
         """A value per article for *word*, such as its frequency in each, computed once (cached)."""
         return self._by_article.get((name, word), compute)
+
+    def derived(self, name: str, compute):
+        """A value computed once from this generation (such as every article's story), kept with it."""
+        found = self._derived.get(name)
+        if found is None:
+            found = self._derived[name] = compute()
+        return found
 
     def characters(self, fieldname: str, text: str, docnums: list[int]) -> dict[int, list[tuple[int, int, int]]]:
         """:func:`passage_characters` for the passages *docnums*, each passage's answer cached."""
@@ -223,7 +232,7 @@ def _skip_to(matcher, target: int) -> None:
     matcher._i = max(matcher._i, bisect_left(matcher._ids, target))
 
 
-def _column_values(reader: IndexReader, fieldname: str, default, translate: bool = True) -> list:
+def column_values(reader: IndexReader, fieldname: str, default, translate: bool = True) -> list:
     """A column's values for every passage, segment by segment (a segment may lack the column)."""
     values: list = []
     for leaf, _ in reader.leaf_readers():
@@ -267,7 +276,7 @@ def build_arrays(reader: IndexReader) -> IndexArrays:
     article = np.full(total, -1, dtype=np.int64)
     numbers: dict[str, int] = {}
     firsts: list[int] = []
-    for docnum, article_id in enumerate(_column_values(reader, "article_id", "")):
+    for docnum, article_id in enumerate(column_values(reader, "article_id", "")):
         if not live[docnum]:
             continue
         number = numbers.get(article_id)
@@ -276,15 +285,15 @@ def build_arrays(reader: IndexReader) -> IndexArrays:
             firsts.append(docnum)
         article[docnum] = number
     first_passage = np.asarray(firsts, dtype=np.int64)
-    words = np.asarray(_column_values(reader, "article_words", 0), dtype=np.float64)
-    raw = np.asarray(_column_values(reader, "published", MISSING_NUMBER, translate=False), dtype=np.uint64)
+    words = np.asarray(column_values(reader, "article_words", 0), dtype=np.float64)
+    raw = np.asarray(column_values(reader, "published", MISSING_NUMBER, translate=False), dtype=np.uint64)
     raw = raw[first_passage] if len(first_passage) else raw[:0]
     published = np.full(len(raw), np.datetime64("NaT", "us"), dtype="datetime64[us]")
     dated = raw != MISSING_NUMBER
     published[dated] = (raw[dated].astype(np.int64) - _EPOCH).astype("datetime64[us]")
     spellings: dict[str, int] = {}
     source_names: list[str] = []
-    source_values = _column_values(reader, "source", "")
+    source_values = column_values(reader, "source", "")
     sources = np.full(len(firsts), -1, dtype=np.int64)
     for number, docnum in enumerate(firsts):
         name = source_values[docnum]
@@ -297,7 +306,7 @@ def build_arrays(reader: IndexReader) -> IndexArrays:
             sources[number] = code
     lengths = {name: _field_lengths(reader, name) for name in ("title", "body")}
     return IndexArrays(
-        doc_count_all=total, live=live, article=article, article_ids=list(numbers),
+        doc_count_all=total, live=live, article=article, article_ids=list(numbers), article_numbers=numbers,
         first_passage=first_passage,
         article_words=words[first_passage] if len(first_passage) else words[:0],
         published=published, day=_whole(published, "D"), month=_whole(published, "M"),

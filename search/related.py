@@ -128,20 +128,22 @@ def related_articles(searcher: Searcher, article_id: str, limit: int = DEFAULT_L
     words = key_terms(searcher, stored)
     arrays = index_arrays(searcher)
     holding, scores = similarities(searcher, words)
-    ids = [arrays.article_ids[number] for number in holding]
-    own = next((float(score) for other, score in zip(ids, scores) if other == article_id), 0.0)
+    number = arrays.article_numbers[article_id]
+    at = int(np.searchsorted(holding, number))  # holding is in article order
+    held = at < len(holding) and holding[at] == number
+    own = float(scores[at]) if held else 0.0
     copies = Copies(searcher)
-    lengths = dict(zip(ids, arrays.article_words[holding].astype(int).tolist()))
-    copies.is_new(article_id, stored[0], lengths.get(article_id, -1))
+    copies.is_new(article_id, stored[0], int(arrays.article_words[number]) if held else -1)
     found: list[RelatedArticle] = []
     for index in np.argsort(-scores, kind="stable") if own > 0 else ():
-        other, score = ids[index], float(scores[index])
+        candidate, score = int(holding[index]), float(scores[index])
         if len(found) == limit or score < MIN_SHARE * own:
             break
-        if other == article_id:
+        if candidate == number:
             continue
-        fields = searcher.stored_fields(int(arrays.first_passage[holding[index]]))
-        if not copies.is_new(other, fields, lengths[other]):
+        other = arrays.article_ids[candidate]
+        fields = searcher.stored_fields(int(arrays.first_passage[candidate]))
+        if not copies.is_new(other, fields, int(arrays.article_words[candidate])):
             continue
         share = score / own
         found.append(RelatedArticle(other, fields.get("title", ""), fields.get("url"), fields.get("source"),

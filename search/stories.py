@@ -12,15 +12,13 @@ it is a near-duplicate of, else its own id.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
-from weakref import WeakKeyDictionary
 
 import numpy as np
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
-from search.arrays import IndexArrays, index_arrays
+from search.arrays import IndexArrays, column_values, index_arrays
 
 @dataclass(frozen=True)
 class Version:
@@ -56,30 +54,17 @@ class StoryCodes:
     ids: list[str]
 
 
-_CODES: WeakKeyDictionary = WeakKeyDictionary()
-_READING = threading.Lock()
-
-
 def story_codes(searcher: Searcher) -> StoryCodes:
     """The story of each article of *searcher*'s index, read once per index generation.
 
     An article indexed without a story is its own story.
     """
-    reader = searcher.reader()
-    with _READING:
-        found = _CODES.get(reader)
-        if found is None:
-            found = _CODES[reader] = _read_codes(reader, index_arrays(searcher))
-    return found
+    arrays = index_arrays(searcher)
+    return arrays.derived("stories", lambda: _read_codes(searcher.reader(), arrays))
 
 
 def _read_codes(reader: IndexReader, arrays: IndexArrays) -> StoryCodes:
-    values: list[str] = []
-    for leaf, _ in reader.leaf_readers():
-        if leaf.has_column("story"):
-            values.extend(leaf.column_reader("story"))
-        else:
-            values.extend([""] * leaf.doc_count_all())
+    values = column_values(reader, "story", "")
     numbers: dict[str, int] = {}
     codes = np.fromiter(
         (numbers.setdefault(values[docnum] or article_id, len(numbers))
