@@ -14,6 +14,8 @@ from whoosh.analysis import Analyzer, IDAnalyzer, StemmingAnalyzer
 from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, NUMERIC, STORED, TEXT, Schema
 
+from index.formats import OnePassCharacters, OnePassPositions
+
 #: Weight of a title match against a body match.
 TITLE_BOOST = 2.0
 
@@ -28,6 +30,16 @@ def keyword_analyzer() -> Analyzer:
     return IDAnalyzer(lowercase=True)
 
 
+def text_field(*, chars: bool = False, **options) -> TEXT:
+    """Whoosh's ``TEXT`` field, stemmed (:func:`text_analyzer`), its postings written in one
+    analysis pass (:mod:`index.formats`): with where each word stands, and with *chars* its characters.
+    """
+    field = TEXT(analyzer=text_analyzer(), chars=chars, **options)
+    format_class = OnePassCharacters if chars else OnePassPositions
+    field.format = format_class(field_boost=field.format.field_boost)
+    return field
+
+
 def build_schema() -> Schema:
     """A new instance of the passage schema."""
     return Schema(
@@ -37,10 +49,10 @@ def build_schema() -> Schema:
         start=STORED,
         end=STORED,
         lead=STORED,
-        title=TEXT(analyzer=text_analyzer(), stored=True, field_boost=TITLE_BOOST),
+        title=text_field(stored=True, field_boost=TITLE_BOOST),
         # Characters, for highlighting from the index; no separate unstemmed word list for spelling
         # (a quarter of the indexing time): suggestions come from the stems (search.engine.suggest).
-        body=TEXT(analyzer=text_analyzer(), stored=True, phrase=True, chars=True),
+        body=text_field(stored=True, phrase=True, chars=True),
         published=DATETIME(sortable=True),
         published_text=STORED,
         source=ID(stored=True, sortable=True, analyzer=keyword_analyzer()),

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.index import FileIndex, LockError
+from whoosh import multiproc
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import CLEAR, IndexWriter, SegmentWriter
 
@@ -38,6 +39,7 @@ from index import codec
 from index.articles import Article, Skipped
 from index.errors import IndexBusy, IndexNotFound
 from index.passages import MAX_WORDS, MIN_WORDS, split_passages
+from index.postings import BufferedSegmentWriter, use_posting_buffer
 from index.schema import SCHEMA
 from index.stories import Fingerprint, StoryFinder, StoryParams, indexed_stories
 
@@ -154,6 +156,8 @@ class _BoundSubWriter(SubWriterTask):
             libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
             if os.getppid() != self.indexer_pid:  # the indexer died before the request took effect
                 os._exit(1)
+        # Whoosh's task makes the module's SegmentWriter; in this (sub-writer) process, make it ours.
+        multiproc.SegmentWriter = BufferedSegmentWriter
         super().run()
 
     def cancel(self) -> None:
@@ -162,8 +166,14 @@ class _BoundSubWriter(SubWriterTask):
         self.join()
 
 
-class _ParallelWriter(MpWriter):
-    """Whoosh's multiprocess writer, with sub-writers that end with the run however it ends."""
+class _ParallelWriter(MpWriter, BufferedSegmentWriter):
+    """Whoosh's multiprocess writer, with sub-writers that end with the run however it ends, and
+    :class:`~index.postings.PostingBuffer` pools in every process.
+    """
+
+    def __init__(self, ix: FileIndex, limitmb: int = 128, **kwargs) -> None:
+        super().__init__(ix, limitmb=limitmb, **kwargs)  # Whoosh's, which skips BufferedSegmentWriter's
+        use_posting_buffer(self, limitmb)
 
     def _new_task(self) -> SubWriterTask:
         task = _BoundSubWriter(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs,
@@ -184,7 +194,7 @@ def _open_writer(ix: FileIndex, index_dir: str | os.PathLike, lock_timeout: floa
     try:
         if procs > 1:
             return _ParallelWriter(ix, procs=procs, timeout=lock_timeout, **options)
-        return ix.writer(timeout=lock_timeout, **options)
+        return BufferedSegmentWriter(ix, timeout=lock_timeout, **options)
     except LockError:
         raise IndexBusy(f"another indexer is writing to {index_dir}; try again when it has finished") from None
 

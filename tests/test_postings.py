@@ -1,0 +1,90 @@
+"""The segment writer's posting buffer and block writer: the same segments as Whoosh's own writer."""
+
+from __future__ import annotations
+
+import random
+from array import array
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
+from whoosh.writing import SegmentWriter
+
+from index.codec import uncompressed
+from index.postings import BufferedSegmentWriter, PostingBuffer
+from index.schema import SCHEMA
+
+WORDS = ("minister said talks would resume monday after oil prices rose sharply in early trading the "
+         "central bank cut interest rates by half a point reuters reported quoting officials who asked "
+         "not to be named grain exports fell wheat harvest strike port workers union shipping").split()
+
+
+def documents(count: int, seed: int = 7) -> list[dict]:
+    """Passage documents of made-up news text: common words in many passages, rare ones in few."""
+    rng = random.Random(seed)
+    rare = [f"word{n}" for n in range(400)]
+    docs = []
+    for number in range(count):
+        body = " ".join(rng.choice(WORDS) if rng.random() < 0.8 else rng.choice(rare)
+                        for _ in range(rng.randint(5, 120)))
+        docs.append({"passage_id": f"a{number}#0", "article_id": f"a{number}", "position": 0,
+                     "title": " ".join(rng.sample(WORDS, 4)), "body": body, "source": rng.choice("ABC")})
+    return docs
+
+
+def write_index(path: Path, writer_class, batches: list[list[dict]], **options) -> dict[str, bytes]:
+    """Index *batches*, one commit each (the last merging all segments into one); the postings files."""
+    path.mkdir()
+    ix = whoosh_index.create_in(path, SCHEMA)
+    for number, batch in enumerate(batches):
+        writer = writer_class(ix, compound=False, codec=uncompressed(), **options)
+        if number:
+            writer.delete_by_term("article_id", batch[0]["article_id"].replace("b", "a"))
+        for doc in batch:
+            writer.add_document(**doc)
+        writer.commit(optimize=number == len(batches) - 1 and number > 0)
+    return {file.suffix: file.read_bytes() for file in path.iterdir() if file.suffix in (".pst", ".trm")}
+
+
+@pytest.mark.parametrize("limitmb", [128, 0.02], ids=["in memory", "spilled to disk"])
+def test_segments_are_the_same_as_whoosh_writes(tmp_path, limitmb):
+    batches = [documents(600)]
+    ours = write_index(tmp_path / "ours", BufferedSegmentWriter, batches, limitmb=limitmb)
+    whoosh = write_index(tmp_path / "whoosh", SegmentWriter, batches)
+    assert set(ours) == {".pst", ".trm"} and len(ours[".pst"]) > 100_000
+    assert ours == whoosh
+
+
+def test_merged_segments_are_the_same_as_whoosh_writes(tmp_path):
+    later = [dict(doc, passage_id=doc["passage_id"].replace("a", "b"), article_id=doc["article_id"].replace("a", "b"))
+             for doc in documents(150, seed=8)]
+    batches = [documents(300), later]
+    ours = write_index(tmp_path / "ours", BufferedSegmentWriter, batches, limitmb=0.02)
+    whoosh = write_index(tmp_path / "whoosh", SegmentWriter, batches)
+    assert ours == whoosh
+    with whoosh_index.open_dir(tmp_path / "ours").searcher() as searcher:
+        assert searcher.doc_count() == 449 and len(searcher.reader().leaf_readers()) == 1
+
+
+def test_buffer_gives_words_in_order_and_postings_by_passage(tmp_path):
+    buffer = PostingBuffer(FileStorage(str(tmp_path)), limitmb=0.0005)  # spills every few postings
+    postings = [("body", b"oil", 0, 1.0, b"x"), ("body", b"bank", 0, 2.0, b"y"), ("title", b"oil", 1, 1.0, None),
+                ("body", b"oil", 2, 3.0, b"z"), ("body", b"bank", 3, 1.0, b"w")]
+    for posting in postings:
+        buffer.add(posting)
+    assert len(list(tmp_path.glob("*.postings"))) >= 2 and buffer.fieldnames == {"body", "title"}
+    assert list(buffer.terms()) == [
+        ("body", b"bank", array("I", [0, 3]), array("f", [2.0, 1.0]), [b"y", b"w"]),
+        ("body", b"oil", array("I", [0, 2]), array("f", [1.0, 3.0]), [b"x", b"z"]),
+        ("title", b"oil", array("I", [1]), array("f", [1.0]), [b""]),
+    ]
+    assert not list(tmp_path.glob("*.postings"))  # each run is removed once read
+
+
+def test_buffer_sorts_postings_added_out_of_passage_order(tmp_path):
+    buffer = PostingBuffer(FileStorage(str(tmp_path)))
+    for docnum in (5, 1, 3):  # as when a segment's postings are merged in after new passages
+        buffer.add(("body", b"oil", docnum, float(docnum), b"v%d" % docnum))
+    assert list(buffer.iter_postings()) == [("body", b"oil", 1, 1.0, b"v1"), ("body", b"oil", 3, 3.0, b"v3"),
+                                            ("body", b"oil", 5, 5.0, b"v5")]
