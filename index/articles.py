@@ -28,6 +28,8 @@ import re
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
+from dataclasses import fields as dataclass_fields
+from functools import cached_property
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -59,11 +61,11 @@ class Article:
     section: str | None = None
     line: int | None = None
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
         """A hash of everything indexed about the article; a change means it must be replaced."""
-        fields = asdict(self)
-        del fields["path"], fields["line"]
+        fields = {field.name: getattr(self, field.name) for field in dataclass_fields(self)
+                  if field.name not in ("path", "line")}  # every value is a string, an int or None
         data = json.dumps(fields, sort_keys=True, ensure_ascii=False).encode("utf-8")
         return hashlib.blake2b(data, digest_size=16).hexdigest()
 

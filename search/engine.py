@@ -211,7 +211,11 @@ def match(searcher: Searcher, params: SearchParams, read: ReadQuery) -> Matches:
     # Grouped by article, best passage first.
     order = np.lexsort((-scores, articles))
     docs, articles, scores = docs[order], articles[order], scores[order]
-    units, starts, groups = np.unique(articles, return_index=True, return_inverse=True)
+    # Sorted by article, so each article's passages are a run (no second sort, as np.unique would).
+    new_article = np.ones(len(articles), dtype=bool)
+    new_article[1:] = articles[1:] != articles[:-1]
+    starts = np.flatnonzero(new_article)
+    units, groups = articles[starts], np.cumsum(new_article) - 1
     evidence = passage_evidence(groups, scores, len(units))
     complete = np.ones(len(units), dtype=bool)
     if read.query is not None and params.effective_sort == "relevance":

@@ -45,6 +45,8 @@ PASSAGES_SCORED = 2
 FEEDBACK_ARTICLES = 3
 FEEDBACK_WORDS = 20
 FEEDBACK_WEIGHT = 0.3
+#: The articles, best by their score for the query's own words, that feedback's words re-score.
+FEEDBACK_DEPTH = 300
 #: Feedback is for descriptive queries: a query of one or two words says exactly what it wants,
 #: and re-weighting by the best articles' vocabulary would cost more time than it could repay.
 FEEDBACK_MIN_WORDS = 3
@@ -82,18 +84,44 @@ def query_words(query: Query, searcher: Searcher) -> dict[str, float]:
     return words
 
 
-def article_frequencies(arrays: IndexArrays, words: Iterable[str]) -> dict[str, np.ndarray]:
-    """For each word, its frequency in every article (an array by article number): body occurrences
-    summed over the article's passages, plus the title's occurrences (counted once, as every
-    passage repeats the title)."""
+@dataclass(frozen=True)
+class ArticleCounts:
+    """A word's frequency in the articles that hold it: their numbers, in increasing order, and the
+    frequency in each (kept per word: a few bytes per article that holds it, not per article)."""
 
-    def frequency(word: str) -> np.ndarray:
+    articles: np.ndarray
+    counts: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.articles)
+
+    def at(self, articles: np.ndarray) -> np.ndarray:
+        """The frequency in each of *articles* (zero in those that do not hold the word).
+
+        >>> ArticleCounts(np.array([2, 5]), np.array([1.0, 3.0])).at(np.array([0, 5, 2, 9])).tolist()
+        [0.0, 3.0, 1.0, 0.0]
+        """
+        if not len(self.articles):
+            return np.zeros(len(articles))
+        found = np.minimum(np.searchsorted(self.articles, articles), len(self.articles) - 1)
+        return np.where(self.articles[found] == articles, self.counts[found], 0.0)
+
+
+def article_frequencies(arrays: IndexArrays, words: Iterable[str]) -> dict[str, ArticleCounts]:
+    """For each word, its frequency in the articles that hold it: body occurrences summed over the
+    article's passages, plus the title's occurrences (counted once, as every passage repeats the title)."""
+
+    def frequency(word: str) -> ArticleCounts:
         docs, weights = arrays.postings("body", word)
-        counts = np.bincount(arrays.article[docs], weights=weights, minlength=arrays.article_count)
+        in_body, by_passage = np.unique(arrays.article[docs], return_inverse=True)
+        body = np.bincount(by_passage, weights=weights, minlength=len(in_body))
         docs, weights = arrays.postings("title", word)
-        titled = np.zeros(arrays.article_count)
-        titled[arrays.article[docs]] = weights
-        return counts + TITLE_WEIGHT * titled
+        in_title, first = np.unique(arrays.article[docs], return_index=True)
+        articles = np.union1d(in_body, in_title)
+        counts = np.zeros(len(articles))
+        counts[np.searchsorted(articles, in_body)] += body
+        counts[np.searchsorted(articles, in_title)] += TITLE_WEIGHT * weights[first]
+        return ArticleCounts(articles, counts)
 
     return {word: arrays.per_article("frequency", word, lambda: frequency(word)) for word in words}
 
@@ -105,7 +133,7 @@ def collection_totals(searcher: Searcher) -> tuple[int, float]:
     return count, float(arrays.article_words.sum() / (count or 1))
 
 
-def article_bm25(searcher: Searcher, frequencies: Mapping[str, np.ndarray], words: Mapping[str, float],
+def article_bm25(searcher: Searcher, frequencies: Mapping[str, ArticleCounts], words: Mapping[str, float],
                  articles: np.ndarray) -> np.ndarray:
     """Whole-article BM25 of *articles* (article numbers) for *words* (word -> weight), from their
     :func:`article_frequencies`; an array in the order of *articles*."""
@@ -114,8 +142,8 @@ def article_bm25(searcher: Searcher, frequencies: Mapping[str, np.ndarray], word
     lengths = np.where(lengths > 0, lengths, 1.0)
     scores = np.zeros(len(articles))
     for word, frequency in frequencies.items():
-        idf = math.log(count / (np.count_nonzero(frequency) + 1)) + 1  # Whoosh's idf, counted in articles
-        tf = frequency[articles]
+        idf = math.log(count / (len(frequency) + 1)) + 1  # Whoosh's idf, counted in articles
+        tf = frequency.at(articles)
         scores += words[word] * idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * lengths / (average or 1)))
     return scores
 
@@ -179,13 +207,16 @@ def rank_articles(searcher: Searcher, query: Query, articles: np.ndarray, passag
     frequencies = article_frequencies(arrays, words)
     complete = np.ones(len(articles), dtype=bool)
     for word in required:
-        complete &= frequencies[word][articles] > 0 if word in frequencies else False
+        complete &= frequencies[word].at(articles) > 0 if word in frequencies else False
     direct = article_bm25(searcher, frequencies, words, articles)
-    best = np.argsort(-direct, kind="stable")[:FEEDBACK_ARTICLES]
+    ranked = np.argsort(-direct, kind="stable")
+    best = ranked[:FEEDBACK_ARTICLES]
     if len(words) < FEEDBACK_MIN_WORDS or not len(best) or direct[best[0]] <= 0:
         return Ranking(fuse(direct, passage_scores), complete)
     texts = [(article_text(searcher, arrays.article_ids[articles[i]]), direct[i] / direct[best[0]]) for i in best]
     extra = feedback_words(searcher, texts, words, FEEDBACK_WORDS)
     if extra:
-        direct = direct + article_bm25(searcher, article_frequencies(arrays, extra), extra, articles)
+        depth = ranked[:FEEDBACK_DEPTH]
+        direct = direct.copy()
+        direct[depth] += article_bm25(searcher, article_frequencies(arrays, extra), extra, articles[depth])
     return Ranking(fuse(direct, passage_scores), complete)

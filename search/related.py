@@ -110,7 +110,7 @@ def similarities(searcher: Searcher, words: dict[str, float]) -> tuple[np.ndarra
     frequencies = article_frequencies(arrays, words)
     if not frequencies:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    holding = np.flatnonzero(np.logical_or.reduce([frequency > 0 for frequency in frequencies.values()]))
+    holding = np.unique(np.concatenate([frequency.articles for frequency in frequencies.values()]))
     return holding, article_bm25(searcher, frequencies, words, holding)
 
 

@@ -61,7 +61,9 @@ def pinpoint_results(searcher: Searcher, query: Query, docnums: Sequence[int],
     places: dict[int, dict[str, list]] = {int(docnum): {} for docnum in wanted}
     for fieldname, text in query.existing_terms(searcher.reader(), phrases=True, expand=True, fieldname="body"):
         word = text.decode("utf-8") if isinstance(text, bytes) else text
-        holding = [int(docnum) for docnum in wanted[np.isin(wanted, holders(fieldname, word))]]
+        held = holders(fieldname, word)
+        found = np.minimum(np.searchsorted(held, wanted), max(len(held) - 1, 0))
+        holding = [int(docnum) for docnum in wanted[held[found] == wanted]] if len(held) else []
         if holding:
             results.termdocs[fieldname, text] = holding
             for docnum, characters in where(fieldname, word, holding).items():

@@ -111,8 +111,9 @@ def collapse_stories(searcher: Searcher, arrays: IndexArrays, unit_articles: np.
     if collapse != "story" or not len(order):
         return Collapsed(order, arrays, codes, unit_articles, articles[:0])
     stories = codes.codes[articles]
-    _, first, inverse = np.unique(stories, return_index=True, return_inverse=True)
-    keep = articles == articles[first][inverse]
+    first = np.full(len(codes.ids), len(stories))  # each story's first place in the order
+    np.minimum.at(first, stories, np.arange(len(stories)))
+    keep = articles == articles[first[stories]]
     return Collapsed(order[keep], arrays, codes, unit_articles, articles[~keep])
 
 

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 #: Longest span (in days, first to last date) counted by day, by week and by month.
 DAY_SPAN = 62
@@ -76,6 +77,13 @@ def period_end(start: date, unit: str) -> date:
 
 def bucket(start: date, unit: str, count: int) -> TimelineBucket:
     """The bucket of the period of *unit* starting on *start*."""
+    return TimelineBucket(*period_names(start, unit), count)
+
+
+@lru_cache(maxsize=4096)
+def period_names(start: date, unit: str) -> tuple[str, str, str, str, str]:
+    """The key, unit, label, first and last day (ISO) of the period of *unit* starting on *start*
+    (the same few periods come back search after search: remembered)."""
     end = period_end(start, unit)
     if unit == "day":
         key, label = start.isoformat(), f"{start.day} {start:%b} {start.year}"
@@ -86,7 +94,7 @@ def bucket(start: date, unit: str, count: int) -> TimelineBucket:
         key, label = start.isoformat()[:7], f"{start:%B} {start.year}"
     else:
         key = label = f"{start.year:04d}"
-    return TimelineBucket(key, unit, label, start.isoformat(), end.isoformat(), count)
+    return key, unit, label, start.isoformat(), end.isoformat()
 
 
 def timeline(by_day: Mapping[date, int]) -> list[TimelineBucket]:
