@@ -186,22 +186,19 @@ def match(searcher: Searcher, params: SearchParams, read: ReadQuery) -> Matches:
     arrays = index_arrays(searcher)
     if read.query is None:
         # No query: every article, represented by its opening passage (or every passage).
-        mask = np.zeros(len(arrays.live), dtype=bool)
-        mask[arrays.first_passage if params.group == "article" else arrays.live] = True
-        scores = np.zeros(len(arrays.live))
+        docs = np.sort(arrays.first_passage) if params.group == "article" else np.flatnonzero(arrays.live)
+        scores = np.zeros(len(docs))
     else:
         matched = match_passages(searcher, arrays, read.query)
-        mask, scores = matched.mask, matched.scores
+        docs, scores = matched.docs, matched.scores
     allowed = filter_articles(arrays, params)
     excluded = excluded_articles(searcher, read)
     if excluded is not None:
         allowed = ~excluded if allowed is None else allowed & ~excluded
-    docs = np.flatnonzero(mask)
     articles = arrays.article[docs]
     if allowed is not None:
         keep = allowed[articles]
-        docs, articles = docs[keep], articles[keep]
-    scores = scores[docs]
+        docs, articles, scores = docs[keep], articles[keep], scores[keep]
     if params.group == "passage":
         complete = np.ones(len(docs), dtype=bool)
         if read.query is not None:
@@ -230,9 +227,9 @@ def excluded_articles(searcher: Searcher, read: ReadQuery) -> np.ndarray | None:
     if not excluded:
         return None
     arrays = index_arrays(searcher)
-    holds = match_passages(searcher, arrays, Or(excluded)).mask
+    holding = match_passages(searcher, arrays, Or(excluded)).docs
     out = np.zeros(arrays.article_count, dtype=bool)
-    out[arrays.article[np.flatnonzero(holds)]] = True
+    out[arrays.article[holding]] = True
     return out
 
 

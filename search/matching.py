@@ -25,10 +25,25 @@ PASSAGE_K1 = 1.2
 
 @dataclass
 class Matched:
-    """Per passage: whether it matches, and its score (zero where it does not)."""
+    """The passages a query matches, in increasing order, and the score of each."""
 
-    mask: np.ndarray
+    docs: np.ndarray
     scores: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+
+def _positions(present: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which of *docs* are in *present* (both sorted), and where each stands in *present*.
+
+    >>> _positions(np.array([2, 5, 9]), np.array([1, 5, 9, 12]))
+    (array([False,  True,  True, False]), array([0, 1, 2, 2]))
+    """
+    if not len(present):
+        return np.zeros(len(docs), dtype=bool), np.zeros(len(docs), dtype=np.int64)
+    at = np.minimum(np.searchsorted(present, docs), len(present) - 1)
+    return present[at] == docs, at
 
 
 def bm25(idf: float, weights: np.ndarray, lengths: np.ndarray, average: float, b: float, k1: float) -> np.ndarray:
@@ -50,12 +65,20 @@ def term_scores(searcher: Searcher, arrays: IndexArrays, fieldname: str, text: s
 
 
 class _Evaluator:
+    """Evaluates a query tree bottom up, each node's matches kept as sorted passage numbers and scores:
+    the work follows the number of matches, not the size of the index."""
+
+    #: A union of fewer matches than the index's passages over this is merged by sorting them;
+    #: a larger one is added up in arrays over every passage.
+    SPARSE = 16
+
     def __init__(self, searcher: Searcher, arrays: IndexArrays) -> None:
         self.searcher, self.arrays = searcher, arrays
         self.size = len(arrays.live)
 
-    def empty(self) -> Matched:
-        return Matched(np.zeros(self.size, dtype=bool), np.zeros(self.size))
+    @staticmethod
+    def empty() -> Matched:
+        return Matched(np.zeros(0, dtype=np.int64), np.zeros(0))
 
     def __call__(self, query: wq.Query) -> Matched:
         kind = type(query)
@@ -68,18 +91,21 @@ class _Evaluator:
         elif kind is wq.And:
             found = self.intersection(query.children())
         elif kind is wq.AndNot:
-            found = self(query.a)
-            found.mask &= ~self(query.b).mask
+            found = self.without(self(query.a), self(query.b))
         elif kind is wq.AndMaybe:
-            found = self(query.a)
-            found.scores += np.where(found.mask, self(query.b).scores, 0.0)
+            found, maybe = self(query.a), self(query.b)
+            held, at = _positions(maybe.docs, found.docs)
+            found.scores = found.scores + np.where(held, maybe.scores[at] if len(maybe) else 0.0, 0.0)
         elif kind is wq.Require:
-            found = self(query.a)
-            found.mask &= self(query.b).mask
+            found, required = self(query.a), self(query.b)
+            held, _ = _positions(required.docs, found.docs)
+            found = Matched(found.docs[held], found.scores[held])
         elif kind is wq.Not:
-            found = Matched(self.arrays.live & ~self(query.query).mask, np.zeros(self.size))
+            everything = np.flatnonzero(self.arrays.live)
+            found = self.without(Matched(everything, np.zeros(len(everything))), self(query.query))
         elif kind is wq.Every and not query.fieldname:
-            found = Matched(self.arrays.live.copy(), np.ones(self.size))
+            everything = np.flatnonzero(self.arrays.live)
+            found = Matched(everything, np.ones(len(everything)))
         elif query is wq.NullQuery:
             found = self.empty()
         elif isinstance(query, (wq.Prefix, wq.Wildcard)):
@@ -87,69 +113,76 @@ class _Evaluator:
             found = self.union([self.term(query.fieldname, _text(text))
                                 for text in query._btexts(self.searcher.reader())])
         else:
-            found = self.by_whoosh(query)
-            # Whoosh's own scores already include the boost.
-            return self.clean(found)
+            return self.by_whoosh(query)  # Whoosh's own scores already include the boost
         if query.boost != 1.0:
-            found.scores *= query.boost
-        return self.clean(found)
-
-    def clean(self, found: Matched) -> Matched:
-        found.mask &= self.arrays.live
-        found.scores[~found.mask] = 0.0
+            found.scores = found.scores * query.boost
         return found
 
     def term(self, fieldname: str, text: str) -> Matched:
-        found = self.empty()
         if fieldname not in self.searcher.schema:
-            return found
-        docs, scores = term_scores(self.searcher, self.arrays, fieldname, text)
-        found.mask[docs] = True
-        found.scores[docs] = scores
-        return found
+            return self.empty()
+        docs, scores = term_scores(self.searcher, self.arrays, fieldname, text)  # live passages only
+        return Matched(docs, np.array(scores, dtype=np.float64))  # a copy: the postings are cached
 
     def union(self, parts: list[Matched]) -> Matched:
-        if not parts:
-            return self.empty()
-        found = parts[0]
-        for part in parts[1:]:
-            found.mask |= part.mask
-            found.scores += part.scores
-        return found
+        parts = [part for part in parts if len(part)]
+        if len(parts) < 2:
+            return parts[0] if parts else self.empty()
+        total = sum(len(part) for part in parts)
+        if total * self.SPARSE < self.size:
+            docs, by_doc = np.unique(np.concatenate([part.docs for part in parts]), return_inverse=True)
+            return Matched(docs, np.bincount(by_doc, weights=np.concatenate([part.scores for part in parts]),
+                                             minlength=len(docs)))
+        # Each part holds a passage once, so adding through its passage numbers adds each score once.
+        scores, matched = np.zeros(self.size), np.zeros(self.size, dtype=bool)
+        for part in parts:
+            scores[part.docs] += part.scores
+            matched[part.docs] = True
+        docs = np.flatnonzero(matched)
+        return Matched(docs, scores[docs])
 
     def disjunction_max(self, parts: list[Matched], tiebreak: float) -> Matched:
         if not parts:
             return self.empty()
-        stacked = np.vstack([part.scores for part in parts])
+        stacked = np.zeros((len(parts), self.size))
+        matched = np.zeros(self.size, dtype=bool)
+        for row, part in zip(stacked, parts):
+            row[part.docs] = part.scores
+            matched[part.docs] = True
         best = stacked.max(axis=0)
-        mask = np.logical_or.reduce([part.mask for part in parts])
-        return Matched(mask, best + tiebreak * (stacked.sum(axis=0) - best))
+        docs = np.flatnonzero(matched)
+        return Matched(docs, (best + tiebreak * (stacked.sum(axis=0) - best))[docs])
 
     def intersection(self, children: list[wq.Query]) -> Matched:
         found = None
         for child in children:
             if isinstance(child, wq.Not):
                 # AND NOT: only removes passages.
-                found = found or Matched(self.arrays.live.copy(), np.zeros(self.size))
-                found.mask &= ~self(child.query).mask
+                if found is None:
+                    everything = np.flatnonzero(self.arrays.live)
+                    found = Matched(everything, np.zeros(len(everything)))
+                found = self.without(found, self(child.query))
                 continue
             part = self(child)
             if found is None:
                 found = part
             else:
-                found.mask &= part.mask
-                found.scores += part.scores
-        return found or self.empty()
+                held, at = _positions(part.docs, found.docs)
+                found = Matched(found.docs[held], found.scores[held] + part.scores[at[held]])
+        return found if found is not None else self.empty()
+
+    @staticmethod
+    def without(found: Matched, excluded: Matched) -> Matched:
+        held, _ = _positions(excluded.docs, found.docs)
+        return Matched(found.docs[~held], found.scores[~held])
 
     def by_whoosh(self, query: wq.Query) -> Matched:
-        found = self.empty()
-        results = self.searcher.search(query, limit=None)
-        pairs = results.top_n
-        if pairs:
-            scores, docs = zip(*pairs)
-            found.mask[list(docs)] = True
-            found.scores[list(docs)] = scores
-        return found
+        pairs = self.searcher.search(query, limit=None).top_n
+        if not pairs:
+            return self.empty()
+        scores, docs = (np.array(values) for values in zip(*pairs))
+        order = np.argsort(docs, kind="stable")
+        return Matched(docs[order].astype(np.int64), scores[order].astype(np.float64))
 
 
 def _text(text: bytes | str) -> str:

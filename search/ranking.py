@@ -86,30 +86,35 @@ def query_words(query: Query, searcher: Searcher) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class ArticleCounts:
-    """A word's frequency in the articles that hold it: their numbers, in increasing order, and the
-    frequency in each (kept per word: a few bytes per article that holds it, not per article)."""
+    """A word in the articles that hold it: their numbers, in increasing order, the word's frequency
+    in each and its whole-article BM25 there (kept per word: a few bytes per article that holds it)."""
 
     articles: np.ndarray
     counts: np.ndarray
+    scores: np.ndarray
 
     def __len__(self) -> int:
         return len(self.articles)
 
-    def at(self, articles: np.ndarray) -> np.ndarray:
-        """The frequency in each of *articles* (zero in those that do not hold the word).
+    def at(self, articles: np.ndarray, values: np.ndarray | None = None) -> np.ndarray:
+        """*values* (by default the frequencies) in each of *articles*; zero in those without the word.
 
-        >>> ArticleCounts(np.array([2, 5]), np.array([1.0, 3.0])).at(np.array([0, 5, 2, 9])).tolist()
-        [0.0, 3.0, 1.0, 0.0]
+        >>> counts = ArticleCounts(np.array([2, 5]), np.array([1.0, 3.0]), np.array([0.5, 0.9]))
+        >>> counts.at(np.array([0, 5, 2, 9])).tolist(), counts.at(np.array([5]), counts.scores).tolist()
+        ([0.0, 3.0, 1.0, 0.0], [0.9])
         """
+        values = self.counts if values is None else values
         if not len(self.articles):
             return np.zeros(len(articles))
         found = np.minimum(np.searchsorted(self.articles, articles), len(self.articles) - 1)
-        return np.where(self.articles[found] == articles, self.counts[found], 0.0)
+        return np.where(self.articles[found] == articles, values[found], 0.0)
 
 
 def article_frequencies(arrays: IndexArrays, words: Iterable[str]) -> dict[str, ArticleCounts]:
-    """For each word, its frequency in the articles that hold it: body occurrences summed over the
-    article's passages, plus the title's occurrences (counted once, as every passage repeats the title)."""
+    """For each word, its frequency in the articles that hold it -- body occurrences summed over the
+    article's passages, plus the title's occurrences (counted once, as every passage repeats the
+    title) -- and its whole-article BM25 there."""
+    count, average = _totals(arrays)
 
     def frequency(word: str) -> ArticleCounts:
         docs, weights = arrays.postings("body", word)
@@ -118,34 +123,42 @@ def article_frequencies(arrays: IndexArrays, words: Iterable[str]) -> dict[str, 
         docs, weights = arrays.postings("title", word)
         in_title, first = np.unique(arrays.article[docs], return_index=True)
         articles = np.union1d(in_body, in_title)
-        counts = np.zeros(len(articles))
-        counts[np.searchsorted(articles, in_body)] += body
-        counts[np.searchsorted(articles, in_title)] += TITLE_WEIGHT * weights[first]
-        return ArticleCounts(articles, counts)
+        tf = np.zeros(len(articles))
+        tf[np.searchsorted(articles, in_body)] += body
+        tf[np.searchsorted(articles, in_title)] += TITLE_WEIGHT * weights[first]
+        lengths = arrays.article_words[articles]
+        lengths = np.where(lengths > 0, lengths, 1.0)
+        idf = math.log(count / (len(articles) + 1)) + 1  # Whoosh's idf, counted in articles
+        scores = idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * lengths / (average or 1)))
+        return ArticleCounts(articles, tf, scores)
 
     return {word: arrays.per_article("frequency", word, lambda: frequency(word)) for word in words}
 
 
-def collection_totals(searcher: Searcher) -> tuple[int, float]:
-    """How many articles the index holds and their average length in words (per index generation)."""
-    arrays = index_arrays(searcher)
+def _totals(arrays: IndexArrays) -> tuple[int, float]:
     count = arrays.article_count
     return count, float(arrays.article_words.sum() / (count or 1))
+
+
+def collection_totals(searcher: Searcher) -> tuple[int, float]:
+    """How many articles the index holds and their average length in words (per index generation)."""
+    return _totals(index_arrays(searcher))
 
 
 def article_bm25(searcher: Searcher, frequencies: Mapping[str, ArticleCounts], words: Mapping[str, float],
                  articles: np.ndarray) -> np.ndarray:
     """Whole-article BM25 of *articles* (article numbers) for *words* (word -> weight), from their
     :func:`article_frequencies`; an array in the order of *articles*."""
-    count, average = collection_totals(searcher)
-    lengths = index_arrays(searcher).article_words[articles]
-    lengths = np.where(lengths > 0, lengths, 1.0)
-    scores = np.zeros(len(articles))
+    arrays = index_arrays(searcher)
+    if len(articles) * 8 < arrays.article_count:  # a few articles: look each one up in each word's
+        scores = np.zeros(len(articles))
+        for word, frequency in frequencies.items():
+            scores += words[word] * frequency.at(articles, frequency.scores)
+        return scores
+    every = np.zeros(arrays.article_count)
     for word, frequency in frequencies.items():
-        idf = math.log(count / (len(frequency) + 1)) + 1  # Whoosh's idf, counted in articles
-        tf = frequency.at(articles)
-        scores += words[word] * idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * lengths / (average or 1)))
-    return scores
+        every[frequency.articles] += words[word] * frequency.scores
+    return every[articles]
 
 
 def fuse(article_scores: np.ndarray, passage_scores: np.ndarray) -> np.ndarray:

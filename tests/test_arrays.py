@@ -14,7 +14,7 @@ from index.writer import delete_articles, open_index, update_index
 from search import create_app
 from search.arrays import BoundedCache, index_arrays, passage_characters
 from search.engine import search
-from search.matching import match_passages
+from search.matching import _Evaluator, match_passages
 from search.params import parse_search_params
 from search.query import read_query
 from search.searchers import ResultsCache
@@ -35,8 +35,11 @@ def searcher(index_dir):
         yield searcher
 
 
+@pytest.mark.parametrize("merge", ["by sorting", "over every passage"])
 @pytest.mark.parametrize("text", QUERIES)
-def test_passages_and_scores_are_whooshs(searcher, text):
+def test_passages_and_scores_are_whooshs(searcher, text, merge, monkeypatch):
+    # Unions of few matches are merged by sorting them, of many over arrays of every passage: both ways.
+    monkeypatch.setattr(_Evaluator, "SPARSE", 0 if merge == "by sorting" else 10**9)
     query = read_query(text, searcher.schema).query
     expected = {docnum: score for score, docnum in searcher.search(query, limit=None).top_n}
     if isinstance(query, AndNot):
@@ -44,9 +47,9 @@ def test_passages_and_scores_are_whooshs(searcher, text):
         excluded = set(searcher.docs_for_query(query.b))
         expected = {docnum: score for docnum, score in expected.items() if docnum not in excluded}
     found = match_passages(searcher, index_arrays(searcher), query)
-    matched = np.flatnonzero(found.mask).tolist()
-    assert sorted(matched) == sorted(expected)
-    assert found.scores[matched] == pytest.approx([expected[docnum] for docnum in matched], rel=1e-6)
+    matched = found.docs.tolist()
+    assert matched == sorted(expected) and len(found.scores) == len(matched)
+    assert found.scores.tolist() == pytest.approx([expected[docnum] for docnum in matched], rel=1e-6)
 
 
 def test_arrays_hold_each_article_once_with_its_metadata(searcher):
