@@ -13,7 +13,8 @@ import math
 import re
 import time
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time as clock
+from datetime import date, datetime, time as clock
+from functools import lru_cache
 from html import escape
 
 import numpy as np
@@ -110,7 +111,8 @@ class Matches:
     articles: np.ndarray   # article number per unit
     scores: np.ndarray
     complete: np.ndarray   # whether the unit holds every word of an all-words match
-    passages: np.ndarray   # matching passages, grouped as the units are, best first within a unit
+    passages: np.ndarray   # matching passages, grouped as the units are, in index order within a unit
+    passage_scores: np.ndarray
     starts: np.ndarray     # where each unit's passages start in *passages* (and one past the end)
     distinct: bool = True  # whether no two units are of the same article
 
@@ -118,14 +120,16 @@ class Matches:
         return len(self.articles)
 
     def unit(self, index: int) -> _Unit:
-        docnums = self.passages[self.starts[index]:self.starts[index + 1]]
+        """A unit to show, its passages best first."""
+        start, end = self.starts[index], self.starts[index + 1]
+        docnums = self.passages[start:end][np.argsort(-self.passage_scores[start:end], kind="stable")]
         return _Unit(self.arrays.article_ids[self.articles[index]], [int(docnum) for docnum in docnums],
                      float(self.scores[index]), bool(self.complete[index]))
 
     @classmethod
     def none(cls, arrays: IndexArrays) -> Matches:
         empty = np.zeros(0, dtype=np.int64)
-        return cls(arrays, empty, np.zeros(0), np.zeros(0, dtype=bool), empty, np.zeros(1, dtype=np.int64))
+        return cls(arrays, empty, np.zeros(0), np.zeros(0, dtype=bool), empty, np.zeros(0), np.zeros(1, dtype=np.int64))
 
 
 def search(searcher: Searcher, params: SearchParams, cache: ResultsCache | None = None) -> Results:
@@ -204,21 +208,22 @@ def match(searcher: Searcher, params: SearchParams, read: ReadQuery) -> Matches:
         if read.query is not None:
             for holds in word_mask(searcher, arrays, read.required).values():
                 complete &= holds[docs]
-        return Matches(arrays, articles, scores, complete, docs, np.arange(len(docs) + 1), distinct=False)
-    # Grouped by article, best passage first.
-    order = np.lexsort((-scores, articles))
-    docs, articles, scores = docs[order], articles[order], scores[order]
-    # Sorted by article, so each article's passages are a run (no second sort, as np.unique would).
+        return Matches(arrays, articles, scores, complete, docs, scores, np.arange(len(docs) + 1), distinct=False)
+    # Grouped by article. An article's passages are written together, so in index order they already
+    # follow each other (and articles are numbered in that order): then no sorting is needed.
+    if len(articles) and np.any(articles[1:] < articles[:-1]):
+        order = np.argsort(articles, kind="stable")
+        docs, articles, scores = docs[order], articles[order], scores[order]
     new_article = np.ones(len(articles), dtype=bool)
     new_article[1:] = articles[1:] != articles[:-1]
     starts = np.flatnonzero(new_article)
-    units, groups = articles[starts], np.cumsum(new_article) - 1
-    evidence = passage_evidence(groups, scores, len(units))
+    units = articles[starts]
+    evidence = passage_evidence(starts, scores)
     complete = np.ones(len(units), dtype=bool)
     if read.query is not None and params.effective_sort == "relevance":
         ranking = rank_articles(searcher, read.query, units, evidence, read.required)
         evidence, complete = ranking.scores, ranking.complete
-    return Matches(arrays, units, evidence, complete, docs, np.append(starts, len(docs)))
+    return Matches(arrays, units, evidence, complete, docs, scores, np.append(starts, len(docs)))
 
 
 def excluded_articles(searcher: Searcher, read: ReadQuery) -> np.ndarray | None:
@@ -288,8 +293,14 @@ def facet_counts(found: Matches) -> dict[str, list[FacetCount] | list[TimelineBu
         "source": [FacetCount(v, n) for v, n in sorted(named, key=lambda item: (-item[1], item[0]))],
         "published": [FacetCount(str(np.datetime64(month, "M")), n)
                       for month, n in reversed(_counts(arrays.month[articles], UNDATED))],
-        "timeline": timeline({np.datetime64(day, "D").item(): n for day, n in _counts(arrays.day[articles], UNDATED)}),
+        "timeline": timeline({_day_date(day): n for day, n in _counts(arrays.day[articles], UNDATED)}),
     }
+
+
+@lru_cache(maxsize=65536)
+def _day_date(day: int) -> date:
+    """The date *day* days after 1970-01-01."""
+    return np.datetime64(day, "D").item()
 
 
 def _counts(values: np.ndarray, missing: int) -> list[tuple[int, int]]:

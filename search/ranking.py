@@ -54,18 +54,27 @@ FEEDBACK_MIN_WORDS = 3
 TextFields = ("title", "body")
 
 
-def passage_evidence(groups: np.ndarray, scores: np.ndarray, count: int) -> np.ndarray:
+def passage_evidence(starts: np.ndarray, scores: np.ndarray) -> np.ndarray:
     """Each article's passage evidence: the sum of its best :data:`PASSAGES_SCORED` passages' scores.
 
-    :param groups: each matching passage's article, ``0 .. count - 1``, grouped by article (in
-        increasing order) and best passage first within an article; *scores* in the same order.
+    :param starts: where each article's run of passages starts in *scores* (runs in article order).
 
-    >>> passage_evidence(np.array([0, 0, 0, 1]), np.array([3.0, 2.0, 1.0, 4.0]), 2).tolist()
+    >>> passage_evidence(np.array([0, 3]), np.array([1.0, 3.0, 2.0, 4.0])).tolist()
     [5.0, 4.0]
     """
-    starts = np.searchsorted(groups, np.arange(count))
-    keep = np.arange(len(groups)) - starts[groups] < PASSAGES_SCORED
-    return np.bincount(groups[keep], weights=scores[keep], minlength=count)
+    if not len(starts):
+        return np.zeros(0)
+    sizes = np.diff(np.append(starts, len(scores)))
+    groups = np.repeat(np.arange(len(starts)), sizes)
+    left, evidence = scores.astype(np.float64), np.zeros(len(starts))
+    for _ in range(PASSAGES_SCORED):
+        best = np.maximum.reduceat(left, starts)
+        evidence += np.maximum(best, 0.0)  # a run with no passage left gives -inf
+        # Take out each run's best (its first, among equals) for the next round.
+        at_best = np.flatnonzero(left == best[groups])
+        first = at_best[np.r_[True, groups[at_best][1:] != groups[at_best][:-1]]] if len(at_best) else at_best
+        left[first] = -np.inf
+    return evidence
 
 
 def query_words(query: Query, searcher: Searcher) -> dict[str, float]:
@@ -196,6 +205,21 @@ def article_text(searcher: Searcher, article_id: str) -> str:
     return "\n".join([stored[0].get("title", "")] + [fields["body"] for fields in stored]) if stored else ""
 
 
+def best_first(values: np.ndarray, count: int) -> np.ndarray:
+    """The indices of the *count* largest *values*, largest first, equal values in index order
+    (the start of a stable sort, without sorting the rest).
+
+    >>> best_first(np.array([1.0, 5.0, 3.0, 5.0, 0.0]), 3).tolist()
+    [1, 3, 2]
+    """
+    if len(values) <= count:
+        return np.argsort(-values, kind="stable")
+    cut = np.partition(values, len(values) - count)[len(values) - count]  # the count-th largest
+    above = np.flatnonzero(values > cut)
+    chosen = np.concatenate([above, np.flatnonzero(values == cut)[: count - len(above)]])
+    return chosen[np.lexsort((chosen, -values[chosen]))]
+
+
 @dataclass(frozen=True)
 class Ranking:
     """Relevance scores of the matching articles, and whether each holds every required word
@@ -222,7 +246,7 @@ def rank_articles(searcher: Searcher, query: Query, articles: np.ndarray, passag
     for word in required:
         complete &= frequencies[word].at(articles) > 0 if word in frequencies else False
     direct = article_bm25(searcher, frequencies, words, articles)
-    ranked = np.argsort(-direct, kind="stable")
+    ranked = best_first(direct, FEEDBACK_DEPTH)
     best = ranked[:FEEDBACK_ARTICLES]
     if len(words) < FEEDBACK_MIN_WORDS or not len(best) or direct[best[0]] <= 0:
         return Ranking(fuse(direct, passage_scores), complete)

@@ -52,6 +52,7 @@ def timeline_unit(first: date, last: date) -> str:
     return "month" if span <= MONTH_SPAN else "year"
 
 
+@lru_cache(maxsize=4096)
 def period_start(day: date, unit: str) -> date:
     """The first day of the period of *unit* that holds *day*."""
     if unit == "week":
@@ -63,6 +64,7 @@ def period_start(day: date, unit: str) -> date:
     return day
 
 
+@lru_cache(maxsize=4096)
 def period_end(start: date, unit: str) -> date:
     """The last day of the period of *unit* starting on *start*."""
     if unit == "week":
