@@ -7,7 +7,7 @@ measured four ways:
   table (``porter unicode61``) built in-process over the very passages our index holds;
 * queries in-process -- :data:`QUERY_COUNT` fixed keyword queries through :func:`search.engine.search`
   (the JSON endpoint's call) and through FTS5 ``MATCH ... ORDER BY bm25 LIMIT 10`` with snippets;
-* queries over HTTP -- the same queries against the real service under gunicorn (2 threaded workers),
+* queries over HTTP -- the same queries against the real service under gunicorn (2 workers),
   through one keep-alive connection, compared with FTS5's in-process times;
 * load -- ``wrk`` (when installed, :mod:`benchmarks.load`) through the same queries in turn:
   requests/s, p99 latency, errors; once with every request searched, once with the service's
@@ -253,7 +253,7 @@ def start_service(index_dir: Path, port: int, log: Path, cache: int | None = Non
         env["NEWS_SEARCH_RESULTS_CACHE"] = str(cache)
     with log.open("w") as out:
         process = subprocess.Popen(
-            [console_script("gunicorn"), "-w", str(WORKERS), "-k", "gthread", "-b", f"127.0.0.1:{port}", "wsgi:app"],
+            [console_script("gunicorn"), "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "wsgi:app"],
             cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
     deadline = time.monotonic() + READY_SECONDS

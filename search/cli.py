@@ -154,7 +154,7 @@ def serve_command(host: str, port: int, debug: bool, index_dir: Path) -> None:
 
     Indexes corpus/ first when there is no index yet. For production use gunicorn:
 
-        gunicorn -w 2 -k gthread -b 127.0.0.1:5000 wsgi:app
+        gunicorn -w 2 -b 127.0.0.1:5000 wsgi:app
     """
     from index.cli import index_files
     from search import create_app
