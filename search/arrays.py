@@ -35,10 +35,12 @@ from whoosh.util.times import datetime_to_long
 MISSING_NUMBER = 2**64 - 1
 #: The day and month numbers of an undated article.
 UNDATED = np.iinfo(np.int64).min
-#: Postings kept decoded per reader, counted in passages over all cached words.
-CACHED_POSTINGS = 4_000_000
-#: Values per article kept per reader (a word's frequency in every article), counted in articles.
-CACHED_ARTICLE_VALUES = 4_000_000
+#: Bytes of decoded postings kept per reader (8 a posting: the words of a few hundred queries over
+#: 400,000 passages, or every posting of an index of 40,000).
+CACHED_POSTINGS = 64 * 2**20
+#: Bytes of per-article values kept per reader (a word's frequency and score in the articles that
+#: hold it, 20 bytes an article).
+CACHED_ARTICLE_VALUES = 64 * 2**20
 #: Where words stand in passages, kept per reader for snippets, counted in (word, passage) pairs.
 CACHED_PLACES = 200_000
 #: Whoosh's byte-coded field lengths, decoded.
@@ -89,6 +91,12 @@ class BoundedCache:
 _ABSENT = object()
 
 
+def _nbytes(value) -> int:
+    """The bytes of the arrays that make up *value* (a tuple or dataclass of arrays)."""
+    parts = vars(value).values() if hasattr(value, "__dict__") else value
+    return sum(part.nbytes for part in parts if isinstance(part, np.ndarray))
+
+
 @dataclass
 class IndexArrays:
     """One generation of the index as arrays; see the module docstring."""
@@ -129,13 +137,17 @@ class IndexArrays:
         def read() -> Postings:
             docs, weights = read_postings(self._reader, fieldname, text)
             keep = self.live[docs]
-            return (docs, weights) if keep.all() else (docs[keep], weights[keep])
+            if not keep.all():
+                docs, weights = docs[keep], weights[keep]
+            # Kept compact: passage numbers fit 32 bits, and Whoosh stores weights as 32-bit floats.
+            return docs.astype(np.int32 if len(self.live) < 2**31 else np.int64), weights.astype(np.float32)
 
-        return self._postings.get((fieldname, text), read, size=lambda found: len(found[0]))
+        return self._postings.get((fieldname, text), read, size=_nbytes)
 
-    def per_article(self, name: str, word: str, compute) -> np.ndarray:
-        """A value per article for *word*, such as its frequency in each, computed once (cached)."""
-        return self._by_article.get((name, word), compute)
+    def per_article(self, name: str, word: str, compute):
+        """Values per article for *word*, such as its frequency in each, computed once (cached;
+        their size is the ``nbytes`` of their arrays)."""
+        return self._by_article.get((name, word), compute, size=_nbytes)
 
     def derived(self, name: str, compute):
         """A value computed once from this generation (such as every article's story), kept with it."""

@@ -54,6 +54,7 @@ def bm25(idf: float, weights: np.ndarray, lengths: np.ndarray, average: float, b
 def term_scores(searcher: Searcher, arrays: IndexArrays, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
     """The passages that hold a word in a field, and the word's score in each."""
     docs, weights = arrays.postings(fieldname, text)
+    weights = weights.astype(np.float64)
     if fieldname in arrays.lengths and searcher.schema[fieldname].scorable:
         lengths = arrays.lengths[fieldname][docs]
         lengths[lengths == 0] = 1  # Whoosh reads a missing length as 1

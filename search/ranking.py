@@ -127,19 +127,18 @@ def article_frequencies(arrays: IndexArrays, words: Iterable[str]) -> dict[str, 
 
     def frequency(word: str) -> ArticleCounts:
         docs, weights = arrays.postings("body", word)
-        in_body, by_passage = np.unique(arrays.article[docs], return_inverse=True)
-        body = np.bincount(by_passage, weights=weights, minlength=len(in_body))
+        body = np.bincount(arrays.article[docs], weights=weights.astype(np.float64), minlength=arrays.article_count)
         docs, weights = arrays.postings("title", word)
-        in_title, first = np.unique(arrays.article[docs], return_index=True)
-        articles = np.union1d(in_body, in_title)
-        tf = np.zeros(len(articles))
-        tf[np.searchsorted(articles, in_body)] += body
-        tf[np.searchsorted(articles, in_title)] += TITLE_WEIGHT * weights[first]
+        titled = np.zeros(arrays.article_count)
+        titled[arrays.article[docs]] = weights
+        tf = body + TITLE_WEIGHT * titled
+        articles = np.flatnonzero(tf)  # linear in the articles: no sorting of the word's postings
+        tf = tf[articles]
         lengths = arrays.article_words[articles]
         lengths = np.where(lengths > 0, lengths, 1.0)
         idf = math.log(count / (len(articles) + 1)) + 1  # Whoosh's idf, counted in articles
         scores = idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * lengths / (average or 1)))
-        return ArticleCounts(articles, tf, scores)
+        return ArticleCounts(articles.astype(np.int32), tf, scores)
 
     return {word: arrays.per_article("frequency", word, lambda: frequency(word)) for word in words}
 
