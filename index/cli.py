@@ -176,7 +176,8 @@ def delete_command(article_ids: tuple[str, ...], index_dir: Path) -> None:
 
 
 def _attach_read_commands() -> None:
-    """Add ``search``, ``related``, ``stories`` and ``serve`` from the read half, with the shared ``--index-dir`` option."""
+    """Add ``search``, ``related``, ``stories`` and ``serve`` from the read half, with the shared
+    ``--index-dir`` option."""
     from search.cli import related_command, search_command, serve_command, stories_command
 
     for command in (search_command, related_command, stories_command, serve_command):

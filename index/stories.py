@@ -82,7 +82,8 @@ class StoryParams:
     rows: int = ROWS
 
     def __post_init__(self) -> None:
-        if self.shingle_words < 1 or not 0 < self.threshold <= 1 or self.sketch < 1 or self.bands * self.rows > self.bins:
+        if (self.shingle_words < 1 or not 0 < self.threshold <= 1 or self.sketch < 1
+                or self.bands * self.rows > self.bins):
             raise ValueError("need shingle_words >= 1, 0 < threshold <= 1, sketch >= 1 and bands * rows <= bins")
 
 

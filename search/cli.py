@@ -71,8 +71,8 @@ def render_text(results: engine.Results) -> str:
         lines += ["", f"{number}. {hit.title}", f"   {meta}"]
         if hit.other_versions:
             count = len(hit.other_versions)
-            lines.append(f"   {count} other version{'' if count == 1 else 's'}: "
-                         + ", ".join(f"{version.source or '-'} ({version.article_id})" for version in hit.other_versions))
+            versions = ", ".join(f"{version.source or '-'} ({version.article_id})" for version in hit.other_versions)
+            lines.append(f"   {count} other version{'' if count == 1 else 's'}: {versions}")
         lines += [f"   {plain_snippet(passage.snippet)}" for passage in hit.passages]
     return "\n".join(lines)
 
@@ -140,8 +140,9 @@ def render_stories(counts: tuple[int, int], stories: list[Story]) -> str:
     lines = [f"{counts[0]} {noun} with copies ({counts[1]} articles in them); the largest {len(stories)}:"]
     for story in stories:
         lines += ["", f"{len(story.articles)} articles · story {story.story}"]
-        lines += [f"   {' · '.join(filter(None, [(article.published or '')[:10], article.source, article.article_id]))}"
-                  f"   {article.title}" for article in story.articles]
+        for article in story.articles:
+            meta = " · ".join(filter(None, [(article.published or "")[:10], article.source, article.article_id]))
+            lines.append(f"   {meta}   {article.title}")
     return "\n".join(lines)
 
 
@@ -161,6 +162,7 @@ def serve_command(host: str, port: int, debug: bool, index_dir: Path) -> None:
 
     if not whoosh_index.exists_in(index_dir):
         click.echo(f"No index in {index_dir} yet; indexing {DEFAULT_CORPUS_DIR}/ first.", err=True)
-        click.echo(str(index_files((Path(DEFAULT_CORPUS_DIR),), index_dir, False, False, MIN_WORDS, MAX_WORDS)), err=True)
+        summary = index_files((Path(DEFAULT_CORPUS_DIR),), index_dir, False, False, MIN_WORDS, MAX_WORDS)
+        click.echo(str(summary), err=True)
     app = create_app({"INDEX": str(index_dir)})
     app.run(host=host, port=port, debug=debug, threaded=True)

@@ -137,7 +137,8 @@ def largest_stories(searcher: Searcher, top: int = 10) -> list[Story]:
     grouped = sorted(np.flatnonzero(sizes > 1).tolist(), key=lambda code: (-sizes[code], codes.ids[code]))
     stories = []
     for code in grouped[:top]:
-        members = [_story_article(searcher, arrays, article) for article in np.flatnonzero(codes.codes == code).tolist()]
+        members = [_story_article(searcher, arrays, article)
+                   for article in np.flatnonzero(codes.codes == code).tolist()]
         # The article that named the story first, then the others in index order.
         members.sort(key=lambda member: member.article_id != codes.ids[code])
         stories.append(Story(codes.ids[code], members))
@@ -146,4 +147,5 @@ def largest_stories(searcher: Searcher, top: int = 10) -> list[Story]:
 
 def _story_article(searcher: Searcher, arrays: IndexArrays, article: int) -> StoryArticle:
     fields = searcher.stored_fields(int(arrays.first_passage[article]))
-    return StoryArticle(fields["article_id"], fields.get("title", ""), fields.get("source"), fields.get("published_text"))
+    return StoryArticle(fields["article_id"], fields.get("title", ""), fields.get("source"),
+                        fields.get("published_text"))

@@ -49,7 +49,8 @@ def test_any_text_is_analysed_as_whoosh_does(text):
             whoosh_values(field.format, text, field.analyzer)
 
 
-@pytest.mark.parametrize("analyzer", [StandardAnalyzer(), RegexTokenizer() | LowercaseFilter() | StopFilter() | StemFilter(lang="en"),
+@pytest.mark.parametrize("analyzer", [StandardAnalyzer(),
+                                      RegexTokenizer() | LowercaseFilter() | StopFilter() | StemFilter(lang="en"),
                                       StemmingAnalyzer(minsize=4)])
 def test_other_analyzers_give_the_same_values(analyzer):
     text = "The talks resumed after a long pause in Geneva"
