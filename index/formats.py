@@ -17,10 +17,11 @@ from typing import NamedTuple
 from whoosh import formats
 from whoosh.analysis import CompositeAnalyzer, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 
-#: Stems remembered per stemming function; the dictionary starts afresh when it holds this many.
+#: Stems remembered per stemming function and set of words it leaves alone; the dictionary starts
+#: afresh when it holds this many.
 STEM_CACHE_SIZE = 200_000
 
-_stems: dict[Callable[[str], str], dict[str, str]] = {}
+_stems: dict[tuple[Callable[[str], str], frozenset[str]], dict[str, str]] = {}
 
 
 class _Steps(NamedTuple):
@@ -49,7 +50,7 @@ def _stemming_steps(analyzer) -> _Steps | None:
 
 def _word_places(value: str, steps: _Steps) -> dict[str, list[tuple[int, int, int]]]:
     """Each stemmed word of *value* with its (position, start, end) places, as the analyzer gives them."""
-    stems = _stems.setdefault(steps.stem, {})
+    stems = _stems.setdefault((steps.stem, steps.ignore), {})
     if len(stems) >= STEM_CACHE_SIZE:
         stems.clear()
     stops, minsize, maxsize, ignore = steps.stops, steps.minsize, steps.maxsize, steps.ignore

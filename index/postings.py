@@ -29,14 +29,14 @@ from whoosh.util import random_name
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
-#: One word's postings: field name, word (bytes), passage numbers, weights, encoded values.
+#: One word's postings: field name, word (bytes), passage numbers, weights (doubles), encoded values.
 Postings = tuple[str, bytes, array, array, list[bytes]]
 
 #: Words pickled together when the buffer spills to disk.
 _SPILL_BATCH = 2048
 #: Bytes a posting costs in the buffer beyond its value (two array slots and a list slot and the
 #: value's object header), and a word beyond its text (dict entry, key tuple, three containers).
-_POSTING_BYTES = 49
+_POSTING_BYTES = 53
 _WORD_BYTES = 320
 #: Field length of each stored length byte, as Whoosh decodes it.
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
@@ -67,7 +67,7 @@ class PostingBuffer:
         fieldname, word, docnum, weight, value = item
         postings = self._words.get((fieldname, word))
         if postings is None:
-            postings = self._words[fieldname, word] = (array("I"), array("f"), [])
+            postings = self._words[fieldname, word] = (array("I"), array("d"), [])
             self.fieldnames.add(fieldname)
             self._size += _WORD_BYTES + len(word)
         postings[0].append(docnum)
@@ -106,7 +106,7 @@ class PostingBuffer:
                 except EOFError:
                     break
                 for key, ids, weights, values in batch:
-                    yield key, array("I", ids), array("f", weights), values
+                    yield key, array("I", ids), array("d", weights), values
         self._tempstore.delete_file(name)
 
     def _sorted_words(self) -> Iterator[tuple]:
@@ -130,7 +130,7 @@ class PostingBuffer:
             if not self._in_order:
                 order = sorted(range(len(ids)), key=ids.__getitem__)
                 ids = array("I", [ids[i] for i in order])
-                weights = array("f", [weights[i] for i in order])
+                weights = array("d", [weights[i] for i in order])
                 values = [values[i] for i in order]
             yield fieldname, word, ids, weights, values
 
@@ -183,9 +183,10 @@ def write_postings(fieldwriter: whoosh3.W3FieldWriter, schema, lengths, terms: I
                 block._write_block()
                 block._new_block()
             block._ids = ids[start : start + limit]
-            block._weights = weights[start : start + limit]
+            # Whoosh keeps a block's weights as 32-bit floats, and its highest weight as given.
+            block._weights = array("f", weights[start : start + limit])
             block._values = [value for value in values[start : start + limit] if value]
-            block._maxweight = max(0, max(block._weights))
+            block._maxweight = max(0, max(weights[start : start + limit]))
             if field_lengths is not None:
                 block_lengths = field_lengths[np.frombuffer(block._ids, dtype=np.uint32)]
                 nonzero = block_lengths[block_lengths > 0]

@@ -172,6 +172,9 @@ class _ParallelWriter(MpWriter, BufferedSegmentWriter):
     """
 
     def __init__(self, ix: FileIndex, limitmb: int = 128, **kwargs) -> None:
+        if not kwargs.get("multisegment"):
+            # Merging the sub-writers' runs into one segment reads Whoosh's pool format, not ours.
+            raise ValueError("the parallel writer leaves one segment per process: pass multisegment=True")
         super().__init__(ix, limitmb=limitmb, **kwargs)  # Whoosh's, which skips BufferedSegmentWriter's
         use_posting_buffer(self, limitmb)
 

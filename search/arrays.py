@@ -91,10 +91,15 @@ class BoundedCache:
 _ABSENT = object()
 
 
+#: What a cache entry costs beyond its arrays' data (key, containers, array headers), in bytes.
+_ENTRY_BYTES = 512
+
+
 def _nbytes(value) -> int:
-    """The bytes of the arrays that make up *value* (a tuple or dataclass of arrays)."""
+    """The bytes *value* (a tuple or dataclass of arrays) takes in a cache: its arrays' data, and the
+    entry's own cost (so that entries for words found nowhere still count)."""
     parts = vars(value).values() if hasattr(value, "__dict__") else value
-    return sum(part.nbytes for part in parts if isinstance(part, np.ndarray))
+    return _ENTRY_BYTES + sum(part.nbytes for part in parts if isinstance(part, np.ndarray))
 
 
 @dataclass

@@ -45,7 +45,7 @@ PASSAGES_SCORED = 2
 FEEDBACK_ARTICLES = 3
 FEEDBACK_WORDS = 20
 FEEDBACK_WEIGHT = 0.3
-#: The articles, best by their score for the query's own words, that feedback's words re-score.
+#: The articles that feedback's words re-score: the first ones in the order shown without feedback.
 FEEDBACK_DEPTH = 300
 #: Feedback is for descriptive queries: a query of one or two words says exactly what it wants,
 #: and re-weighting by the best articles' vocabulary would cost more time than it could repay.
@@ -245,14 +245,14 @@ def rank_articles(searcher: Searcher, query: Query, articles: np.ndarray, passag
     for word in required:
         complete &= frequencies[word].at(articles) > 0 if word in frequencies else False
     direct = article_bm25(searcher, frequencies, words, articles)
-    ranked = best_first(direct, FEEDBACK_DEPTH)
-    best = ranked[:FEEDBACK_ARTICLES]
+    best = best_first(direct, FEEDBACK_ARTICLES)
     if len(words) < FEEDBACK_MIN_WORDS or not len(best) or direct[best[0]] <= 0:
         return Ranking(fuse(direct, passage_scores), complete)
     texts = [(article_text(searcher, arrays.article_ids[articles[i]]), direct[i] / direct[best[0]]) for i in best]
     extra = feedback_words(searcher, texts, words, FEEDBACK_WORDS)
     if extra:
-        depth = ranked[:FEEDBACK_DEPTH]
+        # The articles shown first without feedback: those holding every word, then by their score.
+        depth = best_first(fuse(direct, passage_scores) + np.where(complete, 2 + PASSAGE_WEIGHT, 0.0), FEEDBACK_DEPTH)
         direct = direct.copy()
         direct[depth] += article_bm25(searcher, article_frequencies(arrays, extra), extra, articles[depth])
     return Ranking(fuse(direct, passage_scores), complete)

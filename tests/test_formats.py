@@ -57,3 +57,11 @@ def test_other_analyzers_give_the_same_values(analyzer):
     for one_pass in (OnePassPositions(field_boost=2.0), OnePassCharacters()):
         ours = list(one_pass.word_values(text, analyzer, mode="index"))
         assert ours and ours == whoosh_values(one_pass, text, analyzer)
+
+
+def test_words_a_stemmer_leaves_alone_are_left_alone_by_that_stemmer_only():
+    leaving = StemmingAnalyzer(ignore=["running"])
+    assert [word for word, *_ in OnePassPositions().word_values("running", leaving, mode="index")] == ["running"]
+    field = SCHEMA["body"]
+    assert [word for word, *_ in field.format.word_values("running", field.analyzer, mode="index")] == \
+        [word for word, *_ in whoosh_values(field.format, "running", field.analyzer)] == ["runn"]  # Porter's stem

@@ -28,8 +28,11 @@ def documents(count: int, seed: int = 7) -> list[dict]:
     for number in range(count):
         body = " ".join(rng.choice(WORDS) if rng.random() < 0.8 else rng.choice(rare)
                         for _ in range(rng.randint(5, 120)))
-        docs.append({"passage_id": f"a{number}#0", "article_id": f"a{number}", "position": 0,
-                     "title": " ".join(rng.sample(WORDS, 4)), "body": body, "source": rng.choice("ABC")})
+        doc = {"passage_id": f"a{number}#0", "article_id": f"a{number}", "position": 0,
+               "title": " ".join(rng.sample(WORDS, 4)), "body": body, "source": rng.choice("ABC")}
+        if number % 7 == 0:
+            doc["_boost"] = 1.3  # a weight no 32-bit float holds exactly
+        docs.append(doc)
     return docs
 
 
@@ -75,9 +78,9 @@ def test_buffer_gives_words_in_order_and_postings_by_passage(tmp_path):
         buffer.add(posting)
     assert len(list(tmp_path.glob("*.postings"))) >= 2 and buffer.fieldnames == {"body", "title"}
     assert list(buffer.terms()) == [
-        ("body", b"bank", array("I", [0, 3]), array("f", [2.0, 1.0]), [b"y", b"w"]),
-        ("body", b"oil", array("I", [0, 2]), array("f", [1.0, 3.0]), [b"x", b"z"]),
-        ("title", b"oil", array("I", [1]), array("f", [1.0]), [b""]),
+        ("body", b"bank", array("I", [0, 3]), array("d", [2.0, 1.0]), [b"y", b"w"]),
+        ("body", b"oil", array("I", [0, 2]), array("d", [1.0, 3.0]), [b"x", b"z"]),
+        ("title", b"oil", array("I", [1]), array("d", [1.0]), [b""]),
     ]
     assert not list(tmp_path.glob("*.postings"))  # each run is removed once read
 
@@ -88,3 +91,11 @@ def test_buffer_sorts_postings_added_out_of_passage_order(tmp_path):
         buffer.add(("body", b"oil", docnum, float(docnum), b"v%d" % docnum))
     assert list(buffer.iter_postings()) == [("body", b"oil", 1, 1.0, b"v1"), ("body", b"oil", 3, 3.0, b"v3"),
                                             ("body", b"oil", 5, 5.0, b"v5")]
+
+
+def test_the_parallel_writer_leaves_one_segment_per_process(tmp_path):
+    from index.writer import _ParallelWriter
+
+    ix = whoosh_index.create_in(tmp_path, SCHEMA)
+    with pytest.raises(ValueError, match="multisegment"):
+        _ParallelWriter(ix, procs=2)
