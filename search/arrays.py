@@ -150,8 +150,8 @@ class IndexArrays:
         return self._postings.get((fieldname, text), read, size=_nbytes)
 
     def per_article(self, name: str, word: str, compute):
-        """Values per article for *word*, such as its frequency in each, computed once (cached;
-        their size is the ``nbytes`` of their arrays)."""
+        """Values per article for *word*, such as its frequency in each, computed once (cached, and
+        counted as the bytes of their arrays plus an entry's own cost)."""
         return self._by_article.get((name, word), compute, size=_nbytes)
 
     def derived(self, name: str, compute):

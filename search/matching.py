@@ -52,7 +52,8 @@ def bm25(idf: float, weights: np.ndarray, lengths: np.ndarray, average: float, b
 
 
 def term_scores(searcher: Searcher, arrays: IndexArrays, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """The passages that hold a word in a field, and the word's score in each."""
+    """The passages that hold a word in a field, and the word's score in each (a new array: the
+    postings themselves are cached)."""
     docs, weights = arrays.postings(fieldname, text)
     weights = weights.astype(np.float64)
     if fieldname in arrays.lengths and searcher.schema[fieldname].scorable:
@@ -122,8 +123,7 @@ class _Evaluator:
     def term(self, fieldname: str, text: str) -> Matched:
         if fieldname not in self.searcher.schema:
             return self.empty()
-        docs, scores = term_scores(self.searcher, self.arrays, fieldname, text)  # live passages only
-        return Matched(docs, np.array(scores, dtype=np.float64))  # a copy: the postings are cached
+        return Matched(*term_scores(self.searcher, self.arrays, fieldname, text))  # live passages only
 
     def union(self, parts: list[Matched]) -> Matched:
         parts = [part for part in parts if len(part)]
