@@ -217,6 +217,8 @@ def _json(ref: str, description: str) -> dict:
 def openapi_document() -> dict:
     """The OpenAPI 3.1 document of the API."""
     error = _json("Error", "Error")
+    article_id = {"name": "article_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    no_article = _json("Error", "No article has this id")
     return {
         "openapi": "3.1.0",
         "info": {"title": "News search API", "version": "1.0.0",
@@ -234,11 +236,11 @@ def openapi_document() -> dict:
                 "operationId": "getArticle",
                 "summary": "A whole article, optionally with a query's matches highlighted",
                 "parameters": [
-                    {"name": "article_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                    article_id,
                     _param("q", "Query whose matches to highlight.", {"type": "string", "maxLength": MAX_QUERY_CHARS}),
                 ],
                 "responses": {"200": _json("Article", "The article"), "400": error,
-                              "404": _json("Error", "No article has this id"), "503": error},
+                              "404": no_article, "503": error},
             }},
             "/api/articles/{article_id}/related": {"get": {
                 "operationId": "getRelated",
@@ -246,12 +248,12 @@ def openapi_document() -> dict:
                 "description": "Articles sharing the article's key terms, scored as search ranks articles. "
                                "Close ones come first, newest first; then the others, most similar first.",
                 "parameters": [
-                    {"name": "article_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                    article_id,
                     _param("limit", "Related articles to return.",
                            {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
                 ],
                 "responses": {"200": _json("Related", "The related articles"), "400": error,
-                              "404": _json("Error", "No article has this id"), "503": error},
+                              "404": no_article, "503": error},
             }},
             "/search.atom": {"get": {
                 "operationId": "searchFeed",
