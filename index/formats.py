@@ -1,100 +1,107 @@
-"""Whoosh's ``Positions`` and ``Characters`` posting formats, analysing text for indexing in one pass.
+"""Whoosh's ``Positions`` and ``Characters`` posting formats, with values that are arrays of numbers.
 
-To index a passage, Whoosh's format runs the analyzer -- a chain of generators (tokenizer, lower
-case, stop words, stemmer), each handing one shared token object to the next -- and collects where
-each stemmed word stands. For the English analyzer of :mod:`index.schema` (Whoosh's
-``StemmingAnalyzer``) these formats do the same in one loop over the tokenizer's matches, with a
-plain dictionary of stems in place of the stemmer's LFU cache; any other analyzer, and any call with
-options, goes the library's way. What they produce is the same word for word
-(``tests/test_formats.py``), and reading postings is Whoosh's own code.
+Whoosh's formats store where a word stands in a passage as a pickled list of differences, one pickle
+per word per passage: 2 million of them for 40,000 news passages, each built and pickled in Python
+when indexing and unpickled again to highlight or match a phrase. These formats store the same
+numbers -- each place's position, and for ``Characters`` its first and end character -- as
+little-endian arrays: positions, then first characters, then end characters, all of one width,
+behind a tag that names the width::
+
+    b"\\x01\\x00" + 16-bit numbers     (every number below 65,536: all real passages)
+    b"\\x02\\x00\\x00\\x00" + 32-bit numbers
+
+An array can be written for a whole batch of passages at once (:mod:`index.tokens`) and read
+without unpickling. A value Whoosh's formats wrote starts with a zero byte (the high byte of its
+count), and is read as Whoosh reads it, so an index written before keeps working.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import NamedTuple
+import sys
+from array import array
 
 from whoosh import formats
-from whoosh.analysis import CompositeAnalyzer, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 
-#: Stems remembered per stemming function and set of words it leaves alone; the dictionary starts
-#: afresh when it holds this many.
-STEM_CACHE_SIZE = 200_000
-
-_stems: dict[tuple[Callable[[str], str], frozenset[str]], dict[str, str]] = {}
-
-
-class _Steps(NamedTuple):
-    """What the one-pass analysis needs to know of a ``StemmingAnalyzer``."""
-
-    expression: object
-    stops: frozenset[str]
-    minsize: int
-    maxsize: int | None
-    stem: Callable[[str], str]
-    ignore: frozenset[str]
+#: First bytes of a value of 16-bit and of 32-bit numbers.
+TAG16 = b"\x01\x00"
+TAG32 = b"\x02\x00\x00\x00"
+_BIG_ENDIAN = sys.byteorder == "big"
+_U32 = "I" if array("I").itemsize == 4 else "L"
 
 
-def _stemming_steps(analyzer) -> _Steps | None:
-    """The steps of *analyzer* when it is exactly tokenizer, lower case, stop words and stemmer."""
-    if not isinstance(analyzer, CompositeAnalyzer) or len(analyzer.items) != 4:
-        return None
-    tokenizer, lower, stop, stemmer = analyzer.items
-    if not (type(tokenizer) is RegexTokenizer and not tokenizer.gaps and type(lower) is LowercaseFilter
-            and type(stop) is StopFilter and stop.renumber and type(stemmer) is StemFilter
-            and not stemmer.lang):
-        return None
-    return _Steps(tokenizer.expression, stop.stops, stop.min, stop.max, stemmer.stemfn,
-                  frozenset(stemmer.ignore or ()))
+def pack(numbers: list[int]) -> bytes:
+    """*numbers* as a tagged array, 16-bit when every one fits."""
+    if not numbers or max(numbers) < 1 << 16:
+        tag, packed = TAG16, array("H", numbers)
+    else:
+        tag, packed = TAG32, array(_U32, numbers)
+    if _BIG_ENDIAN:
+        packed.byteswap()
+    return tag + packed.tobytes()
 
 
-def _word_places(value: str, steps: _Steps) -> dict[str, list[tuple[int, int, int]]]:
-    """Each stemmed word of *value* with its (position, start, end) places, as the analyzer gives them."""
-    stems = _stems.setdefault((steps.stem, steps.ignore), {})
-    if len(stems) >= STEM_CACHE_SIZE:
-        stems.clear()
-    stops, minsize, maxsize, ignore = steps.stops, steps.minsize, steps.maxsize, steps.ignore
-    places: dict[str, list[tuple[int, int, int]]] = {}
-    position = None
-    for number, match in enumerate(steps.expression.finditer(value)):
-        text = match.group(0).lower()
-        if len(text) < minsize or (maxsize is not None and len(text) > maxsize) or text in stops:
-            continue
-        # The stop filter renumbers: the first word kept keeps its place, the rest follow it.
-        position = number if position is None else position + 1
-        word = stems.get(text)
-        if word is None:
-            word = stems[text] = text if text in ignore else steps.stem(text)
-        place = (position, match.start(), match.end())
-        found = places.get(word)
-        if found is None:
-            places[word] = [place]
-        else:
-            found.append(place)
-    return places
+def unpack(value: bytes) -> array:
+    """The numbers of a value written by :func:`pack`."""
+    if value[0] == TAG16[0]:
+        numbers = array("H")
+        numbers.frombytes(value[len(TAG16):])
+    else:
+        numbers = array(_U32)
+        numbers.frombytes(value[len(TAG32):])
+    if _BIG_ENDIAN:
+        numbers.byteswap()
+    return numbers
 
 
-class _OnePass:
-    """The one-pass ``word_values`` of a format; :meth:`_encoded` keeps what the format stores of a place."""
-
-    def word_values(self, value, analyzer, **kwargs) -> Iterator[tuple[str, int, float, bytes]]:
-        steps = _stemming_steps(analyzer) if isinstance(value, str) and set(kwargs) <= {"mode"} else None
-        if steps is None:
-            yield from super().word_values(value, analyzer, **kwargs)
-            return
-        for word, places in _word_places(value, steps).items():
-            yield word, len(places), float(len(places)) * self.field_boost, self._encoded(places)
+def _count(value: bytes, per_place: int) -> int:
+    """How many places a packed value holds, each *per_place* numbers."""
+    if value[0] == TAG16[0]:
+        return (len(value) - len(TAG16)) // (2 * per_place)
+    return (len(value) - len(TAG32)) // (4 * per_place)
 
 
-class OnePassPositions(_OnePass, formats.Positions):
-    """Whoosh's ``Positions`` format (where each word stands), analysing in one pass when it can."""
+class Positions(formats.Positions):
+    """Whoosh's ``Positions`` (where each word stands), stored as an array of positions."""
 
-    def _encoded(self, places: list[tuple[int, int, int]]) -> bytes:
-        return self.encode([position for position, _, _ in places])
+    def encode(self, poslist: list[int]) -> bytes:
+        return pack(list(poslist))
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        if not valuestring[0]:
+            return super().decode_positions(valuestring)
+        return unpack(valuestring).tolist()
+
+    def decode_frequency(self, valuestring: bytes) -> int:
+        if not valuestring[0]:
+            return super().decode_frequency(valuestring)
+        return _count(valuestring, 1)
 
 
-class OnePassCharacters(_OnePass, formats.Characters):
-    """Whoosh's ``Characters`` format (where each word stands, and its characters), in one pass when it can."""
+class Characters(formats.Characters):
+    """Whoosh's ``Characters`` (where each word stands, and its characters), stored as arrays."""
 
-    def _encoded(self, places: list[tuple[int, int, int]]) -> bytes:
-        return self.encode(places)
+    def encode(self, poslist: list[tuple[int, int, int]]) -> bytes:
+        return pack([number for column in zip(*poslist) for number in column] if poslist else [])
+
+    def decode_characters(self, valuestring: bytes) -> list[tuple[int, int, int]]:
+        if not valuestring[0]:
+            return super().decode_characters(valuestring)
+        numbers = unpack(valuestring)
+        count = len(numbers) // 3
+        return list(zip(numbers[:count], numbers[count : 2 * count], numbers[2 * count :]))
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        if not valuestring[0]:
+            return super().decode_positions(valuestring)
+        numbers = unpack(valuestring)
+        return numbers[: len(numbers) // 3].tolist()
+
+    def decode_frequency(self, valuestring: bytes) -> int:
+        if not valuestring[0]:
+            return super().decode_frequency(valuestring)
+        return _count(valuestring, 3)
+
+
+# The names the schema of an index written by an earlier version of this package refers to.
+OnePassPositions = Positions
+OnePassCharacters = Characters

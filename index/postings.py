@@ -7,17 +7,20 @@ one more call per posting. For 40,000 news passages that is 2.4 million postings
 took two thirds of the indexing time.
 
 :class:`PostingBuffer` appends each posting to its word's arrays instead: passages arrive in order,
-so each word's postings are already sorted by passage and only the words need sorting, once. It
-spills to disk (over ``limitmb``) a whole batch of words per pickle. :func:`write_postings` then
-writes each word's postings with Whoosh's own block writer a block at a time, the field lengths of
-a block looked up together. The segment files are the same, byte for byte, as Whoosh's writer makes
-(``tests/test_postings.py``), so every reader reads them as before.
+so each word's postings are already sorted by passage and only the words need sorting, once. Text
+fields it takes a token at a time and turns into postings a batch at a time (:mod:`index.tokens`).
+It spills to disk (over ``limitmb``) a whole batch of words per pickle. :func:`write_postings` then
+writes each word's postings in Whoosh's block format, a whole word at a time, with the field
+lengths and statistics Whoosh's postings writer keeps. The segment files are the same, byte for
+byte, as Whoosh's writer makes with the same schema (``tests/test_postings.py``), so every reader
+reads them as before.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
+import operator
 import pickle
 from array import array
 from collections.abc import Iterator
@@ -26,8 +29,12 @@ from operator import itemgetter
 import numpy as np
 from whoosh.codec import whoosh3
 from whoosh.util import random_name
-from whoosh.util.numeric import byte_to_length
+from whoosh.system import pack_int, pack_long, pack_ushort
+from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
+
+from index import formats
+from index.tokens import TOKEN_BYTES, FieldTokens, analysis_steps
 
 #: One word's postings: field name, word (bytes), passage numbers, weights (doubles), encoded values.
 Postings = tuple[str, bytes, array, array, list[bytes]]
@@ -38,6 +45,9 @@ _SPILL_BATCH = 2048
 #: value's object header), and a word beyond its text (dict entry, key tuple, three containers).
 _POSTING_BYTES = 53
 _WORD_BYTES = 320
+#: A word's statistics in Whoosh's term table: flags, total weight, passages, shortest and longest
+#: passage (as length bytes), highest weight, first and last passage.
+_TERM_INFO = whoosh3.W3TermInfo._struct
 #: Field length of each stored length byte, as Whoosh decodes it.
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
 
@@ -46,8 +56,10 @@ class PostingBuffer:
     """Whoosh's posting pool, keeping each word's postings in arrays of their own.
 
     Takes Whoosh's ``(fieldname, word, docnum, weight, value)`` postings through :meth:`add`, and
-    gives back each word's postings, words in order and postings in passage order, through
-    :meth:`terms` (or one tuple at a time, as Whoosh's pool does, through :meth:`iter_postings`).
+    the text of a field whose analyzer and format it knows through :meth:`add_text`, a token at a
+    time (:mod:`index.tokens`). Gives back each word's postings, words in order and postings in
+    passage order, through :meth:`terms` (or one tuple at a time, as Whoosh's pool does, through
+    :meth:`iter_postings`).
     """
 
     def __init__(self, tempstore, limitmb: int = 128) -> None:
@@ -56,6 +68,7 @@ class PostingBuffer:
         self._limit = limitmb * 1024 * 1024
         self._size = 0
         self._words: dict[tuple[str, bytes], tuple[array, array, list[bytes]]] = {}
+        self._tokens: dict[str, FieldTokens | None] = {}
         self._runs: list[str] = []
         self._last_docnum = -1
         # Postings arrive in passage order while passages are added; merging a segment's postings in
@@ -81,21 +94,36 @@ class PostingBuffer:
         if self._size > self._limit:
             self.save()
 
+    def add_text(self, fieldname: str, field, docnum: int, text) -> int | None:
+        """Add the postings of passage *docnum*'s *text* in *fieldname*, a token at a time, and return
+        how many words it counts; None (nothing added) when the field's analyzer or format is not
+        one :mod:`index.tokens` knows, or *text* is not a string: then add it Whoosh's way."""
+        if not isinstance(text, str):
+            return None
+        tokens = self._tokens.get(fieldname, False)
+        if tokens is False:
+            tokens = self._tokens[fieldname] = _field_tokens(field)
+        if tokens is None:
+            return None
+        self.fieldnames.add(fieldname)
+        before = len(tokens)
+        length = tokens.add(docnum, text)
+        self._size += (len(tokens) - before) * TOKEN_BYTES
+        if self._size > self._limit:
+            self.save()
+        return length
+
     def save(self) -> None:
         """Spill the buffered words to a run file, sorted, a batch of words per pickle."""
-        if not self._words:
+        if not self._words and not any(self._tokens.values()):
             return
         name = f"{random_name()}.postings"
-        words = sorted(self._words.items())
+        words = self._memory_terms()
         with self._tempstore.create_file(name).raw_file() as run:
-            for start in range(0, len(words), _SPILL_BATCH):
-                batch = [
-                    (key, ids.tobytes(), weights.tobytes(), values)
-                    for key, (ids, weights, values) in words[start : start + _SPILL_BATCH]
-                ]
+            while batch := [(key, ids.tobytes(), weights.tobytes(), values)
+                            for key, ids, weights, values in itertools.islice(words, _SPILL_BATCH)]:
                 pickle.dump(batch, run, pickle.HIGHEST_PROTOCOL)
         self._runs.append(name)
-        self._words = {}
         self._size = 0
 
     def _read_run(self, name: str) -> Iterator[tuple]:
@@ -109,25 +137,36 @@ class PostingBuffer:
                     yield key, array("I", ids), array("d", weights), values
         self._tempstore.delete_file(name)
 
-    def _sorted_words(self) -> Iterator[tuple]:
+    def _memory_terms(self) -> Iterator[tuple]:
+        """The buffered words in order, each as ``(key, ids, weights, values)``, and empty the buffer;
+        a word may come twice, added posting by posting and as tokens."""
         words = sorted(self._words.items())
         self._words = {}
-        return ((key, *postings) for key, postings in words)
+        added = ((key, *postings) for key, postings in words)
+        tokens = [((fieldname, word), *postings)
+                  for fieldname, field_tokens in sorted(self._tokens.items()) if field_tokens
+                  for word, *postings in field_tokens.postings()]
+        # Passages added as tokens come before those merged in from other segments when committing.
+        return heapq.merge(tokens, added, key=itemgetter(0)) if tokens and words else iter(tokens or added)
 
     def terms(self) -> Iterator[Postings]:
         """Each word's postings, words sorted by field and text, postings by passage."""
-        sources = [self._read_run(name) for name in self._runs] + [self._sorted_words()]
+        sources = [self._read_run(name) for name in self._runs] + [self._memory_terms()]
         self._runs = []
         # Runs hold earlier passages than later runs; merge keeps their order for equal words.
         merged = heapq.merge(*sources, key=itemgetter(0)) if len(sources) > 1 else sources[0]
         for (fieldname, word), parts in itertools.groupby(merged, key=itemgetter(0)):
             parts = list(parts)
-            ids, weights, values = parts[0][1:]
-            for _, more_ids, more_weights, more_values in parts[1:]:
-                ids.extend(more_ids)
-                weights.extend(more_weights)
-                values.extend(more_values)
-            if not self._in_order:
+            _, ids, weights, values = parts[0]
+            in_order = self._in_order
+            if len(parts) > 1:
+                ids, weights, values = array("I", ids), array("d", weights), list(values)
+                for _, more_ids, more_weights, more_values in parts[1:]:
+                    in_order = in_order and more_ids[0] > ids[-1]
+                    ids.extend(more_ids)
+                    weights.extend(more_weights)
+                    values.extend(more_values)
+            if not in_order:
                 order = sorted(range(len(ids)), key=ids.__getitem__)
                 ids = array("I", [ids[i] for i in order])
                 weights = array("d", [weights[i] for i in order])
@@ -146,9 +185,22 @@ class PostingBuffer:
             self._tempstore.delete_file(name)
         self._runs = []
         self._words = {}
+        self._tokens = {}
 
 
-def _field_lengths(lengths, fieldname: str, doccount: int) -> np.ndarray | None:
+def _field_tokens(field) -> FieldTokens | None:
+    """A field's token buffer, when :mod:`index.tokens` knows its analyzer and format (those of
+    :mod:`index.formats`, which it packs as they do)."""
+    if type(field.format) not in (formats.Positions, formats.Characters):
+        return None
+    steps = analysis_steps(field.analyzer)
+    if steps is None:
+        return None
+    chars = type(field.format) is formats.Characters
+    return FieldTokens(steps, chars, field.format.field_boost, field.format.encode)
+
+
+def _field_lengths(lengths, fieldname: str, doccount: int) -> list[int] | None:
     """Every passage's length in *fieldname* as Whoosh stores it (one byte), or None if it keeps none."""
     if lengths is None:
         return None
@@ -156,15 +208,15 @@ def _field_lengths(lengths, fieldname: str, doccount: int) -> np.ndarray | None:
     if column is None:
         return None
     stored = np.frombuffer(bytes(column[docnum] for docnum in range(doccount)), dtype=np.uint8)
-    return _BYTE_LENGTHS[stored]
+    return _BYTE_LENGTHS[stored].tolist()
 
 
 def write_postings(fieldwriter: whoosh3.W3FieldWriter, schema, lengths, terms: Iterator[Postings],
                    doccount: int) -> None:
-    """Write each word's postings with Whoosh's postings writer, a whole block at a time.
+    """Write each word's postings as Whoosh's postings writer does, a whole word at a time.
 
-    Does what Whoosh's ``FieldWriter.add_postings`` does posting by posting: the writer's blocks
-    get the same passages, weights, values and length statistics.
+    Does what Whoosh's ``FieldWriter.add_postings`` does posting by posting: the same blocks of
+    passages, weights and values, with the same statistics, and the same term table entries.
     """
     current = None
     field_lengths = None
@@ -174,27 +226,83 @@ def write_postings(fieldwriter: whoosh3.W3FieldWriter, schema, lengths, terms: I
                 fieldwriter.finish_field()
             fieldwriter.start_field(fieldname, schema[fieldname])
             field_lengths = _field_lengths(lengths, fieldname, doccount)
+            fixed_size = schema[fieldname].format.fixed_value_size()
             current = fieldname
-        fieldwriter.start_term(word)
-        block = fieldwriter._postwriter
-        limit = block._blocklimit
-        for start in range(0, len(ids), limit):
-            if start:  # a full block is written when the next posting arrives, as Whoosh does
-                block._write_block()
-                block._new_block()
-            block._ids = ids[start : start + limit]
-            # Whoosh keeps a block's weights as 32-bit floats, and its highest weight as given.
-            block._weights = array("f", weights[start : start + limit])
-            block._values = [value for value in values[start : start + limit] if value]
-            block._maxweight = max(0, max(weights[start : start + limit]))
-            if field_lengths is not None:
-                block_lengths = field_lengths[np.frombuffer(block._ids, dtype=np.uint32)]
-                nonzero = block_lengths[block_lengths > 0]
-                block._minlength = int(nonzero.min()) if len(nonzero) else None
-                block._maxlength = int(block_lengths.max())
-        fieldwriter.finish_term()
+        postwriter = fieldwriter._postwriter
+        if postwriter._compression or postwriter._byteids:
+            _write_term_by_blocks(fieldwriter, word, ids, weights, values, field_lengths)
+            continue
+        offset, info = _write_term(fieldwriter._postfile, postwriter._blocklimit, ids, weights, values,
+                                   field_lengths, fixed_size)
+        fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + word,
+                                info + pack_long(offset) + pack_int(fieldwriter._postfile.tell() - offset))
     if current is not None:
         fieldwriter.finish_field()
+
+
+def _write_term(postfile, limit: int, ids, weights, values, field_lengths: list[int] | None,
+                fixed_size: int | None) -> tuple[int, bytes]:
+    """Write one word's postings as uncompressed blocks of Whoosh's format; returns where they start
+    and the word's statistics as Whoosh's term table packs them (before the extent)."""
+    offset = postfile.tell()
+    postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC)
+    total_weight = 0.0
+    min_length = None
+    max_length = max_weight = 0
+    count = len(ids)
+    for start in range(0, count, limit):
+        end = min(start + limit, count)
+        block_ids = ids[start:end]
+        block_weights = array("f", weights[start:end])  # Whoosh keeps a block's weights as 32-bit floats
+        if block_weights.count(block_weights[0]) == len(block_weights):
+            mini_weights = None if block_weights[0] == 1.0 else block_weights[0]
+        else:
+            mini_weights = tuple(block_weights)
+        if fixed_size is None or fixed_size < 0:
+            mini_values = tuple(value for value in values[start:end] if value)
+        else:
+            mini_values = None if fixed_size == 0 else b"".join(values[start:end])
+        data = pickle.dumps((tuple(map(operator.sub, block_ids, itertools.chain((0,), block_ids))),
+                             mini_weights, mini_values), 2)
+        block_max_weight = max(0, max(weights[start:end]))  # its highest weight as given
+        block_min = block_max = None
+        if field_lengths is not None:
+            block_lengths = list(map(field_lengths.__getitem__, block_ids))
+            block_min = min(filter(None, block_lengths), default=None)
+            block_max = max(block_lengths)
+        info = pickle.dumps((len(block_ids), block_ids[-1], block_max_weight, 0, length_to_byte(block_min),
+                             length_to_byte(block_max or 0)), 2)
+        size = len(info) + len(data)
+        postfile.write(pack_int(-size if end == count else size) + info + data)
+        total_weight += sum(block_weights)
+        if block_min is not None:
+            min_length = block_min if min_length is None else min(min_length, block_min)
+        max_length = max(max_length, block_max or 0)
+        max_weight = max(max_weight, block_max_weight)
+    info = _TERM_INFO.pack(False, total_weight, count, 0 if min_length is None else length_to_byte(min_length),
+                           length_to_byte(max_length), max_weight, ids[0], ids[-1])
+    return offset, info
+
+
+def _write_term_by_blocks(fieldwriter: whoosh3.W3FieldWriter, word: bytes, ids, weights, values,
+                          field_lengths: list[int] | None) -> None:
+    """Write one word's postings through Whoosh's own postings writer (compressed blocks), a block at a time."""
+    fieldwriter.start_term(word)
+    block = fieldwriter._postwriter
+    limit = block._blocklimit
+    for start in range(0, len(ids), limit):
+        if start:  # a full block is written when the next posting arrives, as Whoosh does
+            block._write_block()
+            block._new_block()
+        block._ids = array("I", ids[start : start + limit])
+        block._weights = array("f", weights[start : start + limit])
+        block._values = [value for value in values[start : start + limit] if value]
+        block._maxweight = max(0, max(weights[start : start + limit]))
+        if field_lengths is not None:
+            block_lengths = list(map(field_lengths.__getitem__, block._ids))
+            block._minlength = min(filter(None, block_lengths), default=None)
+            block._maxlength = max(block_lengths)
+    fieldwriter.finish_term()
 
 
 class BufferedSegmentWriter(SegmentWriter):
@@ -203,6 +311,68 @@ class BufferedSegmentWriter(SegmentWriter):
     def __init__(self, ix, limitmb: int = 128, **kwargs) -> None:
         super().__init__(ix, limitmb=limitmb, **kwargs)
         use_posting_buffer(self, limitmb)
+
+    def add_document(self, **fields) -> None:
+        """Whoosh's ``add_document``, with each text field the posting buffer knows added as tokens
+        (:meth:`PostingBuffer.add_text`) instead of word by word."""
+        names = tuple(fields)
+        plans = self.__dict__.setdefault("_plans", {})
+        fieldnames = plans.get(names)
+        if fieldnames is None:
+            fieldnames = plans[names] = self._plan(names)
+        if not fieldnames:
+            super().add_document(**fields)  # boosts, stored values of their own, spelling, vectors
+            return
+        self._check_state()
+        schema = self.schema
+        perdocwriter, docnum, add_post = self.perdocwriter, self.docnum, self.pool.add
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields[fieldname]
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                length = 0
+                if field.indexed:
+                    counted = self.pool.add_text(fieldname, field, docnum, value)
+                    if counted is None:
+                        for word, frequency, weight, encoded in field.index(value):
+                            length += frequency
+                            add_post((fieldname, word, docnum, weight, encoded))
+                    else:
+                        length = counted
+                    if not field.scorable:
+                        length = 0
+                perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
+                if field.column_type:
+                    perdocwriter.add_column_value(fieldname, field.column_type, field.to_column_value(value))
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _plan(self, names: tuple[str, ...]) -> list[str]:
+        """The order to add fields *names* in (Whoosh's: sorted); empty when a document with these
+        fields is to be added Whoosh's way, as the posting buffer is not this writer's pool or a
+        field asks for more than text and values (a boost, a stored value of its own, spelling, vectors).
+        """
+        schema = self.schema
+        fieldnames = sorted(names)
+        self._check_fields(schema, [name for name in fieldnames if not name.startswith("_")])
+        if not isinstance(self.pool, PostingBuffer) or any(
+                name.startswith("_") or schema[name].separate_spelling() or schema[name].vector
+                for name in fieldnames):
+            return []
+        return fieldnames
+
+    def add_postings_to_pool(self, reader, startdoc: int, docmap) -> None:
+        """Whoosh's, leaving out the words of fields the schema no longer searches (an index written
+        when a passage's id was a term): Whoosh could not read their postings with this schema."""
+        for item in self._process_posts(_searched_postings(reader, self.schema), startdoc, docmap):
+            self.pool.add(item)
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
@@ -214,6 +384,17 @@ class BufferedSegmentWriter(SegmentWriter):
         self.fieldwriter.close()
         if lengths:
             lengths.close()
+
+
+def _searched_postings(reader, schema) -> Iterator[tuple]:
+    """Whoosh's ``reader.iter_postings()`` for the fields *schema* searches."""
+    for fieldname, word in reader.all_terms():
+        if fieldname not in schema or not schema[fieldname].indexed:
+            continue
+        matcher = reader.postings(fieldname, word)
+        while matcher.is_active():
+            yield fieldname, word, matcher.id(), matcher.weight(), matcher.value()
+            matcher.next()
 
 
 def use_posting_buffer(writer: SegmentWriter, limitmb: int) -> None:

@@ -14,7 +14,7 @@ from whoosh.analysis import Analyzer, IDAnalyzer, StemmingAnalyzer
 from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, NUMERIC, STORED, TEXT, Schema
 
-from index.formats import OnePassCharacters, OnePassPositions
+from index.formats import Characters, Positions
 
 #: Weight of a title match against a body match.
 TITLE_BOOST = 2.0
@@ -31,11 +31,11 @@ def keyword_analyzer() -> Analyzer:
 
 
 def text_field(*, chars: bool = False, **options) -> TEXT:
-    """Whoosh's ``TEXT`` field, stemmed (:func:`text_analyzer`), its postings written in one
-    analysis pass (:mod:`index.formats`): with where each word stands, and with *chars* its characters.
+    """Whoosh's ``TEXT`` field, stemmed (:func:`text_analyzer`), its postings keeping where each word
+    stands, and with *chars* its characters, as arrays (:mod:`index.formats`).
     """
     field = TEXT(analyzer=text_analyzer(), chars=chars, **options)
-    format_class = OnePassCharacters if chars else OnePassPositions
+    format_class = Characters if chars else Positions
     field.format = format_class(field_boost=field.format.field_boost)
     return field
 
@@ -57,7 +57,7 @@ def date_field() -> DATETIME:
 def build_schema() -> Schema:
     """A new instance of the passage schema."""
     return Schema(
-        passage_id=ID(stored=True, unique=True),
+        passage_id=STORED,  # shown, never searched: a term per passage would only cost indexing time
         article_id=ID(stored=True, sortable=True),
         position=NUMERIC(int, bits=32, stored=True, signed=False, shift_step=0),
         start=STORED,

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.fields import ID
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
 from index.codec import uncompressed
 from index.postings import BufferedSegmentWriter, PostingBuffer
-from index.schema import SCHEMA
+from index.schema import SCHEMA, build_schema
 
 WORDS = ("minister said talks would resume monday after oil prices rose sharply in early trading the "
          "central bank cut interest rates by half a point reuters reported quoting officials who asked "
@@ -32,16 +34,19 @@ def documents(count: int, seed: int = 7) -> list[dict]:
                "title": " ".join(rng.sample(WORDS, 4)), "body": body, "source": rng.choice("ABC")}
         if number % 7 == 0:
             doc["_boost"] = 1.3  # a weight no 32-bit float holds exactly
+        if number % 50 == 3:
+            doc["body"] = f"U.S. {body.title()}, the bank's rate -- 3.5% (İstanbul). {body}"
         docs.append(doc)
+    docs[-1]["body"] += " trading" * 9_000  # characters past 65,535
     return docs
 
 
-def write_index(path: Path, writer_class, batches: list[list[dict]], **options) -> dict[str, bytes]:
+def write_index(path: Path, writer_class, batches: list[list[dict]], codec=None, **options) -> dict[str, bytes]:
     """Index *batches*, one commit each (the last merging all segments into one); the postings files."""
     path.mkdir()
     ix = whoosh_index.create_in(path, SCHEMA)
     for number, batch in enumerate(batches):
-        writer = writer_class(ix, compound=False, codec=uncompressed(), **options)
+        writer = writer_class(ix, compound=False, codec=codec or uncompressed(), **options)
         if number:
             writer.delete_by_term("article_id", batch[0]["article_id"].replace("b", "a"))
         for doc in batch:
@@ -50,11 +55,12 @@ def write_index(path: Path, writer_class, batches: list[list[dict]], **options) 
     return {file.suffix: file.read_bytes() for file in path.iterdir() if file.suffix in (".pst", ".trm")}
 
 
-@pytest.mark.parametrize("limitmb", [128, 0.02], ids=["in memory", "spilled to disk"])
-def test_segments_are_the_same_as_whoosh_writes(tmp_path, limitmb):
+@pytest.mark.parametrize("limitmb, codec", [(128, None), (0.02, None), (128, W3Codec())],
+                         ids=["in memory", "spilled to disk", "compressed"])
+def test_segments_are_the_same_as_whoosh_writes(tmp_path, limitmb, codec):
     batches = [documents(600)]
-    ours = write_index(tmp_path / "ours", BufferedSegmentWriter, batches, limitmb=limitmb)
-    whoosh = write_index(tmp_path / "whoosh", SegmentWriter, batches)
+    ours = write_index(tmp_path / "ours", BufferedSegmentWriter, batches, codec, limitmb=limitmb)
+    whoosh = write_index(tmp_path / "whoosh", SegmentWriter, batches, codec)
     assert set(ours) == {".pst", ".trm"} and len(ours[".pst"]) > 100_000
     assert ours == whoosh
 
@@ -99,3 +105,22 @@ def test_the_parallel_writer_leaves_one_segment_per_process(tmp_path):
     ix = whoosh_index.create_in(tmp_path, SCHEMA)
     with pytest.raises(ValueError, match="multisegment"):
         _ParallelWriter(ix, procs=2)
+
+
+def test_a_segment_with_terms_of_a_field_no_longer_searched_merges_without_them(tmp_path):
+    earlier = build_schema()
+    earlier.remove("passage_id")
+    earlier.add("passage_id", ID(stored=True, unique=True))  # as indexes were once written
+    ix = whoosh_index.create_in(tmp_path, earlier)
+    with ix.writer() as writer:
+        for doc in documents(20):
+            writer.add_document(**doc)
+    ix = whoosh_index.open_dir(tmp_path, schema=SCHEMA)
+    writer = BufferedSegmentWriter(ix)
+    for doc in documents(5, seed=9):
+        writer.add_document(**dict(doc, passage_id=doc["passage_id"].replace("a", "b")))
+    writer.commit(optimize=True)
+    with ix.searcher() as searcher:
+        assert len(searcher.reader().leaf_readers()) == 1 and searcher.doc_count() == 25
+        assert "passage_id" not in searcher.reader().indexed_field_names()
+        assert sorted(fields["passage_id"] for fields in searcher.all_stored_fields())[:2] == ["a0#0", "a1#0"]
