@@ -65,6 +65,7 @@ _SENTENCE_END = re.compile(
 # A line from its first non-space to its last; the line breaks are those of str.splitlines.
 _PARAGRAPH = re.compile(r"\S(?:[^\n\r\v\f\x1c-\x1e\x85\u2028\u2029]*\S)?")
 _NON_SPACE = re.compile(r"\S")
+_CJK_STOP = re.compile(r"[。！？]")
 _WORD = re.compile(r"\S+")
 
 
@@ -90,7 +91,7 @@ def split_text(body: str, min_words: int = MIN_WORDS, max_words: int = MAX_WORDS
     """Split *body* into passages: the work of :func:`split_passages`, for any text."""
     if max_words < 1 or min_words > max_words:
         raise ValueError(f"need 1 <= max_words and min_words <= max_words, got {min_words} and {max_words}")
-    spans = _merge_short_tail(_pack(_pieces(body, max_words), min_words, max_words), min_words, max_words)
+    spans = _merge_short_tail(_pack(body, min_words, max_words), min_words, max_words)
     return [Passage(position, start, end, body[start:end]) for position, (start, end, _) in enumerate(spans)]
 
 
@@ -145,19 +146,14 @@ def _word_before(text: str, end: int, floor: int) -> str:
     return text[start:end]
 
 
-def _pieces(body: str, max_words: int) -> Iterator[tuple[int, int, int, bool]]:
-    """``(start, end, words, opens_paragraph)`` for each sentence, or piece of an overlong one."""
-    for para_start, para_end in _paragraphs(body):
-        opens_paragraph = True
-        for start, end in _sentences(body, para_start, para_end):
-            words = _count_words(body, start, end)
-            if words <= max_words:
-                yield start, end, words, opens_paragraph
-            else:
-                for piece in _cut(body, start, end, words, max_words):
-                    yield *piece, opens_paragraph
-                    opens_paragraph = False
-            opens_paragraph = False
+def _pieces(body: str, start: int, end: int, max_words: int) -> Iterator[tuple[int, int, int]]:
+    """``(start, end, words)`` for each sentence of the paragraph ``body[start:end]``, or piece of an overlong one."""
+    for sentence_start, sentence_end in _sentences(body, start, end):
+        words = _count_words(body, sentence_start, sentence_end)
+        if words <= max_words:
+            yield sentence_start, sentence_end, words
+        else:
+            yield from _cut(body, sentence_start, sentence_end, words, max_words)
 
 
 def _count_words(text: str, start: int, end: int) -> int:
@@ -176,23 +172,32 @@ def _cut(text: str, start: int, end: int, words: int, max_words: int) -> Iterato
         yield first.start(), last.end(), size
 
 
-def _pack(
-    pieces: Iterator[tuple[int, int, int, bool]], min_words: int, max_words: int
-) -> list[tuple[int, int, int]]:
-    """Greedily join sentences into ``(start, end, words)`` passages.
+def _pack(body: str, min_words: int, max_words: int) -> list[tuple[int, int, int]]:
+    """Greedily join the sentences of *body* into ``(start, end, words)`` passages.
 
     A passage ends before a sentence that would take it past *max_words*, and at a paragraph end
-    once it has *min_words*: short paragraphs such as a dateline join the ones after them.
+    once it has *min_words*: short paragraphs such as a dateline join the ones after them. A
+    paragraph in which no passage can end is taken whole, without finding its sentences.
     """
     passages: list[tuple[int, int, int]] = []
     start = end = words = 0
-    for piece_start, piece_end, piece_words, opens_paragraph in pieces:
-        if words and (words + piece_words > max_words or (opens_paragraph and words >= min_words)):
-            passages.append((start, end, words))
-            words = 0
-        if not words:
-            start = piece_start
-        end, words = piece_end, words + piece_words
+    for para_start, para_end in _paragraphs(body):
+        para_words = _count_words(body, para_start, para_end)
+        # No passage ends inside a paragraph that fits into this passage, or into a passage of its own
+        # when this one ends before it. (CJK stops end sentences inside whitespace-delimited words,
+        # so those paragraphs are always cut into sentences, whose words are counted apart.)
+        whole = para_words <= max_words and (words + para_words <= max_words or words >= min_words) \
+            and not _CJK_STOP.search(body, para_start, para_end)
+        pieces = [(para_start, para_end, para_words)] if whole else _pieces(body, para_start, para_end, max_words)
+        opens_paragraph = True
+        for piece_start, piece_end, piece_words in pieces:
+            if words and (words + piece_words > max_words or (opens_paragraph and words >= min_words)):
+                passages.append((start, end, words))
+                words = 0
+            if not words:
+                start = piece_start
+            end, words = piece_end, words + piece_words
+            opens_paragraph = False
     if words:
         passages.append((start, end, words))
     return passages

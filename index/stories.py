@@ -5,11 +5,12 @@ line of its own. Every article gets a ``story`` id: the id of the first indexed 
 near-duplicate of, else its own id. The parts:
 
 * :func:`shingles` -- an article's words, lower-cased, as overlapping runs of a few words, and
-  :func:`shingle_hashes` -- their 61-bit hashes;
+  :func:`shingle_hashes` -- their 61-bit hashes (:func:`article_hashes` for many articles at once);
 * :func:`signature` -- a MinHash signature of the hashes, by one-permutation hashing, and
   :func:`band_keys` -- its locality-sensitive hashing: articles that share a band key are candidate copies;
 * :func:`sketch` -- the smallest hashes (a bottom-k sketch), and :func:`similarity` -- the Jaccard
-  similarity of two articles' shingles, estimated from their sketches;
+  similarity of two articles' shingles, estimated from their sketches (:func:`signatures` and
+  :func:`sketches` for many articles at once);
 * :class:`StoryFinder` -- assigns the story of each article of an indexing run: its candidates are the
   articles, of this run or already indexed (:func:`indexed_stories`), that share a band key with it,
   and it joins the story of the most similar one whose estimated similarity reaches the threshold.
@@ -29,12 +30,14 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
+from itertools import chain
 from zlib import crc32
 
+import numpy as np
 from whoosh.reading import IndexReader
 from whoosh.util.times import long_to_datetime
 
@@ -65,6 +68,11 @@ _PRIME = (1 << 61) - 1
 _A, _B = 0x1C8E_5A0F_3D27_B1E9 % _PRIME, 0x0B5A_D4EE_CEDA_1CE5 % _PRIME
 #: Bits of a hash kept as a signature or sketch value (the top 32 of 61).
 _SHIFT = 29
+# The same numbers as numpy's 64-bit unsigned integers, for arrays of hashes.
+_PRIME64, _B64, _SHIFT64 = np.uint64(_PRIME), np.uint64(_B), np.uint64(_SHIFT)
+_A_LOW, _A_HIGH = np.uint64(_A & (1 << 31) - 1), np.uint64(_A >> 31)
+_LOW30, _30, _31, _61 = np.uint64((1 << 30) - 1), np.uint64(30), np.uint64(31), np.uint64(61)
+_BORROW64, _MASK64 = np.uint64(_BORROW), np.uint64(_MASK)
 #: Whoosh's column value for a document without a date.
 _MISSING_DATE = 2**64 - 1
 
@@ -109,48 +117,93 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
     return set(map(" ".join, zip(*(words[start:] for start in range(size)))))
 
 
-def shingle_hashes(items: Iterable[str]) -> list[int]:
-    """The 61-bit hashes of *items*, largest first.
+def shingle_hashes(items: Iterable[str]) -> np.ndarray:
+    """The 61-bit hashes of *items*, in ascending order.
 
     Each item's CRC-32 is spread over 61 bits by one fixed universal hash, ``(a * x + b) mod (2**61 - 1)``,
     the scheme of common MinHash implementations; it costs a fraction of a cryptographic hash per item.
     """
-    return sorted([(_A * x + _B) % _PRIME for x in map(crc32, map(str.encode, items))], reverse=True)
+    return np.sort(_universal_hash(np.fromiter(map(crc32, map(str.encode, items)), dtype=np.uint64)))
 
 
-def signature(hashes: list[int], bins: int = BINS) -> tuple[int, ...]:
-    """A MinHash signature for LSH: of *hashes* (largest first), the smallest in each of *bins* bins.
+def article_hashes(texts: Sequence[str], size: int = SHINGLE_WORDS) -> tuple[np.ndarray, np.ndarray]:
+    """The :func:`shingle_hashes` of the :func:`shingles` of each of *texts*, one text after another,
+    and how many each text has."""
+    sets = [shingles(text, size) for text in texts]
+    counts = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
+    crcs = np.fromiter(map(crc32, map(str.encode, chain.from_iterable(sets))), dtype=np.uint64,
+                       count=int(counts.sum()))
+    hashes = _universal_hash(crcs)
+    owners = np.repeat(np.arange(len(sets)), counts)
+    return hashes[np.lexsort((hashes, owners))], counts
 
-    One hash per item instead of one per bin and item (one-permutation hashing) keeps this cheap in
-    pure Python; an empty bin borrows the value of the next filled one, offset by the distance
-    (rotation densification), so two signatures agree on a bin about as often as the sets' Jaccard
-    similarity. No hashes give an empty signature.
+
+def _universal_hash(x: np.ndarray) -> np.ndarray:
+    """``(a * x + b) mod (2**61 - 1)`` of 32-bit *x*, exactly, in 64-bit arithmetic: *a* is split at
+    bit 31, and ``2**61`` is 1 modulo the prime.
+
+    >>> int(_universal_hash(np.array([123456789], dtype=np.uint64))[0]) == (_A * 123456789 + _B) % _PRIME
+    True
     """
-    if not hashes:
-        return ()
-    # Hashes run largest first, so each bin keeps the last, smallest, one written to it.
-    smallest = dict(zip([value % bins for value in hashes], [value >> _SHIFT for value in hashes]))
-    filled = [smallest.get(at) for at in range(bins)]
-    if None not in filled:
-        return tuple(filled)
-    around = filled + filled  # an empty bin looks right, round the end
-    values = filled.copy()
-    for at, value in enumerate(filled):
-        if value is None:
-            distance = next(step for step in range(1, bins) if around[at + step] is not None)
-            values[at] = (around[at + distance] + distance * _BORROW) & _MASK
-    return tuple(values)
+    low = _A_LOW * x  # below 2**63
+    high = _A_HIGH * x  # below 2**62, still to be multiplied by 2**31
+    high = ((high & _LOW30) << _31) + (high >> _30)
+    total = low + high + _B64
+    total = (total & _PRIME64) + (total >> _61)
+    return np.where(total >= _PRIME64, total - _PRIME64, total)
 
 
-def sketch(hashes: list[int], size: int = SKETCH) -> bytes:
-    """A bottom-k sketch of *hashes* (largest first): the *size* smallest, packed as the index stores it.
+def signature(hashes: np.ndarray, bins: int = BINS) -> tuple[int, ...]:
+    """A MinHash signature for LSH of one article's *hashes* (ascending): :func:`signatures`."""
+    return signatures(hashes, np.array([len(hashes)]), bins)[0]
+
+
+def signatures(hashes: np.ndarray, counts: np.ndarray, bins: int = BINS) -> list[tuple[int, ...]]:
+    """MinHash signatures for LSH, of articles whose hashes (ascending) follow one another in *hashes*,
+    *counts* each: of each article's hashes, the smallest in each of *bins* bins.
+
+    One hash per item instead of one per bin and item (one-permutation hashing) keeps this cheap;
+    an empty bin borrows the value of the next filled one, offset by the distance (rotation
+    densification), so two signatures agree on a bin about as often as the sets' Jaccard
+    similarity. An article without hashes gets an empty signature.
+    """
+    articles = len(counts)
+    owners = np.repeat(np.arange(articles), counts)
+    # An article's hashes ascend, so the first in each (article, bin) cell is the cell's smallest.
+    cells, first = np.unique(owners * bins + (hashes % np.uint64(bins)).astype(np.int64), return_index=True)
+    values = np.zeros((articles, bins), dtype=np.uint64)
+    filled = np.zeros((articles, bins), dtype=bool)
+    values.flat[cells] = hashes[first] >> _SHIFT64
+    filled.flat[cells] = True
+    gaps = np.flatnonzero(~filled.all(axis=1) & (counts > 0))
+    if len(gaps):
+        # For each bin, the next filled one at or after it, round the end (an empty bin looks right).
+        around = np.tile(filled[gaps], 2)
+        index = np.where(around, np.arange(2 * bins), 2 * bins)
+        source = np.minimum.accumulate(index[:, ::-1], axis=1)[:, ::-1][:, 1 : bins + 1]
+        own = values[gaps]
+        borrowed = (np.take_along_axis(own, source % bins, axis=1)
+                    + (source - np.arange(bins)).astype(np.uint64) * _BORROW64) & _MASK64
+        values[gaps] = np.where(filled[gaps], own, borrowed)
+    return [tuple(row) if count else () for row, count in zip(values.tolist(), counts.tolist())]
+
+
+def sketch(hashes: np.ndarray, size: int = SKETCH) -> bytes:
+    """A bottom-k sketch of one article's *hashes* (ascending): :func:`sketches`."""
+    return sketches(hashes, np.array([len(hashes)]), size)[0]
+
+
+def sketches(hashes: np.ndarray, counts: np.ndarray, size: int = SKETCH) -> list[bytes]:
+    """Bottom-k sketches of articles whose hashes (ascending) follow one another in *hashes*, *counts*
+    each: each article's *size* smallest, packed as the index stores them.
 
     Two sketches estimate the Jaccard similarity of their sets more closely than a densified
     signature does, and exactly when both sets are smaller than *size*: an article of a few lines
     then matches only what it shares word for word.
     """
-    smallest = [value >> _SHIFT for value in hashes[: -size - 1 : -1]]
-    return struct.pack(f"<{len(smallest)}I", *smallest)
+    packed = (hashes >> _SHIFT64).astype("<u4").tobytes()
+    starts = np.r_[0, np.cumsum(counts)[:-1]].tolist()
+    return [packed[4 * start : 4 * (start + min(count, size))] for start, count in zip(starts, counts.tolist())]
 
 
 def similarity(first: bytes | None, second: bytes | None, size: int = SKETCH) -> float:
@@ -254,10 +307,22 @@ class StoryFinder:
 
     def assign(self, article_id: str, title: str, body: str, published: str | None = None) -> Fingerprint:
         """The fingerprint of one article, its story chosen among the articles seen so far."""
+        return self.assign_all([(article_id, title, body, published)])[0]
+
+    def assign_all(self, articles: Sequence[tuple[str, str, str, str | None]]) -> list[Fingerprint]:
+        """The fingerprints of *articles* -- (id, title, body, published) -- one after another as
+        :meth:`assign` gives them; their hashes are computed together, which is much faster."""
         params = self.params
-        hashes = shingle_hashes(shingles(f"{title}\n{body}", params.shingle_words))
-        keys = band_keys(signature(hashes, params.bins), params)
-        packed, day = sketch(hashes, params.sketch), publication_day(published)
+        hashes, counts = article_hashes([f"{title}\n{body}" for _, title, body, _ in articles], params.shingle_words)
+        return [
+            self._assign(article_id, published, band_keys(values, params), packed)
+            for (article_id, _, _, published), values, packed in zip(
+                articles, signatures(hashes, counts, params.bins), sketches(hashes, counts, params.sketch))
+        ]
+
+    def _assign(self, article_id: str, published: str | None, keys: tuple[int, ...], packed: bytes) -> Fingerprint:
+        params = self.params
+        day = publication_day(published)
         best, joined = params.threshold, None
         # A candidate met in several bands is compared once.
         for candidate in dict.fromkeys(self._bands[key] for key in keys if key in self._bands):

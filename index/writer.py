@@ -18,6 +18,7 @@ released by the operating system (as are the sub-writer processes of a bulk buil
 from __future__ import annotations
 
 import ctypes
+import itertools
 import os
 import shutil
 import signal
@@ -45,6 +46,8 @@ from index.stories import Fingerprint, StoryFinder, StoryParams, indexed_stories
 
 codec.install()
 
+#: Articles read before their stories are found, together (:meth:`StoryFinder.assign_all`).
+STORY_BATCH = 256
 #: Memory, in MB, the writer may use for its postings buffer before it spills to disk.
 WRITER_LIMIT_MB = 256
 #: ``prctl`` option: the signal a process gets when its parent dies (linux/prctl.h).
@@ -256,6 +259,13 @@ def add_story(documents: list[dict], fingerprint: Fingerprint) -> None:
                             story_since=fingerprint.since or 0)
 
 
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    """*items* in lists of *size* (the last one shorter)."""
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
 def parse_published(published: str | None) -> datetime | None:
     """The article's own wall-clock time, as the naive datetime Whoosh's DATETIME field sorts and filters on.
 
@@ -286,16 +296,27 @@ class _Run:
         self.paths_read: set[str] = set()
 
     def read(self, items: Iterable[Article | Skipped], on_skip: Callable[[Skipped], None] | None) -> None:
-        """Take every article of *items*; count each skipped one and pass it to *on_skip*."""
-        for item in items:
-            skipped = item if isinstance(item, Skipped) else self.take(item)
-            if skipped is not None:
-                self.counts["skipped"] += 1
-                if on_skip is not None:
-                    on_skip(skipped)
+        """Take every article of *items*; count each skipped one and pass it to *on_skip*.
 
-    def take(self, article: Article) -> Skipped | None:
-        """Add, replace or leave one article; an article without passages is returned as skipped.
+        Articles are taken a batch at a time, so that the stories of a batch's new and changed
+        articles are found together (:meth:`StoryFinder.assign_all`).
+        """
+        for batch in _batches(items, STORY_BATCH):
+            writing = []
+            for item in batch:
+                skipped = item if isinstance(item, Skipped) else self.take(item, writing)
+                if skipped is not None:
+                    self.counts["skipped"] += 1
+                    if on_skip is not None:
+                        on_skip(skipped)
+            fingerprints = self.stories.assign_all(
+                [(article.id, article.title, article.body, article.published) for article, _ in writing])
+            for (article, documents), fingerprint in zip(writing, fingerprints):
+                self.write(article, documents, fingerprint)
+
+    def take(self, article: Article, writing: list[tuple[Article, list[dict]]]) -> Skipped | None:
+        """Count one article as added, replaced or left, and put it on *writing* unless it is left;
+        an article without passages is returned as skipped.
 
         An article whose file moved is rewritten too, so the stored path follows the file and a
         later prune does not take the article for one whose source is gone.
@@ -313,13 +334,17 @@ class _Run:
             self.counts["unchanged"] += 1
             return None
         self.counts["added" if before is None else "unchanged" if same else "updated"] += 1
-        add_story(documents, self.stories.assign(article.id, article.title, article.body, article.published))
-        if before is not None and not self.rebuild:
+        writing.append((article, documents))
+        return None
+
+    def write(self, article: Article, documents: list[dict], fingerprint: Fingerprint) -> None:
+        """Write one article's passages with its story, in place of the indexed ones when it is replaced."""
+        add_story(documents, fingerprint)
+        if article.id in self.known and not self.rebuild:
             self.writer.delete_by_term("article_id", article.id)
         for document in documents:
             self.writer.add_document(**document)
         self.counts["passages"] += len(documents)
-        return None
 
     def delete_gone(self, prune: bool) -> None:
         """Delete the known articles this run drops: all unseen ones on rebuild, vanished sources on prune."""

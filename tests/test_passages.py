@@ -7,7 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from index import passages as passages_module
 from index.articles import Article
 from index.passages import MAX_WORDS, MIN_WORDS, Passage, split_passages, split_sentences, split_text
 from tests.data_paths import REPO, data_dir, require_data
@@ -405,3 +408,36 @@ def test_five_megabyte_body() -> None:
     passages = split_text(body)
     assert len(passages) > 10_000
     assert_passage_invariants(body, passages, MIN_WORDS, MAX_WORDS)
+
+
+def packed_sentence_by_sentence(body: str, min_words: int, max_words: int) -> list[tuple[int, int]]:
+    """The passages of *body* by the packing rules applied to every sentence: a passage ends before
+    a sentence that would take it past *max_words*, and at a paragraph end once it has *min_words*."""
+    passages: list[list[int]] = []
+    words = 0
+    for para_start, para_end in passages_module._paragraphs(body):
+        opens_paragraph = True
+        for start, end in passages_module._sentences(body, para_start, para_end):
+            count = len(body[start:end].split())
+            pieces = [(start, end, count)] if count <= max_words else \
+                passages_module._cut(body, start, end, count, max_words)
+            for piece_start, piece_end, piece_words in pieces:
+                if words and (words + piece_words > max_words or (opens_paragraph and words >= min_words)):
+                    words = 0
+                if not words:
+                    passages.append([piece_start, piece_end, 0])
+                passages[-1][1:] = [piece_end, passages[-1][2] + piece_words]
+                words += piece_words
+                opens_paragraph = False
+    merged = passages_module._merge_short_tail([tuple(p) for p in passages], min_words, max_words)
+    return [(start, end) for start, end, _ in merged]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["word ", "Word ", "Word ", ". ", "! ", "\n", "\n\n", "。", "文", "U.S. ", "Mr. ",
+                                 "3.5 ", '"', "”"]), max_size=300).map("".join),
+       st.integers(0, 12), st.integers(1, 15))
+def test_paragraphs_taken_whole_give_the_passages_of_their_sentences(body: str, min_words: int, max_words: int):
+    min_words = min(min_words, max_words)
+    assert [(p.start, p.end) for p in split_text(body, min_words, max_words)] == \
+        packed_sentence_by_sentence(body, min_words, max_words)
