@@ -34,8 +34,25 @@ index_dir_option = click.option(
 )
 
 
+#: The read half's commands (:mod:`search.cli`), by name. They are imported, and Flask with them, only
+#: when one of them runs or the help lists them, so that indexing starts without them.
+READ_COMMANDS = {"search": "search_command", "related": "related_command", "stories": "stories_command",
+                 "serve": "serve_command"}
+
+
 class NewsSearchGroup(click.Group):
-    """The command group: our own errors end a command with their message and exit status 1."""
+    """The command group: our own errors end a command with their message and exit status 1; the
+    read half's commands come with the shared ``--index-dir`` option."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *READ_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in READ_COMMANDS and name not in self.commands:
+            from search import cli as read_cli
+
+            self.add_command(index_dir_option(getattr(read_cli, READ_COMMANDS[name])), name)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -173,15 +190,3 @@ def delete_command(article_ids: tuple[str, ...], index_dir: Path) -> None:
     click.echo(f"{len(deleted)} deleted")
     if not deleted:
         raise click.ClickException("no article was deleted")
-
-
-def _attach_read_commands() -> None:
-    """Add ``search``, ``related``, ``stories`` and ``serve`` from the read half, with the shared
-    ``--index-dir`` option."""
-    from search.cli import related_command, search_command, serve_command, stories_command
-
-    for command in (search_command, related_command, stories_command, serve_command):
-        cli.add_command(index_dir_option(command))
-
-
-_attach_read_commands()
