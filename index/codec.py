@@ -1,5 +1,5 @@
-"""Whoosh's segment codec as this index writes and reads it: two fixes, and postings without
-compression.
+"""Whoosh's segment codec as this index writes and reads it: two fixes, and postings and stored
+fields without compression.
 
 Whoosh's ``W3PerDocReader`` caches the length column of each field, but not the *absence* of one:
 for fields that store no lengths (ids, keywords, the spelling field) it looks for the column file on
@@ -15,14 +15,25 @@ which wraps the mapped bytes in an ``io.BytesIO`` -- and ``BytesIO`` copies them
 generation so copied the whole postings file into the process: 150 MB per worker for 40,000
 passages, 1 GB for 400,000, and again at every new generation. :class:`MappedReader` reads the
 mapping in place instead.
+
+Whoosh deflates each passage's stored fields (about 750 bytes) at level 3, which costs more time to
+index than any other part of a passage's stored values and columns; :data:`STORED_COLUMN` stores them
+deflated at level 0.
 """
 
 from __future__ import annotations
 
 import io
 
+from whoosh import columns
 from whoosh.codec import whoosh3
 from whoosh.filedb import structfile
+
+
+#: Whoosh's column of each passage's stored fields, pickled and deflated at level 0: still a zlib
+#: stream, which every reader inflates as before, but written in a tenth of the time (2 against 20
+#: microseconds a passage) and read faster, for stored fields two fifths larger.
+STORED_COLUMN = columns.PickleColumn(columns.CompressedBytesColumn(level=0))
 
 
 def _cached_reader(self: whoosh3.W3PerDocReader, fieldname: str, column):
@@ -95,7 +106,8 @@ def _buffer_file_init(self: structfile.BufferFile, buf, name=None, onclose=None)
 
 
 def install() -> None:
-    """Make Whoosh's per-document reader remember missing length columns, and its buffer files
-    read their buffer in place (idempotent)."""
+    """Make Whoosh's per-document reader remember missing length columns, its buffer files read
+    their buffer in place, and its stored fields be written without compression (idempotent)."""
     whoosh3.W3PerDocReader._cached_reader = _cached_reader
     structfile.BufferFile.__init__ = _buffer_file_init
+    whoosh3.STORED_COLUMN = STORED_COLUMN
