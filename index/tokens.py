@@ -26,8 +26,10 @@ from whoosh.analysis import CompositeAnalyzer, LowercaseFilter, RegexTokenizer, 
 
 from index import formats
 
-#: Bytes a buffered token costs: its word number, passage number and two character offsets.
-TOKEN_BYTES = 16
+#: Bytes a buffered token is counted as: not the 16 it takes (word number, passage number, two
+#: character offsets), but what turning it into postings takes at the peak (NumPy's arrays, then the
+#: packed values), so that a buffer within its memory limit is turned into postings within it too.
+TOKEN_BYTES = 130
 
 
 class Steps(NamedTuple):
