@@ -48,6 +48,9 @@ codec.install()
 
 #: Articles read before their stories are found, together (:meth:`StoryFinder.assign_all`).
 STORY_BATCH = 256
+#: Passages handed to a sub-writer at a time: Whoosh's default, 100, took 0.6 s longer to index
+#: 43,614 passages than these larger, fewer job files.
+PARALLEL_BATCH = 1000
 #: Memory, in MB, the writer may use for its postings buffer before it spills to disk.
 WRITER_LIMIT_MB = 256
 #: ``prctl`` option: the signal a process gets when its parent dies (linux/prctl.h).
@@ -199,7 +202,7 @@ def _open_writer(ix: FileIndex, index_dir: str | os.PathLike, lock_timeout: floa
     options.setdefault("codec", codec.uncompressed())
     try:
         if procs > 1:
-            return _ParallelWriter(ix, procs=procs, timeout=lock_timeout, **options)
+            return _ParallelWriter(ix, procs=procs, batchsize=PARALLEL_BATCH, timeout=lock_timeout, **options)
         return BufferedSegmentWriter(ix, timeout=lock_timeout, **options)
     except LockError:
         raise IndexBusy(f"another indexer is writing to {index_dir}; try again when it has finished") from None
