@@ -36,6 +36,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from index import formats
+from index.columns import ColumnBuffer
 from index.tokens import TOKEN_BYTES, FieldTokens, analysis_steps
 
 #: One word's postings: field name, word (bytes), passage numbers, weights (doubles), encoded values.
@@ -54,6 +55,8 @@ _TERM_INFO = whoosh3.W3TermInfo._struct
 #: pickles each value (bytes) as a call to ``codecs.encode``; protocol 4 writes and reads blocks five
 #: times as fast and a third smaller, and Whoosh's reader reads either.
 BLOCK_PROTOCOL = 4
+#: Passages whose column values a writer keeps before it writes them, a column at a time.
+COLUMN_BATCH = 4096
 #: Values of id, number and date fields whose terms a writer remembers.
 _KNOWN_TERMS = 50_000
 #: Field length of each stored length byte, as Whoosh decodes it.
@@ -330,38 +333,58 @@ class BufferedSegmentWriter(SegmentWriter):
         if fieldnames is None:
             fieldnames = plans[names] = self._plan(names)
         if not fieldnames:
+            self._columns().write(self.perdocwriter)  # Whoosh's writer adds the passage's columns itself
             super().add_document(**fields)  # boosts, stored values of their own, spelling, vectors
             return
         self._check_state()
         schema = self.schema
-        perdocwriter, docnum, add_post = self.perdocwriter, self.docnum, self.pool.add
-        perdocwriter.start_doc(docnum)
-        try:
-            for fieldname in fieldnames:
-                value = fields[fieldname]
-                if value is None:
-                    continue
-                field = schema[fieldname]
-                length = 0
-                if field.indexed:
-                    counted = self.pool.add_text(fieldname, field, docnum, value)
-                    if counted is None:
-                        for word, frequency, weight, encoded in self._terms(fieldname, field, value):
-                            length += frequency
-                            add_post((fieldname, word, docnum, weight, encoded))
-                    else:
-                        length = counted
-                    if not field.scorable:
-                        length = 0
-                perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
-                if field.column_type:
-                    perdocwriter.add_column_value(fieldname, field.column_type, field.to_column_value(value))
-        except Exception:
-            perdocwriter.cancel_doc()
-            raise
-        perdocwriter.finish_doc()
+        docnum, add_post, add_text = self.docnum, self.pool.add, self.pool.add_text
+        stored = {}
+        lengths = []
+        values = []
+        for fieldname in fieldnames:
+            value = fields[fieldname]
+            if value is None:
+                continue
+            field = schema[fieldname]
+            if field.indexed:
+                length = add_text(fieldname, field, docnum, value)
+                if length is None:
+                    length = 0
+                    for word, frequency, weight, encoded in self._terms(fieldname, field, value):
+                        length += frequency
+                        add_post((fieldname, word, docnum, weight, encoded))
+                if length and field.scorable:
+                    lengths.append((fieldname, length))
+            if field.stored:
+                stored[fieldname] = value
+            if field.column_type:
+                values.append((fieldname, field.column_type, field.to_column_value(value)))
+        # What Whoosh's per-document writer does for the passage, its columns kept to be written together.
+        perdocwriter, buffered = self.perdocwriter, self._columns()
+        for fieldname, length in lengths:
+            buffered.add(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN, docnum, length_to_byte(length))
+            perdocwriter._fieldlengths[fieldname] += length
+        for fieldname, column, value in values:
+            buffered.add(fieldname, column, docnum, value)
+        if stored:
+            buffered.add("_stored", whoosh3.STORED_COLUMN, docnum, stored)
+        perdocwriter._doccount = docnum + 1
+        if docnum % COLUMN_BATCH == COLUMN_BATCH - 1:
+            buffered.write(perdocwriter)
         self._added = True
         self.docnum += 1
+
+    def _columns(self) -> ColumnBuffer:
+        """The column values of the passages added since they were last written (:mod:`index.columns`)."""
+        buffered = self.__dict__.get("_column_buffer")
+        if buffered is None:
+            buffered = self._column_buffer = ColumnBuffer()
+        return buffered
+
+    def add_reader(self, reader) -> None:
+        self._columns().write(self.perdocwriter)  # Whoosh's writer adds the merged passages' columns itself
+        super().add_reader(reader)
 
     def _terms(self, fieldname: str, field, value) -> list[tuple[bytes, int, float, bytes]]:
         """``field.index(value)``, remembered for the values of fields that only record which passages
@@ -384,7 +407,7 @@ class BufferedSegmentWriter(SegmentWriter):
         schema = self.schema
         fieldnames = sorted(names)
         self._check_fields(schema, [name for name in fieldnames if not name.startswith("_")])
-        if not isinstance(self.pool, PostingBuffer) or any(
+        if not isinstance(self.pool, PostingBuffer) or type(self.perdocwriter) is not whoosh3.W3PerDocWriter or any(
                 name.startswith("_") or schema[name].separate_spelling() or schema[name].vector
                 for name in fieldnames):
             return []
@@ -397,6 +420,7 @@ class BufferedSegmentWriter(SegmentWriter):
             self.pool.add(item)
 
     def _flush_segment(self) -> None:
+        self._columns().write(self.perdocwriter)
         self.perdocwriter.close()
         lengths = self.per_document_reader() if self.codec.length_stats else None
         if isinstance(self.pool, PostingBuffer) and isinstance(self.fieldwriter, whoosh3.W3FieldWriter):

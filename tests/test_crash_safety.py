@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 
 from index.cli import BULK_BYTES
-from index.writer import open_index
+from index.writer import PARALLEL_BATCH, open_index
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="watches processes through /proc")
 
@@ -256,10 +256,10 @@ def test_a_killed_run_leaves_no_lock_behind(committed_index, tmp_path, bulk):
 def test_an_interrupted_bulk_run_ends_its_sub_writers_and_exits(committed_index, tmp_path):
     index_dir, before = committed_index
     big, _ = big_input(tmp_path, bulk=True)
-    # Read in this order: a few hundred articles for the sub-writers, then a pipe that is held open and
+    # Read in this order: articles for two jobs of the sub-writers, then a pipe that is held open and
     # never written to, so the run waits on it for ever; the big file makes it a bulk build.
     first = tmp_path / "first.jsonl"
-    write_articles(first, 256 * 1024, seed=4)
+    write_articles(first, seed=4, count=2 * PARALLEL_BATCH)
     feed = tmp_path / "feed.txt"
     os.mkfifo(feed)
     with running_indexer(first, feed, big, "--index-dir", index_dir) as indexer:
