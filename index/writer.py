@@ -20,6 +20,7 @@ from __future__ import annotations
 import ctypes
 import itertools
 import os
+import pickle
 import shutil
 import signal
 import sys
@@ -34,6 +35,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import FileIndex, LockError
 from whoosh import multiproc
 from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.util import random_name
 from whoosh.writing import CLEAR, IndexWriter, SegmentWriter
 
 from index import codec
@@ -166,6 +168,15 @@ class _BoundSubWriter(SubWriterTask):
         multiproc.SegmentWriter = BufferedSegmentWriter
         super().run()
 
+    def _process_file(self, filename: str, doc_count: int) -> None:
+        """Add the passages of a job file written by :meth:`_ParallelWriter._enqueue`, and delete it."""
+        tempstorage = self.writer.temp_storage()
+        with tempstorage.open_file(filename).raw_file() as job:
+            batch = pickle.load(job)
+        for _, fields in batch:
+            self.writer.add_document(**fields)
+        tempstorage.delete_file(filename)
+
     def cancel(self) -> None:
         # Whoosh's cancel only sets a flag in the indexer's copy of the task; end the process itself.
         self.terminate()
@@ -183,6 +194,17 @@ class _ParallelWriter(MpWriter, BufferedSegmentWriter):
             raise ValueError("the parallel writer leaves one segment per process: pass multisegment=True")
         super().__init__(ix, limitmb=limitmb, **kwargs)  # Whoosh's, which skips BufferedSegmentWriter's
         use_posting_buffer(self, limitmb)
+
+    def _enqueue(self) -> None:
+        """Whoosh's, writing the job file as one pickle of the whole batch (Whoosh pickles each
+        passage apart, with protocol 2): a batch's passages share their article's values."""
+        filename = f"{random_name()}.doclist"
+        with self.temp_storage().create_file(filename).raw_file() as job:
+            pickle.dump(self.docbuffer, job, pickle.HIGHEST_PROTOCOL)
+        if len(self.tasks) < self.procs:
+            self._new_task()
+        self.jobqueue.put((filename, len(self.docbuffer)))
+        self.docbuffer = []
 
     def _new_task(self) -> SubWriterTask:
         task = _BoundSubWriter(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs,
