@@ -329,37 +329,35 @@ class BufferedSegmentWriter(SegmentWriter):
         (:meth:`PostingBuffer.add_text`) instead of word by word."""
         names = tuple(fields)
         plans = self.__dict__.setdefault("_plans", {})
-        fieldnames = plans.get(names)
-        if fieldnames is None:
-            fieldnames = plans[names] = self._plan(names)
-        if not fieldnames:
+        plan = plans.get(names)
+        if plan is None:
+            plan = plans[names] = self._plan(names)
+        if not plan:
             self._columns().write(self.perdocwriter)  # Whoosh's writer adds the passage's columns itself
             super().add_document(**fields)  # boosts, stored values of their own, spelling, vectors
             return
         self._check_state()
-        schema = self.schema
         docnum, add_post, add_text = self.docnum, self.pool.add, self.pool.add_text
         stored = {}
         lengths = []
         values = []
-        for fieldname in fieldnames:
+        for fieldname, field, indexed, scorable, stored_field, column in plan:
             value = fields[fieldname]
             if value is None:
                 continue
-            field = schema[fieldname]
-            if field.indexed:
+            if indexed:
                 length = add_text(fieldname, field, docnum, value)
                 if length is None:
                     length = 0
                     for word, frequency, weight, encoded in self._terms(fieldname, field, value):
                         length += frequency
                         add_post((fieldname, word, docnum, weight, encoded))
-                if length and field.scorable:
+                if length and scorable:
                     lengths.append((fieldname, length))
-            if field.stored:
+            if stored_field:
                 stored[fieldname] = value
-            if field.column_type:
-                values.append((fieldname, field.column_type, field.to_column_value(value)))
+            if column:
+                values.append((fieldname, column, field.to_column_value(value)))
         # What Whoosh's per-document writer does for the passage, its columns kept to be written together.
         perdocwriter, buffered = self.perdocwriter, self._columns()
         for fieldname, length in lengths:
@@ -399,10 +397,12 @@ class BufferedSegmentWriter(SegmentWriter):
             terms = known[fieldname, value] = list(field.index(value))
         return terms
 
-    def _plan(self, names: tuple[str, ...]) -> list[str]:
-        """The order to add fields *names* in (Whoosh's: sorted); empty when a document with these
-        fields is to be added Whoosh's way, as the posting buffer is not this writer's pool or a
-        field asks for more than text and values (a boost, a stored value of its own, spelling, vectors).
+    def _plan(self, names: tuple[str, ...]) -> list[tuple]:
+        """How to add a document with fields *names*: in Whoosh's order (sorted), each field with what
+        is done with its values -- ``(name, field, indexed, scorable, stored, column type)``. Empty when
+        such a document is to be added Whoosh's way, as the posting buffer is not this writer's pool,
+        or a field asks for more than text and values (a boost, a stored value of its own, spelling,
+        vectors).
         """
         schema = self.schema
         fieldnames = sorted(names)
@@ -411,7 +411,8 @@ class BufferedSegmentWriter(SegmentWriter):
                 name.startswith("_") or schema[name].separate_spelling() or schema[name].vector
                 for name in fieldnames):
             return []
-        return fieldnames
+        return [(name, schema[name], schema[name].indexed, schema[name].scorable, schema[name].stored,
+                 schema[name].column_type) for name in fieldnames]
 
     def add_postings_to_pool(self, reader, startdoc: int, docmap) -> None:
         """Whoosh's, leaving out the words of fields the schema no longer searches (an index written
