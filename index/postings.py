@@ -11,9 +11,9 @@ so each word's postings are already sorted by passage and only the words need so
 fields it takes a token at a time and turns into postings a batch at a time (:mod:`index.tokens`).
 It spills to disk (over ``limitmb``) a whole batch of words per pickle. :func:`write_postings` then
 writes each word's postings in Whoosh's block format, a whole word at a time, with the field
-lengths and statistics Whoosh's postings writer keeps. The segment files are the same, byte for
-byte, as Whoosh's writer makes with the same schema (``tests/test_postings.py``), so every reader
-reads them as before.
+lengths and statistics Whoosh's postings writer keeps, each block pickled with protocol 4. Whoosh's
+reader reads from these segments, word by word and block by block, what it reads from those its
+own writer makes with the same schema (``tests/test_postings.py``).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from whoosh.writing import SegmentWriter
 
 from index import formats
 from index.columns import ColumnBuffer
-from index.tokens import TOKEN_BYTES, FieldTokens, analysis_steps
+from index.tokens import TOKEN_BYTES, VOCABULARY_BYTES, FieldTokens, analysis_steps
 
 #: One word's postings: field name, word (bytes), passage numbers, weights (doubles), encoded values.
 Postings = tuple[str, bytes, array, array, list[bytes]]
@@ -117,9 +117,9 @@ class PostingBuffer:
         if tokens is None:
             return None
         self.fieldnames.add(fieldname)
-        before = len(tokens)
+        before, known = len(tokens), tokens.vocabulary
         length = tokens.add(docnum, text)
-        self._size += (len(tokens) - before) * TOKEN_BYTES
+        self._size += (len(tokens) - before) * TOKEN_BYTES + (tokens.vocabulary - known) * VOCABULARY_BYTES
         if self._size > self._limit:
             self.save()
         return length
@@ -135,7 +135,19 @@ class PostingBuffer:
                             for key, ids, weights, values in itertools.islice(words, _SPILL_BATCH)]:
                 pickle.dump(batch, run, pickle.HIGHEST_PROTOCOL)
         self._runs.append(name)
-        self._size = 0
+        # The fields' dictionaries last from batch to batch, unless they alone fill half the buffer.
+        dictionaries = [tokens for tokens in self._tokens.values() if tokens is not None]
+        self._size = sum(tokens.vocabulary for tokens in dictionaries) * VOCABULARY_BYTES
+        if self._size > self._limit // 2:
+            for tokens in dictionaries:
+                tokens.forget_words()
+            self._size = 0
+
+    def discard_tokens(self, docnum: int) -> None:
+        """Forget the tokens of passage *docnum*, the last one added, whose adding failed."""
+        for tokens in self._tokens.values():
+            if tokens is not None:
+                tokens.discard(docnum)
 
     def _read_run(self, name: str) -> Iterator[tuple]:
         with self._tempstore.open_file(name).raw_file() as run:
@@ -341,23 +353,28 @@ class BufferedSegmentWriter(SegmentWriter):
         stored = {}
         lengths = []
         values = []
-        for fieldname, field, indexed, scorable, stored_field, column in plan:
-            value = fields[fieldname]
-            if value is None:
-                continue
-            if indexed:
-                length = add_text(fieldname, field, docnum, value)
-                if length is None:
-                    length = 0
-                    for word, frequency, weight, encoded in self._terms(fieldname, field, value):
-                        length += frequency
-                        add_post((fieldname, word, docnum, weight, encoded))
-                if length and scorable:
-                    lengths.append((fieldname, length))
-            if stored_field:
-                stored[fieldname] = value
-            if column:
-                values.append((fieldname, column, field.to_column_value(value)))
+        try:
+            for fieldname, field, indexed, scorable, stored_field, column in plan:
+                value = fields[fieldname]
+                if value is None:
+                    continue
+                if indexed:
+                    length = add_text(fieldname, field, docnum, value)
+                    if length is None:
+                        length = 0
+                        for word, frequency, weight, encoded in self._terms(fieldname, field, value):
+                            length += frequency
+                            add_post((fieldname, word, docnum, weight, encoded))
+                    if length and scorable:
+                        lengths.append((fieldname, length))
+                if stored_field:
+                    stored[fieldname] = value
+                if column:
+                    values.append((fieldname, column, field.to_column_value(value)))
+        except Exception:
+            # The next passage takes this one's number: it must not find this one's tokens under it.
+            self.pool.discard_tokens(docnum)
+            raise
         # What Whoosh's per-document writer does for the passage, its columns kept to be written together.
         perdocwriter, buffered = self.perdocwriter, self._columns()
         for fieldname, length in lengths:
@@ -379,6 +396,15 @@ class BufferedSegmentWriter(SegmentWriter):
         if buffered is None:
             buffered = self._column_buffer = ColumnBuffer()
         return buffered
+
+    def add_field(self, fieldname: str, fieldspec, **kwargs) -> None:
+        self.__dict__.pop("_plans", None)  # a plan holds the fields of its time
+        super().add_field(fieldname, fieldspec, **kwargs)
+
+    def remove_field(self, fieldname: str) -> None:
+        self.__dict__.pop("_plans", None)
+        self.__dict__.pop("_known_terms", None)
+        super().remove_field(fieldname)
 
     def add_reader(self, reader) -> None:
         self._columns().write(self.perdocwriter)  # Whoosh's writer adds the merged passages' columns itself

@@ -34,7 +34,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
-from itertools import chain
 from zlib import crc32
 
 import numpy as np
@@ -129,12 +128,11 @@ def shingle_hashes(items: Iterable[str]) -> np.ndarray:
 def article_hashes(texts: Sequence[str], size: int = SHINGLE_WORDS) -> tuple[np.ndarray, np.ndarray]:
     """The :func:`shingle_hashes` of the :func:`shingles` of each of *texts*, one text after another,
     and how many each text has."""
-    sets = [shingles(text, size) for text in texts]
-    counts = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
-    crcs = np.fromiter(map(crc32, map(str.encode, chain.from_iterable(sets))), dtype=np.uint64,
-                       count=int(counts.sum()))
-    hashes = _universal_hash(crcs)
-    owners = np.repeat(np.arange(len(sets)), counts)
+    # Each text's shingles are checksummed as soon as they are made: a long article has many.
+    crcs = [np.fromiter(map(crc32, map(str.encode, shingles(text, size))), dtype=np.uint64) for text in texts]
+    counts = np.fromiter(map(len, crcs), dtype=np.int64, count=len(crcs))
+    hashes = _universal_hash(np.concatenate(crcs) if crcs else np.zeros(0, dtype=np.uint64))
+    owners = np.repeat(np.arange(len(crcs)), counts)
     return hashes[np.lexsort((hashes, owners))], counts
 
 

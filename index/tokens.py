@@ -10,7 +10,7 @@ tokenizer's expression, lower case, and a dictionary from token to word number t
 stop words and the stems. It appends the tokens to arrays. :meth:`FieldTokens.postings` then makes
 every word's postings for the whole batch with numpy: places renumbered as Whoosh's stop filter
 does, sorted by word, grouped by passage, and packed as :mod:`index.formats` stores them. The
-segments are the same, byte for byte, as Whoosh's analyzer and format make (``tests/test_postings.py``).
+postings are the ones Whoosh's analyzer and format make, passage by passage (``tests/test_tokens.py``).
 """
 
 from __future__ import annotations
@@ -27,9 +27,13 @@ from whoosh.analysis import CompositeAnalyzer, LowercaseFilter, RegexTokenizer, 
 from index import formats
 
 #: Bytes a buffered token is counted as: not the 16 it takes (word number, passage number, two
-#: character offsets), but what turning it into postings takes at the peak (NumPy's arrays, then the
-#: packed values), so that a buffer within its memory limit is turned into postings within it too.
-TOKEN_BYTES = 130
+#: character offsets), but about what turning it into postings takes at the peak (NumPy's arrays,
+#: then the packed values: 130 bytes measured on news text, more when most words are rare), so that
+#: a buffer within its memory limit is turned into postings about within it too.
+TOKEN_BYTES = 200
+#: Bytes a distinct token costs in its field's dictionary (the token, its word's number, and a new
+#: word's stem), which lasts from batch to batch.
+VOCABULARY_BYTES = 150
 
 
 class Steps(NamedTuple):
@@ -55,8 +59,8 @@ def analysis_steps(analyzer) -> Steps | None:
             and not stemmer.lang):
         return None
     expression = tokenizer.expression
-    if re.search(r"\\[1-9]|\(\?[aiLmsux]+\)", expression.pattern):
-        return None  # numbered back references or global flags would change meaning inside a group
+    if re.search(r"\\[1-9]|\(\?[aiLmsux]+\)|\(\?\(", expression.pattern):
+        return None  # numbered references, conditions or global flags would change meaning inside a group
     try:
         split = re.compile(f"({expression.pattern})", expression.flags)
     except re.error:
@@ -113,6 +117,25 @@ class FieldTokens:
 
     def __len__(self) -> int:
         return len(self._tokens)
+
+    @property
+    def vocabulary(self) -> int:
+        """How many distinct tokens the field's dictionary holds."""
+        return len(self._numbers)
+
+    def forget_words(self) -> None:
+        """Empty the dictionary of tokens and words (between batches, when it has grown large)."""
+        self.words = []
+        self._numbers = _WordNumbers(self.steps, self.words)
+
+    def discard(self, docnum: int) -> None:
+        """Forget the tokens of passage *docnum*, the last one added (when adding it failed)."""
+        count = 0
+        while count < len(self._docs) and self._docs[-1 - count] == docnum:
+            count += 1
+        if count:
+            for numbers in (self._tokens, self._docs) + ((self._starts, self._ends) if self.chars else ()):
+                del numbers[-count:]
 
     def add(self, docnum: int, text: str) -> int:
         """Add the tokens of passage *docnum*'s *text*; returns how many the stop filter keeps."""

@@ -48,13 +48,16 @@ from index.stories import Fingerprint, StoryFinder, StoryParams, indexed_stories
 
 codec.install()
 
-#: Articles read before their stories are found, together (:meth:`StoryFinder.assign_all`).
+#: Articles read before their stories are found, together (:meth:`StoryFinder.assign_all`), and the
+#: characters of their bodies that end a batch sooner (a batch's articles are held at once).
 STORY_BATCH = 256
+STORY_BATCH_CHARACTERS = 4_000_000
 #: Passages handed to a sub-writer at a time: Whoosh's default, 100, took 0.6 s longer to index
 #: 43,614 passages than these larger, fewer job files.
 PARALLEL_BATCH = 1000
-#: Memory, in MB, the writer may use for its postings buffer before it spills to disk.
-WRITER_LIMIT_MB = 256
+#: Memory, in MB, each writing process may use for its postings buffer before it spills to disk
+#: (tokens counted at what turning them into postings takes: :data:`index.tokens.TOKEN_BYTES`).
+WRITER_LIMIT_MB = 384
 #: ``prctl`` option: the signal a process gets when its parent dies (linux/prctl.h).
 _PR_SET_PDEATHSIG = 1
 
@@ -284,10 +287,23 @@ def add_story(documents: list[dict], fingerprint: Fingerprint) -> None:
                             story_since=fingerprint.since or 0)
 
 
-def _batches(items: Iterable, size: int) -> Iterator[list]:
-    """*items* in lists of *size* (the last one shorter)."""
-    iterator = iter(items)
-    while batch := list(itertools.islice(iterator, size)):
+def _batches(items: Iterable[Article | Skipped], size: int, characters: int) -> Iterator[list[Article | Skipped]]:
+    """*items* in lists of *size*, or fewer when their articles' bodies reach *characters* in all.
+
+    >>> [len(batch) for batch in _batches([Article("a", "", "x" * 5, "a.txt")] * 7, 3, 12)]
+    [3, 3, 1]
+    >>> [len(batch) for batch in _batches([Article("a", "", "x" * 5, "a.txt")] * 7, 3, 8)]
+    [2, 2, 2, 1]
+    """
+    batch: list[Article | Skipped] = []
+    held = 0
+    for item in items:
+        batch.append(item)
+        held += len(item.body) if isinstance(item, Article) else 0
+        if len(batch) >= size or held >= characters:
+            yield batch
+            batch, held = [], 0
+    if batch:
         yield batch
 
 
@@ -326,7 +342,7 @@ class _Run:
         Articles are taken a batch at a time, so that the stories of a batch's new and changed
         articles are found together (:meth:`StoryFinder.assign_all`).
         """
-        for batch in _batches(items, STORY_BATCH):
+        for batch in _batches(items, STORY_BATCH, STORY_BATCH_CHARACTERS):
             writing = []
             for item in batch:
                 skipped = item if isinstance(item, Skipped) else self.take(item, writing)

@@ -149,3 +149,25 @@ def test_a_segment_with_terms_of_a_field_no_longer_searched_merges_without_them(
         assert len(searcher.reader().leaf_readers()) == 1 and searcher.doc_count() == 25
         assert "passage_id" not in searcher.reader().indexed_field_names()
         assert sorted(fields["passage_id"] for fields in searcher.all_stored_fields())[:2] == ["a0#0", "a1#0"]
+
+
+def test_a_passage_that_fails_leaves_no_tokens_to_the_next(tmp_path):
+    ix = whoosh_index.create_in(tmp_path, SCHEMA)
+    writer = BufferedSegmentWriter(ix)
+    with pytest.raises(ValueError):  # the body is taken before the position fails
+        writer.add_document(passage_id="a#0", article_id="a", body="alpha beta", position="not a number")
+    writer.add_document(passage_id="b#0", article_id="b", body="gamma delta", position=0)
+    writer.commit()
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        assert reader.postings("body", "gamma").value_as("positions") == [0]
+        assert ("body", b"alpha") not in reader
+
+
+def test_a_buffer_forgets_its_dictionaries_when_they_fill_half_of_it(tmp_path):
+    buffer = PostingBuffer(FileStorage(str(tmp_path)), limitmb=0.05)
+    for number in range(300):
+        buffer.add_text("body", SCHEMA["body"], number, " ".join(f"w{number}x{i}" for i in range(20)))
+    assert buffer._tokens["body"].vocabulary < 400  # of 6,000 distinct tokens
+    assert sorted(word for _, word, *_ in buffer.terms()) == sorted(
+        f"w{number}x{i}".encode() for number in range(300) for i in range(20))
