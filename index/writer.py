@@ -18,7 +18,6 @@ released by the operating system (as are the sub-writer processes of a bulk buil
 from __future__ import annotations
 
 import ctypes
-import itertools
 import os
 import pickle
 import shutil
