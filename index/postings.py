@@ -20,18 +20,17 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import operator
 import pickle
 from array import array
+from collections.abc import Iterator, Sequence
 from datetime import datetime
-from collections.abc import Iterator
-from operator import itemgetter
+from operator import itemgetter, sub
 
 import numpy as np
 from whoosh.codec import whoosh3
 from whoosh.formats import Existence
-from whoosh.util import random_name
 from whoosh.system import pack_int, pack_long, pack_ushort
+from whoosh.util import random_name
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
@@ -286,14 +285,10 @@ def _write_term(postfile, limit: int, ids, weights, values, field_lengths: list[
             mini_values = tuple(value for value in values[start:end] if value)
         else:
             mini_values = None if fixed_size == 0 else b"".join(values[start:end])
-        data = pickle.dumps((tuple(map(operator.sub, block_ids, itertools.chain((0,), block_ids))),
+        data = pickle.dumps((tuple(map(sub, block_ids, itertools.chain((0,), block_ids))),
                              mini_weights, mini_values), BLOCK_PROTOCOL)
         block_max_weight = max(0, max(weights[start:end]))  # its highest weight as given
-        block_min = block_max = None
-        if field_lengths is not None:
-            block_lengths = list(map(field_lengths.__getitem__, block_ids))
-            block_min = min(filter(None, block_lengths), default=None)
-            block_max = max(block_lengths)
+        block_min, block_max = _length_range(field_lengths, block_ids)
         info = pickle.dumps((len(block_ids), block_ids[-1], block_max_weight, 0, length_to_byte(block_min),
                              length_to_byte(block_max or 0)), 2)
         size = len(info) + len(data)
@@ -323,10 +318,17 @@ def _write_term_by_blocks(fieldwriter: whoosh3.W3FieldWriter, word: bytes, ids, 
         block._values = [value for value in values[start : start + limit] if value]
         block._maxweight = max(0, max(weights[start : start + limit]))
         if field_lengths is not None:
-            block_lengths = list(map(field_lengths.__getitem__, block._ids))
-            block._minlength = min(filter(None, block_lengths), default=None)
-            block._maxlength = max(block_lengths)
+            block._minlength, block._maxlength = _length_range(field_lengths, block._ids)
     fieldwriter.finish_term()
+
+
+def _length_range(field_lengths: list[int] | None, ids: Sequence[int]) -> tuple[int | None, int | None]:
+    """The shortest non-empty and the longest length of passages *ids*, as a block of Whoosh's postings
+    writer keeps them; (None, None) for a field without lengths."""
+    if field_lengths is None:
+        return None, None
+    lengths = list(map(field_lengths.__getitem__, ids))
+    return min(filter(None, lengths), default=None), max(lengths)
 
 
 class BufferedSegmentWriter(SegmentWriter):
@@ -340,12 +342,11 @@ class BufferedSegmentWriter(SegmentWriter):
         """Whoosh's ``add_document``, with each text field the posting buffer knows added as tokens
         (:meth:`PostingBuffer.add_text`) instead of word by word."""
         names = tuple(fields)
-        plans = self.__dict__.setdefault("_plans", {})
-        plan = plans.get(names)
+        plan = self._plans.get(names)
         if plan is None:
-            plan = plans[names] = self._plan(names)
+            plan = self._plans[names] = self._plan(names)
         if not plan:
-            self._columns().write(self.perdocwriter)  # Whoosh's writer adds the passage's columns itself
+            self._column_buffer.write(self.perdocwriter)  # Whoosh's writer adds the passage's columns itself
             super().add_document(**fields)  # boosts, stored values of their own, spelling, vectors
             return
         self._check_state()
@@ -376,7 +377,7 @@ class BufferedSegmentWriter(SegmentWriter):
             self.pool.discard_tokens(docnum)
             raise
         # What Whoosh's per-document writer does for the passage, its columns kept to be written together.
-        perdocwriter, buffered = self.perdocwriter, self._columns()
+        perdocwriter, buffered = self.perdocwriter, self._column_buffer
         for fieldname, length in lengths:
             buffered.add(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN, docnum, length_to_byte(length))
             perdocwriter._fieldlengths[fieldname] += length
@@ -390,24 +391,17 @@ class BufferedSegmentWriter(SegmentWriter):
         self._added = True
         self.docnum += 1
 
-    def _columns(self) -> ColumnBuffer:
-        """The column values of the passages added since they were last written (:mod:`index.columns`)."""
-        buffered = self.__dict__.get("_column_buffer")
-        if buffered is None:
-            buffered = self._column_buffer = ColumnBuffer()
-        return buffered
-
     def add_field(self, fieldname: str, fieldspec, **kwargs) -> None:
-        self.__dict__.pop("_plans", None)  # a plan holds the fields of its time
+        self._plans.clear()  # a plan holds the fields of its time
         super().add_field(fieldname, fieldspec, **kwargs)
 
     def remove_field(self, fieldname: str) -> None:
-        self.__dict__.pop("_plans", None)
-        self.__dict__.pop("_known_terms", None)
+        self._plans.clear()
+        self._known_terms.clear()
         super().remove_field(fieldname)
 
     def add_reader(self, reader) -> None:
-        self._columns().write(self.perdocwriter)  # Whoosh's writer adds the merged passages' columns itself
+        self._column_buffer.write(self.perdocwriter)  # Whoosh's writer adds the merged passages' columns itself
         super().add_reader(reader)
 
     def _terms(self, fieldname: str, field, value) -> list[tuple[bytes, int, float, bytes]]:
@@ -415,7 +409,7 @@ class BufferedSegmentWriter(SegmentWriter):
         hold a term (ids, numbers, dates): an article's passages repeat its id, source and date."""
         if type(field.format) is not Existence or not isinstance(value, (str, int, datetime)):
             return field.index(value)
-        known = self.__dict__.setdefault("_known_terms", {})
+        known = self._known_terms
         terms = known.get((fieldname, value))
         if terms is None:
             if len(known) >= _KNOWN_TERMS:
@@ -430,15 +424,15 @@ class BufferedSegmentWriter(SegmentWriter):
         or a field asks for more than text and values (a boost, a stored value of its own, spelling,
         vectors).
         """
-        schema = self.schema
         fieldnames = sorted(names)
-        self._check_fields(schema, [name for name in fieldnames if not name.startswith("_")])
-        if not isinstance(self.pool, PostingBuffer) or type(self.perdocwriter) is not whoosh3.W3PerDocWriter or any(
-                name.startswith("_") or schema[name].separate_spelling() or schema[name].vector
-                for name in fieldnames):
+        self._check_fields(self.schema, [name for name in fieldnames if not name.startswith("_")])
+        if not isinstance(self.pool, PostingBuffer) or type(self.perdocwriter) is not whoosh3.W3PerDocWriter \
+                or any(name.startswith("_") for name in fieldnames):
             return []
-        return [(name, schema[name], schema[name].indexed, schema[name].scorable, schema[name].stored,
-                 schema[name].column_type) for name in fieldnames]
+        fields = [(name, self.schema[name]) for name in fieldnames]
+        if any(field.separate_spelling() or field.vector for _, field in fields):
+            return []
+        return [(name, field, field.indexed, field.scorable, field.stored, field.column_type) for name, field in fields]
 
     def add_postings_to_pool(self, reader, startdoc: int, docmap) -> None:
         """Whoosh's, leaving out the words of fields the schema no longer searches (an index written
@@ -447,7 +441,7 @@ class BufferedSegmentWriter(SegmentWriter):
             self.pool.add(item)
 
     def _flush_segment(self) -> None:
-        self._columns().write(self.perdocwriter)
+        self._column_buffer.write(self.perdocwriter)
         self.perdocwriter.close()
         lengths = self.per_document_reader() if self.codec.length_stats else None
         if isinstance(self.pool, PostingBuffer) and isinstance(self.fieldwriter, whoosh3.W3FieldWriter):
@@ -471,5 +465,10 @@ def _searched_postings(reader, schema) -> Iterator[tuple]:
 
 
 def use_posting_buffer(writer: SegmentWriter, limitmb: int) -> None:
-    """Give a new *writer* a :class:`PostingBuffer` in place of Whoosh's pool (which holds nothing yet)."""
+    """Give a new *writer* a :class:`PostingBuffer` in place of Whoosh's pool (which holds nothing yet),
+    and the state :meth:`BufferedSegmentWriter.add_document` keeps: its plans per set of field names,
+    the terms of values it has seen, and the column values not yet written (:mod:`index.columns`)."""
     writer.pool = PostingBuffer(writer._tempstorage, limitmb=limitmb)
+    writer._plans = {}
+    writer._known_terms = {}
+    writer._column_buffer = ColumnBuffer()
