@@ -122,14 +122,19 @@ def shingle_hashes(items: Iterable[str]) -> np.ndarray:
     Each item's CRC-32 is spread over 61 bits by one fixed universal hash, ``(a * x + b) mod (2**61 - 1)``,
     the scheme of common MinHash implementations; it costs a fraction of a cryptographic hash per item.
     """
-    return np.sort(_universal_hash(np.fromiter(map(crc32, map(str.encode, items)), dtype=np.uint64)))
+    return np.sort(_universal_hash(_checksums(items)))
+
+
+def _checksums(items: Iterable[str]) -> np.ndarray:
+    """The CRC-32 of each of *items* (UTF-8), as 64-bit numbers for :func:`_universal_hash`."""
+    return np.fromiter(map(crc32, map(str.encode, items)), dtype=np.uint64)
 
 
 def article_hashes(texts: Sequence[str], size: int = SHINGLE_WORDS) -> tuple[np.ndarray, np.ndarray]:
     """The :func:`shingle_hashes` of the :func:`shingles` of each of *texts*, one text after another,
     and how many each text has."""
     # Each text's shingles are checksummed as soon as they are made: a long article has many.
-    crcs = [np.fromiter(map(crc32, map(str.encode, shingles(text, size))), dtype=np.uint64) for text in texts]
+    crcs = [_checksums(shingles(text, size)) for text in texts]
     counts = np.fromiter(map(len, crcs), dtype=np.int64, count=len(crcs))
     hashes = _universal_hash(np.concatenate(crcs) if crcs else np.zeros(0, dtype=np.uint64))
     owners = np.repeat(np.arange(len(crcs)), counts)
