@@ -141,9 +141,8 @@ def read_time(folder: Path) -> Collection:
     """TIME magazine, 1963: 423 articles, 83 queries.
 
     A judgment names an article by its 1-based position in ``TIME.ALL``, not by its ``*TEXT``
-    number, so positions are the document ids. Three judgments name positions 424 and 425, articles
-    missing from this copy (423 of the 425 meant); they are kept as written, relevant articles no
-    engine can find, so figures compare with others computed on the full judgment file.
+    number, so positions are the document ids -- in the file the judgments were made on, which held
+    425 articles where this copy holds 423: see :func:`time_article_id`.
     The text is in capitals and has no title field.
     """
     text = _TIME_STOP.sub("", read_text(folder / "TIME.ALL"))
@@ -154,8 +153,32 @@ def read_time(folder: Path) -> Collection:
     ]
     qrels: dict[str, dict[str, int]] = {}
     for query_id, position in time_judgment_pairs(folder / "TIME.REL.ALL"):
-        qrels.setdefault(query_id, {})[position] = 1
+        qrels.setdefault(query_id, {})[time_article_id(int(position))] = 1
     return Collection("time", documents, time_queries(folder / "TIME.QUE"), qrels)
+
+
+#: The last position of ``TIME.ALL`` the judgments and this copy share; and the first judged position
+#: past the two articles this copy lacks, which is this copy's position :data:`TIME_GAP_END` - 2.
+TIME_GAP_START = 370
+TIME_GAP_END = 378
+
+
+def time_article_id(judged: int) -> str:
+    """The document id of the article a TIME judgment names by *judged*, its position in the file
+    the judgments were made on.
+
+    That file held two articles more than this copy, both between its positions 370 and 378: from
+    378 on, a judgment names the article two places earlier here. Each of the 34 such judgments
+    holds as many or more of its query's words there than at the position written (124 of their
+    queries' longer words against 22; Park Chung Hee's election, judged 424, is 422 here), and no
+    judgment names a position in between.
+
+    >>> [time_article_id(position) for position in (268, 370, 378, 425)]
+    ['268', '370', '376', '423']
+    """
+    if TIME_GAP_START < judged < TIME_GAP_END:
+        raise ValueError(f"position {judged} is in the gap of two missing TIME articles")
+    return str(judged - 2 if judged >= TIME_GAP_END else judged)
 
 
 def time_queries(path: Path) -> dict[str, str]:

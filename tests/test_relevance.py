@@ -4,11 +4,20 @@ and a tiny judged collection searched end to end through the engine and the FTS5
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pytest
 
-from benchmarks.collections import Collection, Document, read_collection, read_time, time_judgment_pairs
+from benchmarks.collections import (
+    TIME_GAP_END,
+    Collection,
+    Document,
+    read_collection,
+    read_time,
+    time_article_id,
+    time_judgment_pairs,
+)
 from benchmarks.relevance import (
     engine_run,
     evaluate,
@@ -147,6 +156,32 @@ def test_time_collection_counts_and_numbering():
     article = time_magazine.documents[267]
     assert article.id == "268" and "DIEM" in article.body and "BUDDHIST" in article.body
     assert time_magazine.queries["83"].startswith("RED CHINESE BLAMING OF ECONOMIC TROUBLES")
+
+
+def _long_words(text: str) -> set[str]:
+    return {word for word in re.findall(r"[a-z]+", text.lower()) if len(word) > 4}
+
+
+@pytest.mark.data
+def test_time_judgments_past_the_missing_articles_name_the_articles_two_places_earlier():
+    folder = require_data("time_magazine")
+    time_magazine = read_time(folder)
+    words = {document.id: _long_words(document.body) for document in time_magazine.documents}
+    past = [(query_id, int(position)) for query_id, position in time_judgment_pairs(folder / "TIME.REL.ALL")
+            if int(position) >= TIME_GAP_END]
+    assert len(past) == 34
+    here, written = [], []
+    for query_id, position in past:
+        query = _long_words(time_magazine.queries[query_id])
+        here.append(len(query & words[time_article_id(position)]))
+        written.append(len(query & words.get(str(position), set())))
+        assert time_article_id(position) in time_magazine.qrels[query_id]
+    assert all(a >= b for a, b in zip(here, written)) and sum(here) > 4 * sum(written)
+    # Query 15, the election of Park Chung Hee: judged 424, past this copy's last article (423).
+    assert time_magazine.qrels["15"] == dict.fromkeys(["94", "118", "128", "164", "422"], 1)
+    assert "CHUNG HEE" in time_magazine.documents[421].body
+    with pytest.raises(ValueError, match="gap"):
+        time_article_id(TIME_GAP_END - 1)
 
 
 @pytest.mark.data
