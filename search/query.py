@@ -3,7 +3,7 @@
 The query language is Whoosh's own (phrases, ``AND``/``OR``/``NOT``, parentheses, ``field:``,
 ``prefix*``) plus ``-word`` exclusion, over the ``title`` and ``body`` fields with the others
 reachable by name. Plain words are OR-ed, and :class:`ReadQuery` records which words a result
-must hold to be an all-words match, so those can rank first.
+must hold to be an all-words match, so those can rank first (for a keyword query of a few words).
 
 Whoosh's parser accepts nearly anything, but an unclosed quote, unbalanced parentheses, a dangling
 operator or an unknown ``field:`` would silently change the meaning; those queries are searched
@@ -25,6 +25,10 @@ from index.schema import SEARCH_FIELDS
 QUERY_FIELDS = ("title", "body", "source", "section")
 OPERATORS = ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE")
 BINARY_OPERATORS = ("AND", "OR", "ANDNOT", "ANDMAYBE", "REQUIRE")
+#: An all-words match ranks first for a keyword query of up to this many words. A longer query
+#: describes what it wants, and the few articles that happen to hold every one of its words are no
+#: likelier to be what it means (measured on the TIME collection, ``benchmarks/relevance.py``).
+ALL_WORDS_MAX = 5
 #: Letters a ``prefix*`` needs: ``*e*`` would expand to most of the vocabulary, for every snippet.
 MIN_PREFIX = 2
 
@@ -141,7 +145,15 @@ def _finish(query: Query, warnings: list[str], phrases: bool = False) -> ReadQue
 
 
 def required_words(query: Query) -> frozenset[str]:
-    """The words a plain-words query (an OR of terms, minus exclusions) holds in an all-words match."""
+    """The words a plain-words query (an OR of terms, minus exclusions) holds in an all-words match:
+    none for one word, nor for more than :data:`ALL_WORDS_MAX` words.
+
+    >>> from index.schema import SCHEMA
+    >>> sorted(read_query("missiles for ukraine", SCHEMA).required)
+    ['missil', 'ukrain']
+    >>> read_query("pressure on the regime to stop suppressing the buddhists and monks", SCHEMA).required
+    frozenset()
+    """
     if isinstance(query, AndNot):
         return required_words(query.a)
     if isinstance(query, Term):
@@ -155,7 +167,7 @@ def required_words(query: Query) -> frozenset[str]:
                 words.update(c.text for c in child.children())
             else:
                 return frozenset()
-        return frozenset(words) if len(words) > 1 else frozenset()
+        return frozenset(words) if 1 < len(words) <= ALL_WORDS_MAX else frozenset()
     return frozenset()
 
 

@@ -3,9 +3,9 @@
 The index holds passages, but people judge a search by whether the right *article* comes first.
 An article's score fuses two kinds of evidence:
 
-* **article BM25** -- Whoosh's BM25 formula over the whole article, with term frequencies summed
-  from its passages' postings and the article's own length, so a story that is about the query
-  throughout beats one that mentions it in passing;
+* **article BM25** -- BM25 over the whole article, with term frequencies summed from its passages'
+  postings, the article's own length and the words' rarity among articles (:func:`article_idf`),
+  so a story that is about the query throughout beats one that mentions it in passing;
 * **passage evidence** -- the sum of its best two passages' scores, so a story with a passage that
   answers the query closely beats one where the words are scattered.
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,7 +38,7 @@ B = 0.75
 #: A title word counts as much as this many body occurrences.
 TITLE_WEIGHT = 2.0
 #: Weight of the passage evidence against the article evidence (both scaled to the best result).
-PASSAGE_WEIGHT = 0.5
+PASSAGE_WEIGHT = 0.25
 #: How many of an article's best passages make its passage evidence.
 PASSAGES_SCORED = 2
 #: Feedback: articles it learns from, words it adds, and their weight against the query's.
@@ -119,10 +119,32 @@ class ArticleCounts:
         return np.where(self.articles[found] == articles, values[found], 0.0)
 
 
-def article_frequencies(arrays: IndexArrays, words: Iterable[str]) -> dict[str, ArticleCounts]:
+def article_idf(count: int, holding: int) -> float:
+    """The rarity of a word held by *holding* of *count* articles: BM25's idf as Lucene computes it,
+    which falls towards zero for a word that most articles hold (where Whoosh's stays near 1), so
+    the common words of a long descriptive query weigh little against its names and subjects.
+
+    >>> round(article_idf(100, 1), 2), round(article_idf(100, 50), 2), round(article_idf(100, 100), 3)
+    (4.21, 0.69, 0.005)
+    """
+    return math.log(1 + (count - holding + 0.5) / (holding + 0.5))
+
+
+def whoosh_idf(count: int, holding: int) -> float:
+    """Whoosh's idf counted in articles, about 1 for a word every article holds (related coverage's
+    thresholds are set on it).
+
+    >>> round(whoosh_idf(100, 1), 2), round(whoosh_idf(100, 100), 2)
+    (4.91, 0.99)
+    """
+    return math.log(count / (holding + 1)) + 1
+
+
+def article_frequencies(arrays: IndexArrays, words: Iterable[str],
+                        idf: Callable[[int, int], float] = article_idf) -> dict[str, ArticleCounts]:
     """For each word, its frequency in the articles that hold it -- body occurrences summed over the
     article's passages, plus the title's occurrences (counted once, as every passage repeats the
-    title) -- and its whole-article BM25 there."""
+    title) -- and its whole-article BM25 there, with *idf*."""
     count, average = _totals(arrays)
 
     def frequency(word: str) -> ArticleCounts:
@@ -136,11 +158,11 @@ def article_frequencies(arrays: IndexArrays, words: Iterable[str]) -> dict[str, 
         tf = tf[articles]
         lengths = arrays.article_words[articles]
         lengths = np.where(lengths > 0, lengths, 1.0)
-        idf = math.log(count / (len(articles) + 1)) + 1  # Whoosh's idf, counted in articles
-        scores = idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * lengths / (average or 1)))
+        rarity = idf(count, len(articles))
+        scores = rarity * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * lengths / (average or 1)))
         return ArticleCounts(articles.astype(np.int32), tf, scores)
 
-    return {word: arrays.per_article("frequency", word, lambda: frequency(word)) for word in words}
+    return {word: arrays.per_article(f"frequency {idf.__name__}", word, lambda: frequency(word)) for word in words}
 
 
 def _totals(arrays: IndexArrays) -> tuple[int, float]:

@@ -3,7 +3,7 @@
 * :func:`key_terms` -- the words that characterise an article against the whole index (Whoosh's
   Bo1 key-term model, as its ``more_like`` uses), minus those too common or found nowhere else;
 * :func:`related_articles` -- the articles that share those words most, scored as search ranks
-  articles (whole-article BM25, title words weighted), the article's own copies left out.
+  articles (whole-article BM25, title words weighted; Whoosh's idf), the article's own copies left out.
 
 The order of the results: the *limit* most similar articles whose similarity is at least
 :data:`MIN_SHARE` of the article's similarity to itself; of those, the *close* ones (at least
@@ -25,7 +25,7 @@ from whoosh.searching import Searcher
 
 from index.errors import ArticleNotFound
 from search.arrays import index_arrays
-from search.ranking import article_bm25, article_frequencies
+from search.ranking import article_bm25, article_frequencies, whoosh_idf
 from search.searchers import stored_passages
 
 #: Related articles returned by default, and at most.
@@ -105,9 +105,9 @@ def surface_words(searcher: Searcher, stored: list[dict], stems: list[str]) -> l
 
 def similarities(searcher: Searcher, words: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
     """The articles (by number, see :mod:`search.arrays`) that hold a word of *words*, and their
-    whole-article BM25 for those words, as search ranks articles."""
+    whole-article BM25 for those words, as search ranks articles but with Whoosh's idf."""
     arrays = index_arrays(searcher)
-    frequencies = article_frequencies(arrays, words)
+    frequencies = article_frequencies(arrays, words, whoosh_idf)
     if not frequencies:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     holding = np.unique(np.concatenate([frequency.articles for frequency in frequencies.values()]))
