@@ -240,7 +240,8 @@ def excluded_articles(searcher: Searcher, read: ReadQuery) -> np.ndarray | None:
 
 def order_units(found: Matches, sort: str) -> np.ndarray:
     """Unit indices in display order. By relevance, results holding every word of a plain-words
-    query come first, then by score; by date, undated results come last."""
+    query (not a description, see :func:`search.query.is_description`) come first, then by score;
+    by date, undated results come last."""
     if sort == "relevance":
         return np.lexsort((-found.scores, ~found.complete))
     published = found.arrays.published[found.articles]

@@ -3,7 +3,7 @@
 The query language is Whoosh's own (phrases, ``AND``/``OR``/``NOT``, parentheses, ``field:``,
 ``prefix*``) plus ``-word`` exclusion, over the ``title`` and ``body`` fields with the others
 reachable by name. Plain words are OR-ed, and :class:`ReadQuery` records which words a result
-must hold to be an all-words match, so those can rank first (for a keyword query of a few words).
+must hold to be an all-words match, so those can rank first (unless the query is a description).
 
 Whoosh's parser accepts nearly anything, but an unclosed quote, unbalanced parentheses, a dangling
 operator or an unknown ``field:`` would silently change the meaning; those queries are searched
@@ -25,9 +25,9 @@ from index.schema import SEARCH_FIELDS
 QUERY_FIELDS = ("title", "body", "source", "section")
 OPERATORS = ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE")
 BINARY_OPERATORS = ("AND", "OR", "ANDNOT", "ANDMAYBE", "REQUIRE")
-#: An all-words match ranks first for a keyword query of up to this many words. A longer query
-#: describes what it wants, and the few articles that happen to hold every one of its words are no
-#: likelier to be what it means (measured on the TIME collection, ``benchmarks/relevance.py``).
+#: An all-words match ranks first unless the query is a description (:func:`is_description`): more
+#: words than this, some of them stop words. The few articles that happen to hold every word of a
+#: description are no likelier to be what it means (TIME collection, ``benchmarks/relevance.py``).
 ALL_WORDS_MAX = 5
 #: Letters a ``prefix*`` needs: ``*e*`` would expand to most of the vocabulary, for every snippet.
 MIN_PREFIX = 2
@@ -39,7 +39,8 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 @dataclass(frozen=True)
 class ReadQuery:
     """A parsed query: the Whoosh query (``None`` when there is nothing to search for), the stemmed
-    words an all-words match holds (empty when the query's own logic decides), and any warnings."""
+    words an all-words match holds (empty when the query's own logic decides, and for a description),
+    and any warnings."""
 
     query: Query | None
     required: frozenset[str] = frozenset()
@@ -110,9 +111,27 @@ def read_query(text: str, schema: Schema) -> ReadQuery:
         except Exception:  # noqa: BLE001 -- any parser failure means: fall back to plain words
             problem = "an operator in a place it cannot apply"
         else:
-            return _finish(query, [], phrases='"' in text)
+            return _finish(query, [], phrases='"' in text, description=is_description(text, schema))
     warning = f"The query's syntax could not be read ({problem}), so it was searched as plain words."
-    return _finish(plain_query(text, schema), [warning])
+    return _finish(plain_query(text, schema), [warning], description=is_description(text, schema))
+
+
+def is_description(text: str, schema: Schema) -> bool:
+    """Whether *text* describes what it wants in a phrase or a sentence -- more than
+    :data:`ALL_WORDS_MAX` words, some of them stop words such as *of* or *the* -- rather than
+    listing keywords, however many.
+
+    >>> from index.schema import SCHEMA
+    >>> is_description("background of the new prime minister of great britain", SCHEMA)
+    True
+    >>> is_description("joe biden xi jinping san francisco", SCHEMA)  # keywords, however many
+    False
+    >>> is_description("the new prime minister of britain", SCHEMA)  # five words
+    False
+    """
+    analyzer = schema["body"].analyzer
+    kept = [token.text for token in analyzer(text)]
+    return len(set(kept)) > ALL_WORDS_MAX and sum(1 for _ in analyzer(text, removestops=False)) > len(kept)
 
 
 def plain_query(text: str, schema: Schema) -> Query:
@@ -137,16 +156,15 @@ def lift_negations(query: Query) -> Query:
     return AndNot(positive, negated[0] if len(negated) == 1 else Or(negated))
 
 
-def _finish(query: Query, warnings: list[str], phrases: bool = False) -> ReadQuery:
+def _finish(query: Query, warnings: list[str], phrases: bool = False, description: bool = False) -> ReadQuery:
     query = lift_negations(query).normalize()
     if query is NullQuery:
         return ReadQuery(None, warnings=warnings + ["The query has no words that can be searched for."])
-    return ReadQuery(query, required_words(query), warnings, phrases)
+    return ReadQuery(query, frozenset() if description else required_words(query), warnings, phrases)
 
 
 def required_words(query: Query) -> frozenset[str]:
-    """The words a plain-words query (an OR of terms, minus exclusions) holds in an all-words match:
-    none for one word, nor for more than :data:`ALL_WORDS_MAX` words.
+    """The words a plain-words query (an OR of terms, minus exclusions) holds in an all-words match.
 
     >>> from index.schema import SCHEMA
     >>> sorted(read_query("missiles for ukraine", SCHEMA).required)
@@ -167,7 +185,7 @@ def required_words(query: Query) -> frozenset[str]:
                 words.update(c.text for c in child.children())
             else:
                 return frozenset()
-        return frozenset(words) if 1 < len(words) <= ALL_WORDS_MAX else frozenset()
+        return frozenset(words) if len(words) > 1 else frozenset()
     return frozenset()
 
 
