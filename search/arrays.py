@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from weakref import WeakKeyDictionary
@@ -149,7 +149,7 @@ class IndexArrays:
 
         return self._postings.get((fieldname, text), read, size=_nbytes)
 
-    def per_article(self, name: str, word: str, compute):
+    def per_article(self, name: Hashable, word: str, compute):
         """Values per article for *word*, such as its frequency in each, computed once (cached, and
         counted as the bytes of their arrays plus an entry's own cost)."""
         return self._by_article.get((name, word), compute, size=_nbytes)

@@ -245,7 +245,7 @@ def openapi_document() -> dict:
             "/api/articles/{article_id}/related": {"get": {
                 "operationId": "getRelated",
                 "summary": "The other articles most like this one, without its own copies",
-                "description": "Articles sharing the article's key terms, scored as search ranks articles. "
+                "description": "Articles sharing the article's key terms, scored by whole-article BM25 (Whoosh's idf). "
                                "Close ones come first, newest first; then the others, most similar first.",
                 "parameters": [
                     article_id,

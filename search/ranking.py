@@ -162,7 +162,7 @@ def article_frequencies(arrays: IndexArrays, words: Iterable[str],
         scores = rarity * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * lengths / (average or 1)))
         return ArticleCounts(articles.astype(np.int32), tf, scores)
 
-    return {word: arrays.per_article(f"frequency {idf.__name__}", word, lambda: frequency(word)) for word in words}
+    return {word: arrays.per_article(("frequency", idf), word, lambda: frequency(word)) for word in words}
 
 
 def _totals(arrays: IndexArrays) -> tuple[int, float]:
