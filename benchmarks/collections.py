@@ -16,11 +16,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 #: The folder of each collection under the data directory.
 FOLDERS = {
     "time": "time_magazine",
+    "time-as-written": "time_magazine",
     "cranfield": "cranfield",
     "cisi": "cisi",
     "cacm": "cacm",
@@ -137,12 +139,13 @@ def time_judgment_pairs(path: Path) -> list[tuple[str, str]]:
     return pairs
 
 
-def read_time(folder: Path) -> Collection:
+def read_time(folder: Path, as_written: bool = False) -> Collection:
     """TIME magazine, 1963: 423 articles, 83 queries.
 
     A judgment names an article by its 1-based position in ``TIME.ALL``, not by its ``*TEXT``
     number, so positions are the document ids -- in the file the judgments were made on, which held
-    425 articles where this copy holds 423: see :func:`time_article_id`.
+    425 articles where this copy holds 423: see :func:`time_article_id`. With *as_written*, the
+    judged positions are taken as this copy's (``time-as-written`` in :data:`READERS`).
     The text is in capitals and has no title field.
     """
     text = _TIME_STOP.sub("", read_text(folder / "TIME.ALL"))
@@ -153,7 +156,7 @@ def read_time(folder: Path) -> Collection:
     ]
     qrels: dict[str, dict[str, int]] = {}
     for query_id, position in time_judgment_pairs(folder / "TIME.REL.ALL"):
-        qrels.setdefault(query_id, {})[time_article_id(int(position))] = 1
+        qrels.setdefault(query_id, {})[position if as_written else time_article_id(int(position))] = 1
     return Collection("time", documents, time_queries(folder / "TIME.QUE"), qrels)
 
 
@@ -232,6 +235,7 @@ def read_npl(folder: Path) -> Collection:
 
 READERS: dict[str, Callable[[Path], Collection]] = {
     "time": read_time,
+    "time-as-written": partial(read_time, as_written=True),
     "cranfield": read_cranfield,
     "cisi": read_cisi,
     "cacm": read_cacm,

@@ -182,6 +182,8 @@ def test_time_judgments_past_the_missing_articles_name_the_articles_two_places_e
     assert "CHUNG HEE" in time_magazine.documents[421].body
     with pytest.raises(ValueError, match="gap"):
         time_article_id(TIME_GAP_END - 1)
+    assert read_collection("time-as-written", folder.parent).qrels["15"] == dict.fromkeys(
+        ["94", "118", "128", "164", "424"], 1)
 
 
 @pytest.mark.data
