@@ -12,7 +12,9 @@ a person would type it and cut to the engine's query limits, the top :data:`DEPT
 The runs are scored with ir-measures (nDCG@10, MAP, R@100; a judged query without results scores 0)
 and printed as a markdown table. Run it with::
 
-    python -m benchmarks.relevance [--collections time,time-as-written,cranfield,cisi,cacm,npl] [--data DIR] [--json FILE]
+    python -m benchmarks.relevance [--collections time,cranfield,cisi,cacm,npl] [--data DIR] [--json FILE]
+
+``--collections time-as-written`` reads TIME's judgments as written (see :func:`benchmarks.collections.time_article_id`).
 """
 
 from __future__ import annotations
