@@ -129,9 +129,9 @@ def is_description(text: str, schema: Schema) -> bool:
     >>> is_description("the new prime minister of britain", SCHEMA)  # five words
     False
     """
-    analyzer = schema["body"].analyzer
-    kept = [token.text for token in analyzer(text)]
-    return len(set(kept)) > ALL_WORDS_MAX and sum(1 for _ in analyzer(text, removestops=False)) > len(kept)
+    tokens = [(token.text, token.stopped) for token in schema["body"].analyzer(text, removestops=False)]
+    kept = {word for word, stopped in tokens if not stopped}
+    return len(kept) > ALL_WORDS_MAX and any(stopped for _, stopped in tokens)
 
 
 def plain_query(text: str, schema: Schema) -> Query:
