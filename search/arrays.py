@@ -16,6 +16,7 @@ Everything here is read from what Whoosh wrote; nothing is stored beside the ind
 
 from __future__ import annotations
 
+import math
 import threading
 from bisect import bisect_left
 from collections import OrderedDict
@@ -93,6 +94,16 @@ _ABSENT = object()
 
 #: What a cache entry costs beyond its arrays' data (key, containers, array headers), in bytes.
 _ENTRY_BYTES = 512
+
+
+def whoosh_idf(count: int, holding: int) -> float:
+    """Whoosh's idf of a word that *holding* of *count* documents hold (passages, or articles): about
+    1 for a word every one holds.
+
+    >>> round(whoosh_idf(100, 1), 2), round(whoosh_idf(100, 100), 2)
+    (4.91, 0.99)
+    """
+    return math.log(count / (holding + 1)) + 1
 
 
 def _nbytes(value) -> int:
@@ -182,7 +193,7 @@ class IndexArrays:
 
     def idf(self, fieldname: str, text: str) -> float:
         """Whoosh's idf of a word in a field, over passages."""
-        return float(np.log(self.doc_count_all / (self.document_frequency(fieldname, text) + 1)) + 1)
+        return whoosh_idf(self.doc_count_all, self.document_frequency(fieldname, text))
 
 
 def read_postings(reader: IndexReader, fieldname: str, text: str) -> Postings:

@@ -121,23 +121,14 @@ class ArticleCounts:
 
 def article_idf(count: int, holding: int) -> float:
     """The rarity of a word held by *holding* of *count* articles: BM25's idf as Lucene computes it,
-    which falls towards zero for a word that most articles hold (where Whoosh's stays near 1), so
-    the common words of a long descriptive query weigh little against its names and subjects.
+    which falls towards zero for a word that most articles hold (where Whoosh's,
+    :func:`~search.arrays.whoosh_idf`, stays near 1), so the common words of a long descriptive
+    query weigh little against its names and subjects.
 
     >>> round(article_idf(100, 1), 2), round(article_idf(100, 50), 2), round(article_idf(100, 100), 3)
     (4.21, 0.69, 0.005)
     """
     return math.log(1 + (count - holding + 0.5) / (holding + 0.5))
-
-
-def whoosh_idf(count: int, holding: int) -> float:
-    """Whoosh's idf counted in articles, about 1 for a word every article holds (related coverage's
-    thresholds are set on it).
-
-    >>> round(whoosh_idf(100, 1), 2), round(whoosh_idf(100, 100), 2)
-    (4.91, 0.99)
-    """
-    return math.log(count / (holding + 1)) + 1
 
 
 def article_frequencies(arrays: IndexArrays, words: Iterable[str],

@@ -24,8 +24,8 @@ import numpy as np
 from whoosh.searching import Searcher
 
 from index.errors import ArticleNotFound
-from search.arrays import index_arrays
-from search.ranking import article_bm25, article_frequencies, whoosh_idf
+from search.arrays import index_arrays, whoosh_idf
+from search.ranking import article_bm25, article_frequencies
 from search.searchers import stored_passages
 
 #: Related articles returned by default, and at most.
@@ -107,7 +107,7 @@ def similarities(searcher: Searcher, words: dict[str, float]) -> tuple[np.ndarra
     """The articles (by number, see :mod:`search.arrays`) that hold a word of *words*, and their
     whole-article BM25 for those words, as search ranks articles but with Whoosh's idf."""
     arrays = index_arrays(searcher)
-    frequencies = article_frequencies(arrays, words, whoosh_idf)
+    frequencies = article_frequencies(arrays, words, whoosh_idf)  # the idf MIN_SHARE and CLOSE_SHARE were set on
     if not frequencies:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     holding = np.unique(np.concatenate([frequency.articles for frequency in frequencies.values()]))
