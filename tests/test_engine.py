@@ -6,12 +6,15 @@ import re
 
 import pytest
 
+from index.articles import Article
 from index.errors import ArticleNotFound
-from index.writer import open_index
+from index.writer import open_index, update_index
 from search.engine import get_article, search
 from search.params import parse_search_params
 
 SEED_ID = "000_4f5c96a77bf8f4f4.txt"
+#: A sentence that lengthens an article without touching any query of the tests.
+FILLER = "Officials spoke to reporters at the port on Monday about the schedule for the coming weeks. "
 
 
 @pytest.fixture(scope="module")
@@ -49,15 +52,11 @@ def test_stemmed_match_marks_the_word_as_written(searcher):
 
 
 def test_all_words_matches_rank_before_partial_ones(tmp_path):
-    from index.articles import Article
-    from index.writer import update_index
-
-    filler = "Officials spoke to reporters at the port on Monday about the schedule for the coming weeks. "
     update_index(tmp_path, [
         Article(id="ferries", title="Ferry timetable", path="a.txt",
                 body="The ferry runs hourly. Each ferry carries cars. A third ferry joins in summer."),
         Article(id="both", title="Port news", path="b.txt",
-                body=filler * 3 + "A ferry was delayed. Dock workers went on strike over pay."),
+                body=FILLER * 3 + "A ferry was delayed. Dock workers went on strike over pay."),
         Article(id="miners", title="Miners strike", path="c.txt", body="Miners began a strike at the pits."),
         Article(id="teachers", title="Teachers vote", path="d.txt", body="Teachers voted to strike in May."),
     ])
@@ -73,13 +72,9 @@ def test_all_words_matches_rank_before_partial_ones(tmp_path):
     ("dock workers strike delays ferry pay harbor fees", "every-word"),  # keywords: every word first
 ])
 def test_a_description_is_ranked_by_score_alone(tmp_path, query, first):
-    from index.articles import Article
-    from index.writer import update_index
-
-    filler = "Officials spoke to reporters at the port on Monday about the schedule for the coming weeks. "
     update_index(tmp_path, [
         Article(id="every-word", title="Port news", path="a.txt",
-                body=filler * 4 + "Dock workers on strike delayed the ferry; pay talks resume as harbor fees rise."),
+                body=FILLER * 4 + "Dock workers on strike delayed the ferry; pay talks resume as harbor fees rise."),
         Article(id="five-words", title="Dock strike", path="b.txt",
                 body="Dock workers went on strike over pay. The strike delayed the ferry. Dock workers want pay."),
         *[Article(id=f"fees-{n}", title="Harbor fees", path=f"fees-{n}.txt",
@@ -213,9 +208,6 @@ def test_unknown_article(searcher):
 
 
 def test_undated_articles_sort_last_and_stay_out_of_month_facets(tmp_path):
-    from index.articles import Article
-    from index.writer import update_index
-
     body = "The harbor authority published new rules for ferries and cargo ships on the river. " * 3
     update_index(tmp_path, [
         Article(id="dated", title="Ferry rules", body=body, path="dated.txt", published="2024-05-01"),
@@ -262,8 +254,6 @@ def test_wildcards_need_a_prefix(searcher):
 
 
 def test_facets_and_dates_over_segments_where_some_articles_have_no_source(tmp_path):
-    from index.articles import Article
-    from index.writer import update_index
     from search.searchers import Searchers
 
     body = "The ferry to the island runs again after the storm damaged the pier last winter."
