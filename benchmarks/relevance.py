@@ -37,7 +37,8 @@ from benchmarks.collections import FOLDERS, READERS, Collection, Document, read_
 from benchmarks.corpora import data_dir
 from index.articles import Article
 from index.errors import NewsSearchError
-from index.writer import index_stats, open_index, update_index
+from index.store import open_index
+from index.writer import index_stats, update_index
 from search.engine import search
 from search.params import MAX_QUERY_CHARS, MAX_QUERY_TERMS, parse_search_params
 

@@ -14,7 +14,7 @@ from whoosh.analysis import Analyzer, IDAnalyzer, StemmingAnalyzer
 from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, NUMERIC, STORED, TEXT, Schema
 
-from index.formats import Characters, Positions
+from index.store.formats import Characters, Positions
 
 #: Weight of a title match against a body match.
 TITLE_BOOST = 2.0
@@ -32,7 +32,7 @@ def keyword_analyzer() -> Analyzer:
 
 def text_field(*, chars: bool = False, **options) -> TEXT:
     """Whoosh's ``TEXT`` field, stemmed (:func:`text_analyzer`), its postings keeping where each word
-    stands, and with *chars* its characters, as arrays (:mod:`index.formats`).
+    stands, and with *chars* its characters, as arrays (:mod:`index.store.formats`).
     """
     field = TEXT(analyzer=text_analyzer(), chars=chars, **options)
     format_class = Characters if chars else Positions

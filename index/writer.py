@@ -5,24 +5,21 @@
   ``rebuild`` that replaces every segment in the same commit; each article written gets its story
   (:mod:`index.stories`), shared with the articles it is a wire copy of;
 * :func:`delete_articles` -- remove articles by id;
-* :func:`index_stats` -- counts and generation of an index;
-* :func:`open_index` -- open (or create) the index directory.
+* :func:`index_stats` -- counts and generation of an index.
+
+How the index is opened and written is the storage package's (:mod:`index.store`).
 
 Whoosh writes new segments beside the live ones and makes them visible by atomically replacing the
 table of contents, so a reader sees either the previous generation or the new one, never a part of a
 run; a killed writer leaves only orphan files that the next commit cleans up, and its write lock is
 released by the operating system (as are the sub-writer processes of a bulk build: see
-:class:`_BoundSubWriter`).
+:class:`index.store.parallel.BoundSubWriter`).
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
-import pickle
 import shutil
-import signal
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -30,35 +27,20 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from whoosh import index as whoosh_index
-from whoosh.index import FileIndex, LockError
-from whoosh import multiproc
-from whoosh.multiproc import MpWriter, SubWriterTask
-from whoosh.util import random_name
-from whoosh.writing import CLEAR, IndexWriter, SegmentWriter
+from whoosh.index import FileIndex
 
-from index import codec
 from index.articles import Article, Skipped
-from index.errors import IndexBusy, IndexNotFound
 from index.passages import MAX_WORDS, MIN_WORDS, split_passages
-from index.postings import BufferedSegmentWriter, use_posting_buffer
-from index.schema import SCHEMA
+from index.store import IndexWriter, commit, index_exists, open_index, open_writer
 from index.stories import Fingerprint, StoryFinder, StoryParams, indexed_stories
-
-codec.install()
 
 #: Articles read before their stories are found, together (:meth:`StoryFinder.assign_all`), and the
 #: characters of their bodies that end a batch sooner (a batch's articles are held at once).
 STORY_BATCH = 256
 STORY_BATCH_CHARACTERS = 4_000_000
-#: Passages handed to a sub-writer at a time: Whoosh's default, 100, took 0.6 s longer to index
-#: 43,614 passages than these larger, fewer job files.
-PARALLEL_BATCH = 1000
 #: Memory, in MB, each writing process may use for its postings buffer before it spills to disk
 #: (tokens counted at what turning them into postings takes: :data:`index.tokens.TOKEN_BYTES`).
 WRITER_LIMIT_MB = 384
-#: ``prctl`` option: the signal a process gets when its parent dies (linux/prctl.h).
-_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -94,20 +76,6 @@ class StoredArticle:
     path: str
 
 
-def open_index(index_dir: str | os.PathLike, create: bool = False) -> FileIndex:
-    """Open the index in *index_dir*; with *create*, make an empty one when there is none.
-
-    :raises IndexNotFound: when there is no index and *create* is false.
-    """
-    path = Path(index_dir)
-    if whoosh_index.exists_in(path):
-        return whoosh_index.open_dir(path, schema=SCHEMA)
-    if not create:
-        raise IndexNotFound(f"no index in {path}; build one with `news-search index`")
-    path.mkdir(parents=True, exist_ok=True)
-    return whoosh_index.create_in(path, SCHEMA)
-
-
 @contextmanager
 def _writable_index(index_dir: str | os.PathLike) -> Iterator[FileIndex]:
     """The index in *index_dir*, created when there is none; one created here but never committed to
@@ -117,7 +85,7 @@ def _writable_index(index_dir: str | os.PathLike) -> Iterator[FileIndex]:
     everything that looks for an index (``serve``, the app) takes for a real one.
     """
     path = Path(index_dir)
-    if whoosh_index.exists_in(path):
+    if index_exists(path):
         yield open_index(path)
         return
     made_dir = not path.exists()
@@ -143,93 +111,6 @@ def _remove_new_files(path: Path, before: set[str], indexname: str) -> None:
             shutil.rmtree(target, ignore_errors=True)
         else:
             target.unlink(missing_ok=True)
-
-
-class _BoundSubWriter(SubWriterTask):
-    """One of Whoosh's sub-writer processes, bound to the life of the indexer that started it.
-
-    A sub-writer waits on its job queue until the indexer sends the end of the run. If the indexer is
-    killed first (SIGKILL, the OOM killer), nothing ever arrives: the orphan would wait forever, holding
-    the write lock it inherited with the lock file's descriptor, so every later run would be refused as
-    busy. So it asks Linux for SIGKILL when its parent dies (``PR_SET_PDEATHSIG``); elsewhere it runs
-    unbound, as Whoosh's does. A run that fails cancels its writer, and that ends the sub-writers too:
-    Whoosh's cancel leaves them waiting on the queue, and the indexer hangs at exit waiting for them.
-    """
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.indexer_pid = os.getpid()  # run in the indexer, before the fork
-
-    def run(self) -> None:
-        if sys.platform.startswith("linux"):
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-            if os.getppid() != self.indexer_pid:  # the indexer died before the request took effect
-                os._exit(1)
-        # Whoosh's task makes the module's SegmentWriter; in this (sub-writer) process, make it ours.
-        multiproc.SegmentWriter = BufferedSegmentWriter
-        super().run()
-
-    def _process_file(self, filename: str, doc_count: int) -> None:
-        """Add the passages of a job file written by :meth:`_ParallelWriter._enqueue`, and delete it."""
-        tempstorage = self.writer.temp_storage()
-        with tempstorage.open_file(filename).raw_file() as job:
-            batch = pickle.load(job)
-        for _, fields in batch:
-            self.writer.add_document(**fields)
-        tempstorage.delete_file(filename)
-
-    def cancel(self) -> None:
-        # Whoosh's cancel only sets a flag in the indexer's copy of the task; end the process itself.
-        self.terminate()
-        self.join()
-
-
-class _ParallelWriter(MpWriter, BufferedSegmentWriter):
-    """Whoosh's multiprocess writer, with sub-writers that end with the run however it ends, and
-    :class:`~index.postings.PostingBuffer` pools in every process.
-    """
-
-    def __init__(self, ix: FileIndex, limitmb: int = 128, **kwargs) -> None:
-        if not kwargs.get("multisegment"):
-            # Merging the sub-writers' runs into one segment reads Whoosh's pool format, not ours.
-            raise ValueError("the parallel writer leaves one segment per process: pass multisegment=True")
-        super().__init__(ix, limitmb=limitmb, **kwargs)  # Whoosh's, which skips BufferedSegmentWriter's
-        use_posting_buffer(self, limitmb)
-
-    def _enqueue(self) -> None:
-        """Whoosh's, writing the job file as one pickle of the whole batch (Whoosh pickles each
-        passage apart, with protocol 2): a batch's passages share their article's values."""
-        filename = f"{random_name()}.doclist"
-        with self.temp_storage().create_file(filename).raw_file() as job:
-            pickle.dump(self.docbuffer, job, pickle.HIGHEST_PROTOCOL)
-        if len(self.tasks) < self.procs:
-            self._new_task()
-        self.jobqueue.put((filename, len(self.docbuffer)))
-        self.docbuffer = []
-
-    def _new_task(self) -> SubWriterTask:
-        task = _BoundSubWriter(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs,
-                               self.multisegment)
-        self.tasks.append(task)
-        task.start()
-        return task
-
-
-def _open_writer(ix: FileIndex, index_dir: str | os.PathLike, lock_timeout: float, procs: int = 1,
-                 **options) -> SegmentWriter:
-    """Take the index's write lock, waiting at most *lock_timeout* seconds, and return the writer;
-    with *procs* above one, a writer that hands passages to that many sub-writer processes.
-
-    :raises IndexBusy: when another process holds the lock.
-    """
-    options.setdefault("codec", codec.uncompressed())
-    try:
-        if procs > 1:
-            return _ParallelWriter(ix, procs=procs, batchsize=PARALLEL_BATCH, timeout=lock_timeout, **options)
-        return BufferedSegmentWriter(ix, timeout=lock_timeout, **options)
-    except LockError:
-        raise IndexBusy(f"another indexer is writing to {index_dir}; try again when it has finished") from None
 
 
 def stored_articles(writer: IndexWriter) -> dict[str, StoredArticle]:
@@ -323,7 +204,7 @@ def parse_published(published: str | None) -> datetime | None:
 class _Run:
     """One :func:`update_index` call: its writer, what the index held when the lock was taken, the counts."""
 
-    def __init__(self, writer: SegmentWriter, rebuild: bool, min_words: int, max_words: int,
+    def __init__(self, writer: IndexWriter, rebuild: bool, min_words: int, max_words: int,
                  story_params: StoryParams | None = None) -> None:
         self.writer, self.rebuild = writer, rebuild
         self.known = stored_articles(writer)
@@ -403,7 +284,7 @@ class _Run:
         # Every added, replaced or rebuilt article writes passages; deletions alone write none.
         changed = bool(self.counts["passages"] or self.counts["deleted"])
         if changed:
-            self.writer.commit(mergetype=CLEAR if self.rebuild else None)
+            commit(self.writer, replace_all=self.rebuild)
         else:
             self.writer.cancel()
         return changed
@@ -440,7 +321,7 @@ def update_index(
     started = time.perf_counter()
     parallel = {"procs": procs, "multisegment": True} if procs > 1 else {}
     with _writable_index(index_dir) as ix:
-        writer = _open_writer(ix, index_dir, lock_timeout, limitmb=WRITER_LIMIT_MB, **parallel)
+        writer = open_writer(ix, lock_timeout, limitmb=WRITER_LIMIT_MB, **parallel)
         try:
             run = _Run(writer, rebuild, min_words, max_words, stories)
             run.read(items, on_skip)
@@ -456,7 +337,7 @@ def update_index(
 
 def delete_articles(index_dir: str | os.PathLike, article_ids: Iterable[str], lock_timeout: float = 0.0) -> list[str]:
     """Remove the given articles (all their passages) in one commit; returns the ids that were found."""
-    writer = _open_writer(open_index(index_dir), index_dir, lock_timeout)
+    writer = open_writer(open_index(index_dir), lock_timeout)
     try:
         known = stored_articles(writer)
         found = [article_id for article_id in dict.fromkeys(article_ids) if article_id in known]

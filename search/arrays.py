@@ -26,11 +26,11 @@ from datetime import datetime
 from weakref import WeakKeyDictionary
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
-from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.times import datetime_to_long
+
+from index.store.reading import Postings, column_values, field_lengths, passage_characters, read_postings
 
 #: Whoosh's column value for a document without a date (the largest unsigned 64-bit number).
 MISSING_NUMBER = 2**64 - 1
@@ -44,13 +44,8 @@ CACHED_POSTINGS = 64 * 2**20
 CACHED_ARTICLE_VALUES = 64 * 2**20
 #: Where words stand in passages, kept per reader for snippets, counted in (word, passage) pairs.
 CACHED_PLACES = 200_000
-#: Whoosh's byte-coded field lengths, decoded.
-_LENGTHS = np.array([byte_to_length(code) for code in range(256)], dtype=np.float64)
 #: Microseconds from ``datetime.min`` (Whoosh's zero) to the Unix epoch (NumPy's zero).
 _EPOCH = datetime_to_long(datetime(1970, 1, 1))
-
-Postings = tuple[np.ndarray, np.ndarray]
-
 
 class BoundedCache:
     """The values computed last, up to *budget* in total size (each value's size given on entry)."""
@@ -173,7 +168,7 @@ class IndexArrays:
         return found
 
     def characters(self, fieldname: str, text: str, docnums: list[int]) -> dict[int, list[tuple[int, int, int]]]:
-        """:func:`passage_characters` for the passages *docnums*, each passage's answer cached."""
+        """:func:`index.store.reading.passage_characters` for the passages *docnums*, each passage's answer cached."""
         known = {docnum: self._places.lookup((fieldname, text, docnum)) for docnum in docnums}
         missing = [docnum for docnum, places in known.items() if places is None]
         if missing:
@@ -194,102 +189,6 @@ class IndexArrays:
     def idf(self, fieldname: str, text: str) -> float:
         """Whoosh's idf of a word in a field, over passages."""
         return whoosh_idf(self.doc_count_all, self.document_frequency(fieldname, text))
-
-
-def read_postings(reader: IndexReader, fieldname: str, text: str) -> Postings:
-    """Every posting of *text* in *fieldname* over all segments: passage numbers and weights."""
-    ids: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
-    for leaf, offset in reader.leaf_readers():
-        if (fieldname, text) not in leaf:
-            continue
-        matcher = leaf.postings(fieldname, text)
-        if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
-            # Whoosh's own block format: a block's ids and weights decoded at once, not one by one.
-            while matcher.is_active():
-                matcher._read_ids()
-                matcher._read_weights()
-                ids.append(np.asarray(matcher._ids, dtype=np.int64) + offset)
-                weights.append(np.asarray(matcher._weights, dtype=np.float64))
-                matcher._next_block()
-        else:
-            pairs = []
-            while matcher.is_active():
-                pairs.append((matcher.id() + offset, matcher.weight()))
-                matcher.next()
-            ids.append(np.array([p[0] for p in pairs], dtype=np.int64))
-            weights.append(np.array([p[1] for p in pairs], dtype=np.float64))
-    if not ids:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-    return np.concatenate(ids), np.concatenate(weights)
-
-
-def passage_characters(reader: IndexReader, fieldname: str, text: str,
-                       docnums: Iterable[int]) -> dict[int, list[tuple[int, int, int]]]:
-    """Where *text* stands in each of the passages *docnums* that hold it: (position, first
-    character, end character) of every occurrence, as indexed (the field keeps characters)."""
-    found: dict[int, list[tuple[int, int, int]]] = {}
-    wanted = sorted(docnums)
-    for leaf, offset in reader.leaf_readers():
-        local = [docnum - offset for docnum in wanted if offset <= docnum < offset + leaf.doc_count_all()]
-        if not local or (fieldname, text) not in leaf:
-            continue
-        matcher = leaf.postings(fieldname, text)
-        for target in local:
-            if not matcher.is_active():
-                break
-            _skip_to(matcher, target)
-            if matcher.is_active() and matcher.id() == target:
-                found[target + offset] = matcher.value_as("characters")
-    return found
-
-
-def _skip_to(matcher, target: int) -> None:
-    """Move *matcher* to the first posting at or after *target*."""
-    if not (hasattr(matcher, "_skip_to_block") and hasattr(matcher, "_ids")):
-        if matcher.id() < target:
-            matcher.skip_to(target)
-        return
-    # Whoosh's block format: skip whole blocks, then search the block's ids instead of stepping.
-    if target > matcher.block_max_id():
-        matcher._skip_to_block(lambda: target > matcher.block_max_id())
-        if not matcher.is_active():
-            return
-    if matcher._ids is None:
-        matcher._read_ids()
-    matcher._i = max(matcher._i, bisect_left(matcher._ids, target))
-
-
-def column_values(reader: IndexReader, fieldname: str, default, translate: bool = True) -> list:
-    """A column's values for every passage, segment by segment (a segment may lack the column)."""
-    values: list = []
-    for leaf, _ in reader.leaf_readers():
-        if leaf.has_column(fieldname):
-            values.extend(leaf.column_reader(fieldname, translate=translate))
-        else:
-            values.extend([default] * leaf.doc_count_all())
-    return values
-
-
-def _field_lengths(reader: IndexReader, fieldname: str) -> np.ndarray:
-    """Each passage's length in words in *fieldname*, as Whoosh's scoring reads it (byte-coded)."""
-    parts: list[np.ndarray] = []
-    for leaf, _ in reader.leaf_readers():
-        count = leaf.doc_count_all()
-        codes = np.zeros(count, dtype=np.uint8)
-        perdoc, name = getattr(leaf, "_perdoc", None), f"_{fieldname}_len"
-        if perdoc is not None and perdoc.has_column(name):
-            column = perdoc.column_reader(name, LENGTHS_COLUMN)
-            if hasattr(column, "_dbfile"):
-                # One byte per passage in Whoosh's file: read them at once rather than one by one.
-                stored = min(column._count, count)
-                codes[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
-            else:
-                codes[:] = np.fromiter(column, dtype=np.uint8, count=count)
-        else:
-            codes[:] = [length_to_byte(leaf.doc_field_length(docnum, fieldname, 0)) for docnum in range(count)]
-        parts.append(_LENGTHS[codes])
-    return np.concatenate(parts) if parts else np.zeros(0)
 
 
 def build_arrays(reader: IndexReader) -> IndexArrays:
@@ -332,7 +231,7 @@ def build_arrays(reader: IndexReader) -> IndexArrays:
                 code = spellings[name.lower()] = len(source_names)
                 source_names.append(name)
             sources[number] = code
-    lengths = {name: _field_lengths(reader, name) for name in ("title", "body")}
+    lengths = {name: field_lengths(reader, name) for name in ("title", "body")}
     return IndexArrays(
         doc_count_all=total, live=live, article=article, article_ids=list(numbers), article_numbers=numbers,
         first_passage=first_passage,

@@ -16,6 +16,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from index.store.reading import expanded_words
 from search.arrays import IndexArrays
 
 #: Whoosh's default BM25F parameters, which the passage scores reproduce.
@@ -113,7 +114,7 @@ class _Evaluator:
         elif isinstance(query, (wq.Prefix, wq.Wildcard)):
             # Whoosh ORs the words a pattern expands to, each scored as a word of its own.
             found = self.union([self.term(query.fieldname, _text(text))
-                                for text in query._btexts(self.searcher.reader())])
+                                for text in expanded_words(query, self.searcher.reader())])
         else:
             return self.by_whoosh(query)  # Whoosh's own scores already include the boost
         if query.boost != 1.0:

@@ -17,7 +17,7 @@ from typing import TypeVar
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
-from index.writer import open_index
+from index.store import open_index
 from search.arrays import BoundedCache
 
 T = TypeVar("T")

@@ -17,6 +17,8 @@ from whoosh import highlight
 from whoosh.query import Query
 from whoosh.searching import Hit, Results, Searcher
 
+from index.store.reading import keep_characters
+
 #: Longest snippet fragment, and how much context to keep around a match.
 SNIPPET_CHARS = 300
 SNIPPET_SURROUND = 120
@@ -69,7 +71,7 @@ def pinpoint_results(searcher: Searcher, query: Query, docnums: Sequence[int],
             for docnum, characters in where(fieldname, word, holding).items():
                 results.docterms[docnum].append((fieldname, text))
                 places[docnum][word] = characters
-    results._char_cache["body"] = places
+    keep_characters(results, "body", places)
     return results
 
 

@@ -18,7 +18,8 @@ import numpy as np
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
-from search.arrays import IndexArrays, column_values, index_arrays
+from index.store.reading import column_values
+from search.arrays import IndexArrays, index_arrays
 
 @dataclass(frozen=True)
 class Version:

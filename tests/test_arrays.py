@@ -9,9 +9,11 @@ import pytest
 from whoosh.query import AndNot
 
 from index.articles import read_articles
-from index.writer import delete_articles, open_index, update_index
+from index.store import open_index
+from index.writer import delete_articles, update_index
 from search import create_app
-from search.arrays import BoundedCache, index_arrays, passage_characters
+from index.store.reading import passage_characters
+from search.arrays import BoundedCache, index_arrays
 from search.engine import search
 from search.matching import _Evaluator, match_passages
 from search.params import parse_search_params

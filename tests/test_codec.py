@@ -7,8 +7,8 @@ import pickle
 
 from whoosh.filedb.structfile import BufferFile
 
-from index.codec import MappedReader
-from index.writer import open_index
+from index.store.codec import MappedReader
+from index.store import open_index
 
 
 def test_mapped_reader_reads_like_a_file_without_copying():

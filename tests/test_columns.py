@@ -12,10 +12,10 @@ from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.filedb.filestore import RamStorage
 from whoosh.writing import SegmentWriter
 
-from index import postings
-from index.codec import uncompressed
-from index.columns import write_column
-from index.postings import BufferedSegmentWriter
+from index.store import postings
+from index.store.codec import uncompressed
+from index.store.columns import write_column
+from index.store.postings import BufferedSegmentWriter
 from index.schema import SCHEMA
 from tests.test_postings import documents
 

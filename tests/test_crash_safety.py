@@ -31,7 +31,8 @@ from pathlib import Path
 import pytest
 
 from index.cli import BULK_BYTES
-from index.writer import PARALLEL_BATCH, open_index
+from index.store import open_index
+from index.store.parallel import PARALLEL_BATCH
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="watches processes through /proc")
 

@@ -8,7 +8,8 @@ import pytest
 
 from index.articles import Article
 from index.errors import ArticleNotFound
-from index.writer import open_index, update_index
+from index.store import open_index
+from index.writer import update_index
 from search.engine import get_article, search
 from search.params import parse_search_params
 

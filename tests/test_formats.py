@@ -6,7 +6,7 @@ import pytest
 from whoosh import formats as whoosh_formats
 from whoosh.analysis import StemmingAnalyzer
 
-from index.formats import TAG16, TAG32, Characters, Positions, pack, unpack
+from index.store.formats import TAG16, TAG32, Characters, Positions, pack, unpack
 from index.schema import SCHEMA
 
 TEXT = "A I x: the cat's 3.141 big-time under_score, U.S. rates rose; the rates fell. École İstanbul"

@@ -13,8 +13,8 @@ from whoosh.fields import ID
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
-from index.codec import uncompressed
-from index.postings import BufferedSegmentWriter, PostingBuffer
+from index.store.codec import uncompressed
+from index.store.postings import BufferedSegmentWriter, PostingBuffer
 from index.schema import SCHEMA, build_schema
 
 WORDS = ("minister said talks would resume monday after oil prices rose sharply in early trading the "
@@ -125,11 +125,11 @@ def test_buffer_sorts_postings_added_out_of_passage_order(tmp_path):
 
 
 def test_the_parallel_writer_leaves_one_segment_per_process(tmp_path):
-    from index.writer import _ParallelWriter
+    from index.store.parallel import ParallelWriter
 
     ix = whoosh_index.create_in(tmp_path, SCHEMA)
     with pytest.raises(ValueError, match="multisegment"):
-        _ParallelWriter(ix, procs=2)
+        ParallelWriter(ix, procs=2)
 
 
 def test_a_segment_with_terms_of_a_field_no_longer_searched_merges_without_them(tmp_path):

@@ -13,7 +13,8 @@ from benchmarks.stories import exact_repeats
 from index.articles import Article, read_articles
 from index.cli import cli
 from index.stories import StoryFinder, StoryParams, band_keys, shingle_hashes, shingles, signature, similarity, sketch
-from index.writer import delete_articles, open_index, update_index
+from index.store import open_index
+from index.writer import delete_articles, update_index
 from search import create_app
 from tests.conftest import ARTICLES, write_corpus
 from tests.data_paths import require_data

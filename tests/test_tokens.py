@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StandardAnalyzer, StemFilter, StemmingAnalyzer, StopFilter
 
-from index.formats import TAG32
+from index.store.formats import TAG32
 from index.schema import SCHEMA
-from index.tokens import FieldTokens, analysis_steps
+from index.store.tokens import FieldTokens, analysis_steps
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

@@ -9,7 +9,7 @@ tokens and 2 million postings, each handled in Python.
 tokenizer's expression, lower case, and a dictionary from token to word number that also knows the
 stop words and the stems. It appends the tokens to arrays. :meth:`FieldTokens.postings` then makes
 every word's postings for the whole batch with numpy: places renumbered as Whoosh's stop filter
-does, sorted by word, grouped by passage, and packed as :mod:`index.formats` stores them. The
+does, sorted by word, grouped by passage, and packed as :mod:`index.store.formats` stores them. The
 postings are the ones Whoosh's analyzer and format make, passage by passage (``tests/test_tokens.py``).
 """
 
@@ -24,7 +24,7 @@ from typing import NamedTuple
 import numpy as np
 from whoosh.analysis import CompositeAnalyzer, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 
-from index import formats
+from index.store import formats
 
 #: Bytes a buffered token is counted as: not the 16 it takes (word number, passage number, two
 #: character offsets), but about what turning it into postings takes at the peak (NumPy's arrays,
@@ -199,7 +199,7 @@ class FieldTokens:
 
     def _values(self, first: np.ndarray, counts: np.ndarray, positions: np.ndarray, starts: np.ndarray,
                 ends: np.ndarray) -> list[bytes]:
-        """Each posting's places packed as :func:`index.formats.pack` packs them: the postings that
+        """Each posting's places packed as :func:`index.store.formats.pack` packs them: the postings that
         start at *first* and hold *counts* places, their numbers in the other arrays."""
         per_place = 3 if self.chars else 1
         bounds = np.zeros(len(first) + 1, dtype=np.int64)

@@ -8,7 +8,7 @@ took two thirds of the indexing time.
 
 :class:`PostingBuffer` appends each posting to its word's arrays instead: passages arrive in order,
 so each word's postings are already sorted by passage and only the words need sorting, once. Text
-fields it takes a token at a time and turns into postings a batch at a time (:mod:`index.tokens`).
+fields it takes a token at a time and turns into postings a batch at a time (:mod:`index.store.tokens`).
 It spills to disk (over ``limitmb``) a whole batch of words per pickle. :func:`write_postings` then
 writes each word's postings in Whoosh's block format, a whole word at a time, with the field
 lengths and statistics Whoosh's postings writer keeps, each block pickled with protocol 4. Whoosh's
@@ -34,9 +34,9 @@ from whoosh.util import random_name
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
-from index import formats
-from index.columns import ColumnBuffer
-from index.tokens import TOKEN_BYTES, VOCABULARY_BYTES, FieldTokens, analysis_steps
+from index.store import formats
+from index.store.columns import ColumnBuffer
+from index.store.tokens import TOKEN_BYTES, VOCABULARY_BYTES, FieldTokens, analysis_steps
 
 #: One word's postings: field name, word (bytes), passage numbers, weights (doubles), encoded values.
 Postings = tuple[str, bytes, array, array, list[bytes]]
@@ -67,7 +67,7 @@ class PostingBuffer:
 
     Takes Whoosh's ``(fieldname, word, docnum, weight, value)`` postings through :meth:`add`, and
     the text of a field whose analyzer and format it knows through :meth:`add_text`, a token at a
-    time (:mod:`index.tokens`). Gives back each word's postings, words in order and postings in
+    time (:mod:`index.store.tokens`). Gives back each word's postings, words in order and postings in
     passage order, through :meth:`terms` (or one tuple at a time, as Whoosh's pool does, through
     :meth:`iter_postings`).
     """
@@ -107,7 +107,7 @@ class PostingBuffer:
     def add_text(self, fieldname: str, field, docnum: int, text) -> int | None:
         """Add the postings of passage *docnum*'s *text* in *fieldname*, a token at a time, and return
         how many words it counts; None (nothing added) when the field's analyzer or format is not
-        one :mod:`index.tokens` knows, or *text* is not a string: then add it Whoosh's way."""
+        one :mod:`index.store.tokens` knows, or *text* is not a string: then add it Whoosh's way."""
         if not isinstance(text, str):
             return None
         tokens = self._tokens.get(fieldname, False)
@@ -211,8 +211,8 @@ class PostingBuffer:
 
 
 def _field_tokens(field) -> FieldTokens | None:
-    """A field's token buffer, when :mod:`index.tokens` knows its analyzer and format (those of
-    :mod:`index.formats`, which it packs as they do)."""
+    """A field's token buffer, when :mod:`index.store.tokens` knows its analyzer and format (those of
+    :mod:`index.store.formats`, which it packs as they do)."""
     if type(field.format) not in (formats.Positions, formats.Characters):
         return None
     steps = analysis_steps(field.analyzer)
@@ -467,7 +467,7 @@ def _searched_postings(reader, schema) -> Iterator[tuple]:
 def use_posting_buffer(writer: SegmentWriter, limitmb: int) -> None:
     """Give a new *writer* a :class:`PostingBuffer` in place of Whoosh's pool (which holds nothing yet),
     and the state :meth:`BufferedSegmentWriter.add_document` keeps: its plans per set of field names,
-    the terms of values it has seen, and the column values not yet written (:mod:`index.columns`)."""
+    the terms of values it has seen, and the column values not yet written (:mod:`index.store.columns`)."""
     writer.pool = PostingBuffer(writer._tempstorage, limitmb=limitmb)
     writer._plans = {}
     writer._known_terms = {}

@@ -1,0 +1,105 @@
+"""The storage package: every contact with Whoosh's internals, and nothing else.
+
+Whoosh's public API (schema, query parser, searcher, highlighter) is used all over the project;
+its segment format, codec, multiprocess writer and postings matchers are used only here:
+
+* :mod:`index.store.codec` -- Whoosh's codec as this index writes and reads it (fixes of three slow
+  or copying paths, postings and stored fields without compression);
+* :mod:`index.store.formats` -- where words stand in a passage, stored as arrays;
+* :mod:`index.store.tokens`, :mod:`index.store.postings`, :mod:`index.store.columns` -- the segment
+  writer: text taken as tokens a batch of passages at a time, each word's postings kept together,
+  columns written a whole column at a time;
+* :mod:`index.store.parallel` -- Whoosh's multiprocess writer, bound to the life of the indexer;
+* :mod:`index.store.reading` -- a word's postings, a column, a field's lengths and where words
+  stand, read in bulk.
+
+Its public surface is small: :func:`open_index` (read), :func:`open_writer` and :func:`commit`
+(write; the writer's modules are imported only then, so a reader never loads them), and
+:mod:`index.store.reading`.
+
+Importing the package installs the codec's fixes into Whoosh once, and refuses a Whoosh it was not
+tested with: the fixes and the writer replace private parts of Whoosh, which another release may
+have changed (breaking them, or silently putting Whoosh back on its slow paths).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import whoosh
+from whoosh import index as whoosh_index
+from whoosh.index import FileIndex, LockError
+from whoosh.writing import CLEAR, IndexWriter
+
+from index.errors import IndexBusy, IndexNotFound
+from index.store import codec
+
+#: The Whoosh releases this package's internals were written and tested against.
+TESTED_WHOOSH = ("2.7.5",)
+
+
+def check_whoosh_version(version: str = whoosh.versionstring()) -> None:
+    """Refuse a Whoosh release the storage package was not tested with.
+
+    >>> check_whoosh_version("2.7.4")
+    Traceback (most recent call last):
+    ...
+    RuntimeError: news-search's index storage was tested with Whoosh 2.7.5, but Whoosh 2.7.4 is installed; install whoosh-reloaded==2.7.5
+    """
+    if version not in TESTED_WHOOSH:
+        raise RuntimeError(
+            f"news-search's index storage was tested with Whoosh {', '.join(TESTED_WHOOSH)}, but Whoosh {version} "
+            f"is installed; install whoosh-reloaded=={TESTED_WHOOSH[-1]}"
+        )
+
+
+check_whoosh_version()
+codec.install()
+
+
+def index_exists(index_dir: str | os.PathLike) -> bool:
+    """Whether *index_dir* holds an index (a committed table of contents)."""
+    return whoosh_index.exists_in(Path(index_dir))
+
+
+def open_index(index_dir: str | os.PathLike, create: bool = False) -> FileIndex:
+    """Open the index in *index_dir*; with *create*, make an empty one when there is none.
+
+    :raises IndexNotFound: when there is no index and *create* is false.
+    """
+    from index.schema import SCHEMA  # the schema's fields are made of this package's formats
+
+    path = Path(index_dir)
+    if whoosh_index.exists_in(path):
+        return whoosh_index.open_dir(path, schema=SCHEMA)
+    if not create:
+        raise IndexNotFound(f"no index in {path}; build one with `news-search index`")
+    path.mkdir(parents=True, exist_ok=True)
+    return whoosh_index.create_in(path, SCHEMA)
+
+
+def open_writer(ix: FileIndex, lock_timeout: float = 0.0, procs: int = 1, **options) -> IndexWriter:
+    """Take the index's write lock, waiting at most *lock_timeout* seconds, and return this package's
+    segment writer; with *procs* above one, a writer that hands passages to that many sub-writer
+    processes (:mod:`index.store.parallel`).
+
+    :raises IndexBusy: when another process holds the lock.
+    """
+    from index.store.parallel import ParallelWriter
+    from index.store.postings import BufferedSegmentWriter
+
+    options.setdefault("codec", codec.uncompressed())
+    try:
+        if procs > 1:
+            return ParallelWriter(ix, procs=procs, timeout=lock_timeout, **options)
+        return BufferedSegmentWriter(ix, timeout=lock_timeout, **options)
+    except LockError:
+        where = getattr(ix.storage, "folder", "the index")
+        raise IndexBusy(f"another indexer is writing to {where}; try again when it has finished") from None
+
+
+def commit(writer: IndexWriter, replace_all: bool = False) -> None:
+    """Commit *writer*'s work as the index's next generation; with *replace_all*, the new segments
+    replace every earlier one (a rebuild) instead of being added to them."""
+    writer.commit(mergetype=CLEAR if replace_all else None)
