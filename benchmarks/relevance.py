@@ -3,7 +3,7 @@
 Each collection of :mod:`benchmarks.collections` is searched three ways, every query lower-cased as
 a person would type it and cut to the engine's query limits, the top :data:`DEPTH` articles kept:
 
-* ``news-search`` -- our index built by :func:`index.writer.update_index` and searched by
+* ``news-search`` -- our index built through the backend (:mod:`search.backend`) and searched by
   :func:`search.engine.search` with ``group=article``, the code path of the JSON endpoint;
 * ``FTS5 passages`` -- SQLite FTS5 (``porter unicode61``, ``bm25``) over passages of about
   :data:`PEER_PASSAGE_WORDS` words, an article ranked by its best passage;
@@ -37,8 +37,7 @@ from benchmarks.collections import FOLDERS, READERS, Collection, Document, read_
 from benchmarks.corpora import data_dir
 from index.articles import Article
 from index.errors import NewsSearchError
-from index.store import open_index
-from index.writer import index_stats, update_index
+from search.backend import open_backend
 from search.engine import search
 from search.params import MAX_QUERY_CHARS, MAX_QUERY_TERMS, parse_search_params
 
@@ -140,13 +139,14 @@ def to_article(collection: str, document: Document) -> Article:
 def engine_run(index_dir: str | Path, collection: Collection, queries: dict[str, str]) -> EngineRun:
     """Index *collection* into *index_dir* and search it with the engine, as the JSON endpoint does."""
     started = time.perf_counter()
-    update_index(index_dir, (to_article(collection.name, document) for document in collection.documents))
-    report = EngineRun("news-search", {}, 0.0, index_stats(index_dir)["articles"])
-    with open_index(index_dir).searcher() as searcher:
+    backend = open_backend({"INDEX": index_dir})
+    backend.update(to_article(collection.name, document) for document in collection.documents)
+    report = EngineRun("news-search", {}, 0.0, backend.stats()["articles"])
+    with backend.snapshot() as snapshot:
         for query_id, text in queries.items():
             try:
                 params = parse_search_params({"q": text, "per_page": str(DEPTH), "group": "article"})
-                results = search(searcher, params)
+                results = search(snapshot, params)
             except NewsSearchError as error:
                 report.errors[query_id] = error.message
                 continue

@@ -49,9 +49,9 @@ from benchmarks.load import run_load, search_path
 from benchmarks.relevance import fts5_query
 from index.articles import Article, read_articles
 from index.passages import split_passages
+from search.backend import open_backend
 from search.engine import search
 from search.params import parse_search_params
-from search.searchers import Searchers
 
 QUERY_COUNT = 200
 QUERY_SEED = 7
@@ -406,9 +406,9 @@ def measure_indexing(report: Report, jsonl: Path, work: Path) -> tuple[Path, sql
 
 def measure_queries(report: Report, index_dir: Path, connection: sqlite3.Connection) -> None:
     """Time the queries in-process through our engine and through FTS5."""
-    with Searchers(index_dir).searcher() as searcher:
+    with open_backend({"INDEX": index_dir}).snapshot() as snapshot:
         report.in_process = {
-            "news-search": time_queries(lambda text: search(searcher, parse_search_params({"q": text})),
+            "news-search": time_queries(lambda text: search(snapshot, parse_search_params({"q": text})),
                                         report.queries),
             "FTS5": time_queries(lambda text: fts5_search(connection, text), report.queries),
         }

@@ -8,21 +8,16 @@ exit status 1, bad usage exit status 2 (click's own conventions).
 from __future__ import annotations
 
 import json
-import os
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
-from index import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR, ENV_INDEX
+from index import DEFAULT_INDEX_DIR, ENV_INDEX
 from index.articles import Article, Skipped, find_article_files, read_files
 from index.errors import NewsSearchError
+from index.indexing import index_files, report_skip
 from index.passages import MAX_WORDS, MIN_WORDS
-from index.writer import IndexSummary, delete_articles, index_stats, update_index
-
-#: Input of at least this size is indexed by several processes.
-BULK_BYTES = 16 * 1024 * 1024
+from search.backend import open_backend
 
 index_dir_option = click.option(
     "--index-dir",
@@ -67,46 +62,6 @@ def cli() -> None:
     """Index news articles and search them."""
 
 
-def report_skip(skipped: Skipped) -> None:
-    """Name a file that could not be read, and why, on stderr."""
-    click.echo(str(skipped), err=True)
-
-
-def auto_procs(found: list) -> int:
-    """Writer processes for a run: one per core (up to 4) for a bulk build, else one, since starting
-    processes costs more than it saves on a small update."""
-    size = sum(item[0].stat().st_size for item in found if not isinstance(item, Skipped))
-    return min(os.cpu_count() or 1, 4) if size >= BULK_BYTES else 1
-
-
-def read_with_progress(found: list) -> Iterator[Article | Skipped]:
-    """Read every article of *found* files, with a progress bar over them when stderr is a terminal."""
-    if not sys.stderr.isatty():
-        yield from read_files(found)
-        return
-    with click.progressbar(found, label="Indexing", file=sys.stderr, show_pos=True) as bar:
-        yield from read_files(bar)
-
-
-def index_files(
-    paths: tuple[Path, ...], index_dir: Path, rebuild: bool, prune: bool, min_words: int, max_words: int
-) -> IndexSummary:
-    """Index *paths* (default: the bundled corpus) into *index_dir*."""
-    if min_words < 1 or max_words < min_words:
-        raise click.BadParameter("need 1 <= --min-words <= --max-words", param_hint="--min-words")
-    found = list(find_article_files(paths or (Path(DEFAULT_CORPUS_DIR),)))
-    return update_index(
-        index_dir,
-        read_with_progress(found),
-        rebuild=rebuild,
-        prune=prune,
-        on_skip=report_skip,
-        min_words=min_words,
-        max_words=max_words,
-        procs=auto_procs(found),
-    )
-
-
 @cli.command("index")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @index_dir_option
@@ -124,7 +79,7 @@ def index_command(
 
         news-search index corpus/ ~/crawl/2024-11 --prune
     """
-    summary = index_files(paths, index_dir, rebuild, prune, min_words, max_words)
+    summary = index_files(paths, open_backend({"INDEX": index_dir}), rebuild, prune, min_words, max_words)
     click.echo(str(summary))
     if summary.read == 0:
         raise click.ClickException("nothing could be indexed")
@@ -167,7 +122,7 @@ def stats_command(index_dir: Path, as_json: bool) -> None:
 
         news-search stats --json
     """
-    stats = index_stats(index_dir)
+    stats = open_backend({"INDEX": index_dir}).stats()
     if as_json:
         click.echo(json.dumps(stats))
     else:
@@ -183,7 +138,7 @@ def delete_command(article_ids: tuple[str, ...], index_dir: Path) -> None:
 
         news-search delete reuters-10023
     """
-    deleted = delete_articles(index_dir, article_ids)
+    deleted = open_backend({"INDEX": index_dir}).delete(article_ids)
     for article_id in article_ids:
         if article_id not in deleted:
             click.echo(f"{article_id}: no such article", err=True)

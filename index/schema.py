@@ -42,7 +42,7 @@ def text_field(*, chars: bool = False, **options) -> TEXT:
 
 def date_field() -> DATETIME:
     """Whoosh's ``DATETIME``, sortable, indexed as one term per value: dates are filtered, sorted and
-    counted from the column (:mod:`search.arrays`), never searched by range, so the seven coarser
+    counted from the column (:mod:`search.whoosh_backend.arrays`), never searched by range, so the seven coarser
     terms per value Whoosh adds by default for fast range queries would only cost indexing time.
 
     >>> from datetime import datetime

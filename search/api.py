@@ -2,7 +2,7 @@
 
 * ``GET /api/search`` -- :func:`results_to_json` of :func:`search.engine.search`;
 * ``GET /api/articles/<id>`` -- :func:`article_to_json` of :func:`search.engine.get_article`;
-* ``GET /api/articles/<id>/related`` -- :func:`related_to_json` of :func:`search.related.related_articles`;
+* ``GET /api/articles/<id>/related`` -- :func:`related_to_json` of the backend's related coverage;
 * ``GET /api/health`` -- counts and generation of the served index;
 * ``GET /api/openapi.json`` -- the OpenAPI description of all of this.
 """
@@ -12,16 +12,15 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from flask import Blueprint, current_app, g, jsonify, request
-from whoosh.searching import Searcher
 from werkzeug.exceptions import HTTPException
 
 from index.errors import ArticleNotFound, IndexBusy, IndexNotFound, NewsSearchError
 from search import engine
+from search.backend import Backend, Snapshot
+from search.cache import ResultsCache
 from search.openapi import openapi_document
-from search.params import parse_int, parse_query, parse_search_params
-from search.ranking import collection_totals
-from search.related import DEFAULT_LIMIT, MAX_LIMIT, Related, related_articles
-from search.searchers import ResultsCache, stored_passages
+from search.params import MAX_RELATED_LIMIT, RELATED_LIMIT, parse_int, parse_query, parse_search_params
+from search.results import ArticleView, Related, Results
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -38,7 +37,7 @@ def plain(value):
     return value
 
 
-def results_to_json(results: engine.Results) -> dict:
+def results_to_json(results: Results) -> dict:
     """The body of ``/api/search`` (and of ``news-search search --json``)."""
     return {
         "query": results.query,
@@ -57,7 +56,7 @@ def results_to_json(results: engine.Results) -> dict:
     }
 
 
-def article_to_json(article: engine.ArticleView) -> dict:
+def article_to_json(article: ArticleView) -> dict:
     """The body of ``/api/articles/<id>``."""
     return asdict(article)
 
@@ -67,49 +66,54 @@ def related_to_json(related: Related) -> dict:
     return plain(related)
 
 
-def current_searcher() -> Searcher:
-    """The searcher this request borrowed (at the newest generation); returned when the request ends."""
-    if "searcher" not in g:
-        g.searcher = current_app.extensions["news_search"].acquire()
-    return g.searcher
+def backend() -> Backend:
+    """The app's search backend."""
+    return current_app.extensions["news_search"]
+
+
+def current_snapshot() -> Snapshot:
+    """The snapshot of the index this request borrowed (the newest); given back when the request ends."""
+    if "snapshot" not in g:
+        g.snapshot = backend().acquire()
+    return g.snapshot
 
 
 def results_cache() -> ResultsCache:
     """The app's cache of recent results."""
-    return current_app.extensions["news_search"].results
+    return current_app.extensions["news_search_results"]
 
 
-def release_searcher(_error: BaseException | None = None) -> None:
-    """Give this request's searcher back to the app's pool."""
-    searcher = g.pop("searcher", None)
-    if searcher is not None:
-        current_app.extensions["news_search"].release(searcher)
+def release_snapshot(_error: BaseException | None = None) -> None:
+    """Give this request's snapshot back to the backend."""
+    snapshot = g.pop("snapshot", None)
+    if snapshot is not None:
+        backend().release(snapshot)
 
 
 @bp.get("/search")
 def search():
     """Search results as JSON."""
     params = parse_search_params(request.args)
-    return jsonify(results_to_json(engine.search(current_searcher(), params, results_cache())))
+    return jsonify(results_to_json(engine.search(current_snapshot(), params, results_cache())))
 
 
 @bp.get("/articles/<article_id:article_id>", merge_slashes=False)
 def article(article_id: str):
     """One whole article as JSON, with the matches of ``q`` marked."""
     q = parse_query(request.args)
-    return jsonify(article_to_json(engine.get_article(current_searcher(), article_id, q)))
+    return jsonify(article_to_json(engine.get_article(current_snapshot(), article_id, q)))
 
 
 @bp.get("/articles/<article_id:article_id>/related", merge_slashes=False)
 def related(article_id: str):
     """The articles most like this one, as JSON."""
-    searcher = current_searcher()
-    limit = parse_int(request.args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    snapshot = current_snapshot()
+    limit = parse_int(request.args, "limit", RELATED_LIMIT, 1, MAX_RELATED_LIMIT)
     try:
-        return jsonify(related_to_json(related_articles(searcher, article_id, limit)))
+        return jsonify(related_to_json(snapshot.related(article_id, limit)))
     except ArticleNotFound:
         # An article whose own id ends in "/related" is served as the article route would.
-        if not stored_passages(searcher, f"{article_id}/related"):
+        if not snapshot.has_article(f"{article_id}/related"):
             raise
         return article(f"{article_id}/related")
 
@@ -117,14 +121,9 @@ def related(article_id: str):
 @bp.get("/health")
 def health():
     """Whether the index is open, and what it holds."""
-    searcher = current_searcher()
-    return jsonify({
-        "status": "ok",
-        "articles": collection_totals(searcher)[0],
-        "passages": searcher.doc_count(),
-        "generation": searcher.reader().generation(),
-        "index_dir": current_app.config["INDEX"],
-    })
+    health = current_snapshot().health()
+    return jsonify({"status": "ok", "articles": health.articles, "passages": health.passages,
+                    "generation": health.generation, **health.details})
 
 
 @bp.get("/openapi.json")

@@ -8,16 +8,14 @@ from dataclasses import asdict
 from pathlib import Path
 
 import click
-from whoosh import index as whoosh_index
 
 from index import DEFAULT_CORPUS_DIR
-from index.passages import MAX_WORDS, MIN_WORDS
 from search import engine
 from search.api import related_to_json, results_to_json
-from search.params import COLLAPSES, GROUPS, MAX_PER_PAGE, SORTS, ParameterError, parse_search_params
-from search.related import DEFAULT_LIMIT, MAX_LIMIT, Related, related_articles
-from search.searchers import Searchers
-from search.stories import Story, grouped_counts, largest_stories
+from search.backend import open_backend
+from search.params import (COLLAPSES, GROUPS, MAX_PER_PAGE, MAX_RELATED_LIMIT, RELATED_LIMIT, SORTS, ParameterError,
+                           parse_search_params)
+from search.results import Related, Results, Stories
 
 
 @click.command("search")
@@ -45,8 +43,8 @@ def search_command(ctx: click.Context, query: str, as_json: bool, **options: obj
             "collapse": options["collapse"]}
     try:
         params = parse_search_params(args)
-        with Searchers(options["index_dir"]).searcher() as searcher:
-            results = engine.search(searcher, params)
+        with open_backend({"INDEX": options["index_dir"]}).snapshot() as snapshot:
+            results = engine.search(snapshot, params)
     except ParameterError as error:
         if error.parameter in (None, "q"):
             raise
@@ -58,7 +56,7 @@ def search_command(ctx: click.Context, query: str, as_json: bool, **options: obj
         click.echo(render_text(results))
 
 
-def render_text(results: engine.Results) -> str:
+def render_text(results: Results) -> str:
     """Results for a terminal: a summary line, then each hit with its snippets, marks as **bold**."""
     noun = results.group + ("" if results.total == 1 else "s")
     lines = [f"{results.total} {noun}, {results.sort} first, "
@@ -86,7 +84,7 @@ def plain_snippet(snippet: str) -> str:
 
 @click.command("related")
 @click.argument("article_id")
-@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=DEFAULT_LIMIT, show_default=True,
+@click.option("--limit", type=click.IntRange(1, MAX_RELATED_LIMIT), default=RELATED_LIMIT, show_default=True,
               help="Related articles to list.")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly the JSON API's response body.")
 def related_command(article_id: str, limit: int, as_json: bool, index_dir: Path) -> None:
@@ -94,8 +92,8 @@ def related_command(article_id: str, limit: int, as_json: bool, index_dir: Path)
 
         news-search related https://herald.example/world/storm-shadow --limit 5
     """
-    with Searchers(index_dir).searcher() as searcher:
-        related = related_articles(searcher, article_id, limit)
+    with open_backend({"INDEX": index_dir}).snapshot() as snapshot:
+        related = snapshot.related(article_id, limit)
     if as_json:
         click.echo(json.dumps(related_to_json(related), ensure_ascii=False))
     else:
@@ -123,22 +121,23 @@ def stories_command(top: int, as_json: bool, index_dir: Path) -> None:
 
         news-search stories --top 5
     """
-    with Searchers(index_dir).searcher() as searcher:
-        counts, stories = grouped_counts(searcher), largest_stories(searcher, top)
+    with open_backend({"INDEX": index_dir}).snapshot() as snapshot:
+        stories = snapshot.stories(top)
     if as_json:
-        click.echo(json.dumps({"stories_with_copies": counts[0], "articles_in_them": counts[1],
+        click.echo(json.dumps({"stories_with_copies": stories.with_copies, "articles_in_them": stories.articles_in_them,
                                "stories": [{"story": story.story, "size": len(story.articles),
                                             "articles": [asdict(article) for article in story.articles]}
-                                           for story in stories]}, ensure_ascii=False))
+                                           for story in stories.largest]}, ensure_ascii=False))
     else:
-        click.echo(render_stories(counts, stories))
+        click.echo(render_stories(stories))
 
 
-def render_stories(counts: tuple[int, int], stories: list[Story]) -> str:
+def render_stories(stories: Stories) -> str:
     """Stories for a terminal: a summary line, then each story's size and its articles, one a line."""
-    noun = "story" if counts[0] == 1 else "stories"
-    lines = [f"{counts[0]} {noun} with copies ({counts[1]} articles in them); the largest {len(stories)}:"]
-    for story in stories:
+    noun = "story" if stories.with_copies == 1 else "stories"
+    lines = [f"{stories.with_copies} {noun} with copies ({stories.articles_in_them} articles in them); "
+             f"the largest {len(stories.largest)}:"]
+    for story in stories.largest:
         lines += ["", f"{len(story.articles)} articles · story {story.story}"]
         for article in story.articles:
             meta = " · ".join(filter(None, [(article.published or "")[:10], article.source, article.article_id]))
@@ -157,12 +156,14 @@ def serve_command(host: str, port: int, debug: bool, index_dir: Path) -> None:
 
         gunicorn -w 2 -b 127.0.0.1:5000 wsgi:app
     """
-    from index.cli import index_files
+    from index.indexing import index_files
+    from index.passages import MAX_WORDS, MIN_WORDS
     from search import create_app
 
-    if not whoosh_index.exists_in(index_dir):
+    backend = open_backend({"INDEX": index_dir})
+    if not backend.exists():
         click.echo(f"No index in {index_dir} yet; indexing {DEFAULT_CORPUS_DIR}/ first.", err=True)
-        summary = index_files((Path(DEFAULT_CORPUS_DIR),), index_dir, False, False, MIN_WORDS, MAX_WORDS)
+        summary = index_files((Path(DEFAULT_CORPUS_DIR),), backend, False, False, MIN_WORDS, MAX_WORDS)
         click.echo(str(summary), err=True)
     app = create_app({"INDEX": str(index_dir)})
     app.run(host=host, port=port, debug=debug, threaded=True)

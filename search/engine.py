@@ -1,408 +1,60 @@
-"""The one search function every surface calls, and the article lookup.
+"""The one search function every surface calls, and the article lookup, above the seam.
 
-* :func:`search` -- parse the query, filter, rank, group passages by article, keep one article per
-  story of wire copies (:mod:`search.stories`), facet, highlight, paginate; returns :class:`Results`;
-* :func:`get_article` -- a whole article rebuilt from its passages, with the query's matches marked.
+* :func:`search` -- read the query into its parse tree, ask the backend (:mod:`search.backend`) for
+  the page of results, and add what every backend shares: pagination, the timeline's periods
+  (:mod:`search.timeline`), the query's warnings, the results cache; returns :class:`Results`;
+* :func:`get_article` -- a whole article, with the query's matches marked.
 
-Plain Python in, frozen dataclasses out: no Flask and no click in here.
+What a backend does for a search: match, score and rank (by relevance, results holding every word
+of a plain-words query first -- not of a description, see :func:`search.query.is_description` --
+then by score; by date, undated results last), keep one article per story of wire copies
+(the first in that order, the story's other matching articles as its ``other_versions``), count
+facets over every match, highlight the page shown.
+
+Plain Python in, frozen dataclasses out (:mod:`search.results`): no Flask and no click in here.
 """
 
 from __future__ import annotations
 
 import math
-import re
 import time
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time as clock
-from functools import lru_cache
-from html import escape
+from dataclasses import replace
 
-import numpy as np
-from whoosh.query import Every, Or, Term
-from whoosh.searching import Hit as WhooshHit, Results as WhooshResults, Searcher
-
-from index.errors import ArticleNotFound
-from index.schema import SEARCH_FIELDS
-from search.arrays import UNDATED, IndexArrays, index_arrays
-from search.matching import match_passages, word_mask
+from index.schema import SCHEMA
+from search.backend import Snapshot
+from search.cache import ResultsCache
 from search.params import SearchParams
-from search.query import OPERATORS, ReadQuery, negated_parts, read_query
-from search.ranking import passage_evidence, rank_articles
-from search.related import surface_words
-from search.searchers import ResultsCache, stored_passages
-from search.snippets import opening, passage_snippet, pinpoint_results, whole_highlight
-from search.stories import Version, article_versions, collapse_stories
-from search.timeline import TimelineBucket, timeline
-
-#: Passages shown per article when results are grouped by article.
-PASSAGES_PER_ARTICLE = 3
-#: Words a spelling suggestion may replace: letters only, not a field name before a colon.
-_SPELLED_WORD = re.compile(r"(?<![\w:*])[^\W\d_]{3,}(?![\w:*])")
+from search.query import ReadQuery, read_query
+from search.results import ArticleView, Results
+from search.timeline import timeline
 
 
-@dataclass(frozen=True)
-class PassageHit:
-    """One passage of a result, with its highlighted snippet."""
-
-    passage_id: str
-    position: int
-    start: int
-    end: int
-    snippet: str
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One result: an article (or, grouped by passage, one passage of it)."""
-
-    article_id: str
-    title: str
-    url: str | None
-    source: str | None
-    published: str | None
-    score: float
-    passages: list[PassageHit]
-    #: The article's story of wire copies, and (with ``collapse=story``) the story's other matching articles.
-    story: str = ""
-    other_versions: list[Version] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class FacetCount:
-    value: str
-    count: int
-
-
-@dataclass(frozen=True)
-class Results:
-    """A page of results and what describes the whole result set."""
-
-    query: str
-    total: int
-    page: int
-    pages: int
-    per_page: int
-    sort: str
-    group: str
-    took_ms: float
-    warnings: list[str]
-    hits: list[Hit]
-    facets: dict[str, list[FacetCount] | list[TimelineBucket]]
-    suggestion: str | None = None
-    collapse: str = "story"
-
-
-@dataclass
-class _Unit:
-    """One result before it is rendered: an article's matching passages (best first), or one passage."""
-
-    article_id: str
-    docnums: list[int]
-    score: float
-    complete: bool = True
-
-
-@dataclass
-class Matches:
-    """Every result of a search, unordered, as arrays (one entry per result unit: an article, or
-    with ``group=passage`` a passage); the few shown become :class:`_Unit` with :meth:`unit`."""
-
-    arrays: IndexArrays
-    articles: np.ndarray   # article number per unit
-    scores: np.ndarray
-    complete: np.ndarray   # whether the unit holds every word of an all-words match
-    passages: np.ndarray   # matching passages, grouped as the units are, in index order within a unit
-    passage_scores: np.ndarray
-    starts: np.ndarray     # where each unit's passages start in *passages* (and one past the end)
-    distinct: bool = True  # whether no two units are of the same article
-
-    def __len__(self) -> int:
-        return len(self.articles)
-
-    def unit(self, index: int) -> _Unit:
-        """A unit to show, its passages best first."""
-        start, end = self.starts[index], self.starts[index + 1]
-        docnums = self.passages[start:end][np.argsort(-self.passage_scores[start:end], kind="stable")]
-        return _Unit(self.arrays.article_ids[self.articles[index]], [int(docnum) for docnum in docnums],
-                     float(self.scores[index]), bool(self.complete[index]))
-
-    @classmethod
-    def none(cls, arrays: IndexArrays) -> Matches:
-        empty = np.zeros(0, dtype=np.int64)
-        return cls(arrays, empty, np.zeros(0), np.zeros(0, dtype=bool), empty, np.zeros(0), np.zeros(1, dtype=np.int64))
-
-
-def search(searcher: Searcher, params: SearchParams, cache: ResultsCache | None = None) -> Results:
+def search(snapshot: Snapshot, params: SearchParams, cache: ResultsCache | None = None) -> Results:
     """Run one search.
 
-    :param searcher: an open Whoosh searcher over the passage index.
+    :param snapshot: the index as this request reads it (:meth:`search.backend.Backend.snapshot`).
     :param params: checked parameters, see :func:`search.params.parse_search_params`.
-    :param cache: where results of this index generation are kept for the same parameters.
+    :param cache: where results of this state of the index are kept for the same parameters.
     """
     started = time.perf_counter()
     if cache is not None:
-        results = cache.get(searcher, params, lambda: search(searcher, params))
+        results = cache.get(snapshot.generation, params, lambda: search(snapshot, params))
         return replace(results, took_ms=round((time.perf_counter() - started) * 1000, 2))
-    read = read_query(params.q, searcher.schema) if params.q else ReadQuery(None)
-    sort = params.effective_sort
-    arrays = index_arrays(searcher)
-    found = Matches.none(arrays) if params.q and read.query is None else match(searcher, params, read)
-    order = order_units(found, sort)
-    shown = collapse_stories(searcher, arrays, found.articles, order, params.collapse)
-    first = (params.page - 1) * params.per_page
-    page = shown.order[first : first + params.per_page]
-    units = [found.unit(index) for index in page]
-    marked = highlighting(searcher, read, units)
-    hits = [replace(make_hit(marked, unit, read), story=shown.story(index), other_versions=shown.versions(index))
-            for index, unit in zip(page, units)]
-    total = len(shown.order)
+    query = read_query(params.q, SCHEMA) if params.q else ReadQuery(None)
+    page = snapshot.search(params, query)
     return Results(
-        query=params.q, total=total, page=params.page, pages=max(1, math.ceil(total / params.per_page)),
-        per_page=params.per_page, sort=sort, group=params.group, collapse=params.collapse,
-        took_ms=round((time.perf_counter() - started) * 1000, 2), warnings=list(read.warnings), hits=hits,
-        facets=facet_counts(found), suggestion=suggest(searcher, params.q) if params.q else None,
+        query=params.q, total=page.total, page=params.page, pages=max(1, math.ceil(page.total / params.per_page)),
+        per_page=params.per_page, sort=params.effective_sort, group=params.group, collapse=params.collapse,
+        took_ms=round((time.perf_counter() - started) * 1000, 2), warnings=[*query.warnings, *page.warnings],
+        hits=page.hits, facets={**page.facets, "timeline": timeline(page.days)}, suggestion=page.suggestion,
     )
 
 
-def filter_articles(arrays: IndexArrays, params: SearchParams) -> np.ndarray | None:
-    """Which articles the date range (inclusive) and source allow, by article number; ``None`` for all."""
-    allowed = None
-    if params.date_from or params.date_to:
-        published = arrays.published
-        allowed = ~np.isnat(published)
-        if params.date_from:
-            allowed &= published >= np.datetime64(datetime.combine(params.date_from, clock.min), "us")
-        if params.date_to:
-            allowed &= published <= np.datetime64(datetime.combine(params.date_to, clock.max), "us")
-    if params.source:
-        code = arrays.source_code(params.source)
-        by_source = arrays.source == code if code is not None else np.zeros(arrays.article_count, dtype=bool)
-        allowed = by_source if allowed is None else allowed & by_source
-    return allowed
-
-
-def match(searcher: Searcher, params: SearchParams, read: ReadQuery) -> Matches:
-    """Every result unit of the search, scored, unordered.
-
-    Articles (or passages) that hold a word the query excludes anywhere in the article are left
-    out: an exclusion applies to the article, not only to the matching passage.
-    """
-    arrays = index_arrays(searcher)
-    if read.query is None:
-        # No query: every article, represented by its opening passage (or every passage).
-        docs = np.sort(arrays.first_passage) if params.group == "article" else np.flatnonzero(arrays.live)
-        scores = np.zeros(len(docs))
-    else:
-        matched = match_passages(searcher, arrays, read.query)
-        docs, scores = matched.docs, matched.scores
-    allowed = filter_articles(arrays, params)
-    excluded = excluded_articles(searcher, read)
-    if excluded is not None:
-        allowed = ~excluded if allowed is None else allowed & ~excluded
-    articles = arrays.article[docs]
-    if allowed is not None:
-        keep = allowed[articles]
-        docs, articles, scores = docs[keep], articles[keep], scores[keep]
-    if params.group == "passage":
-        complete = np.ones(len(docs), dtype=bool)
-        if read.query is not None:
-            for holds in word_mask(searcher, arrays, read.required).values():
-                complete &= holds[docs]
-        return Matches(arrays, articles, scores, complete, docs, scores, np.arange(len(docs) + 1), distinct=False)
-    # Grouped by article. An article's passages are written together, so in index order they already
-    # follow each other (and articles are numbered in that order): then no sorting is needed.
-    if len(articles) and np.any(articles[1:] < articles[:-1]):
-        order = np.argsort(articles, kind="stable")
-        docs, articles, scores = docs[order], articles[order], scores[order]
-    new_article = np.ones(len(articles), dtype=bool)
-    new_article[1:] = articles[1:] != articles[:-1]
-    starts = np.flatnonzero(new_article)
-    units = articles[starts]
-    evidence = passage_evidence(starts, scores)
-    complete = np.ones(len(units), dtype=bool)
-    if read.query is not None and params.effective_sort == "relevance":
-        ranking = rank_articles(searcher, read.query, units, evidence, read.required)
-        evidence, complete = ranking.scores, ranking.complete
-    return Matches(arrays, units, evidence, complete, docs, scores, np.append(starts, len(docs)))
-
-
-def excluded_articles(searcher: Searcher, read: ReadQuery) -> np.ndarray | None:
-    """Which articles hold anything the query excludes (``-word``, ``NOT``), by article number."""
-    excluded = negated_parts(read.query) if read.query is not None else []
-    if not excluded:
-        return None
-    arrays = index_arrays(searcher)
-    holding = match_passages(searcher, arrays, Or(excluded)).docs
-    out = np.zeros(arrays.article_count, dtype=bool)
-    out[arrays.article[holding]] = True
-    return out
-
-
-def order_units(found: Matches, sort: str) -> np.ndarray:
-    """Unit indices in display order. By relevance, results holding every word of a plain-words
-    query (not a description, see :func:`search.query.is_description`) come first, then by score;
-    by date, undated results come last."""
-    if sort == "relevance":
-        return np.lexsort((-found.scores, ~found.complete))
-    published = found.arrays.published[found.articles]
-    dated = ~np.isnat(published)
-    moments = published.astype(np.int64)
-    order = np.argsort(-moments if sort == "newest" else moments, kind="stable")
-    return np.concatenate([order[dated[order]], order[~dated[order]]])
-
-
-def highlighting(searcher: Searcher, read: ReadQuery, units: list[_Unit]) -> WhooshResults:
-    """The Whoosh results object the highlighter reads the shown passages' matches from."""
-    if read.query is None or read.phrases:
-        # Only the query is needed: the highlighter analyses each passage again.
-        return WhooshResults(searcher, read.query or Every(), [])
-    arrays = index_arrays(searcher)
-    shown = [docnum for unit in units for docnum in unit.docnums[:PASSAGES_PER_ARTICLE]]
-    return pinpoint_results(searcher, read.query, shown, lambda fieldname, text: arrays.postings(fieldname, text)[0],
-                            arrays.characters)
-
-
-def make_hit(results: WhooshResults, unit: _Unit, read: ReadQuery) -> Hit:
-    """The result record of one unit, with its best passages highlighted."""
-    passages, first = [], None
-    for docnum in unit.docnums[:PASSAGES_PER_ARTICLE]:
-        hit = WhooshHit(results, docnum)
-        stored = hit.fields()
-        first = first or stored
-        snippet = passage_snippet(hit, stored["body"], read.phrases) if read.query is not None \
-            else opening(stored["body"])
-        passages.append(PassageHit(stored["passage_id"], stored["position"], stored["start"], stored["end"], snippet))
-    return Hit(
-        article_id=unit.article_id, title=first.get("title", ""), url=first.get("url"), source=first.get("source"),
-        published=first.get("published_text"), score=round(float(unit.score), 4), passages=passages,
-    )
-
-
-def facet_counts(found: Matches) -> dict[str, list[FacetCount] | list[TimelineBucket]]:
-    """Matching articles counted by source, by month of publication and on a timeline (see
-    :mod:`search.timeline`), over the whole result set.
-
-    Sources are counted case-insensitively, as the source filter matches them, under the first
-    spelling met in the index.
-    """
-    arrays = found.arrays
-    articles = found.articles if found.distinct else np.unique(found.articles)
-    sources = arrays.source[articles]
-    by_source = np.bincount(sources[sources >= 0], minlength=len(arrays.source_names))
-    named = [(arrays.source_names[code], int(count)) for code, count in enumerate(by_source) if count]
-    return {
-        "source": [FacetCount(v, n) for v, n in sorted(named, key=lambda item: (-item[1], item[0]))],
-        "published": [FacetCount(str(np.datetime64(month, "M")), n)
-                      for month, n in reversed(_counts(arrays.month[articles], UNDATED))],
-        "timeline": timeline({_day_date(day): n for day, n in _counts(arrays.day[articles], UNDATED)}),
-    }
-
-
-@lru_cache(maxsize=65536)
-def _day_date(day: int) -> date:
-    """The date *day* days after 1970-01-01."""
-    return np.datetime64(day, "D").item()
-
-
-def _counts(values: np.ndarray, missing: int) -> list[tuple[int, int]]:
-    """How often each value occurs in *values* (small whole numbers, *missing* left out), in order."""
-    values = values[values != missing]
-    if not len(values):
-        return []
-    low = int(values.min())
-    counts = np.bincount(values - low)
-    return [(int(value) + low, int(counts[value])) for value in np.flatnonzero(counts)]
-
-
-def suggest(searcher: Searcher, text: str) -> str | None:
-    """*text* with each word that occurs nowhere in the index replaced by the closest word that does;
-    ``None`` when nothing changes.
-
-    Whoosh's spelling corrector looks among the body's words as indexed (stems: ``ukran`` finds
-    ``ukrain``), and the stem found is written back as the index's text most often writes it
-    (``ukraine``). An index that keeps a separate list of unstemmed words is corrected from that.
-    """
-    field = searcher.schema["body"]
-    analyzer, corrector, unstemmed = field.analyzer, searcher.corrector("body"), field.separate_spelling()
-
-    def respell(found: re.Match) -> str:
-        word = found.group(0)
-        stems = [token.text for token in analyzer(word)]
-        if word in OPERATORS or not stems or any(
-            searcher.doc_frequency(fieldname, stem) for stem in stems for fieldname in SEARCH_FIELDS
-        ):
-            return word
-        # Whoosh ranks every word within the distance by frequency alone: ask for one edit first.
-        wanted = word.lower() if unstemmed else stems[0]
-        options = corrector.suggest(wanted, limit=1, maxdist=1, prefix=1) \
-            or corrector.suggest(wanted, limit=1, maxdist=2, prefix=1)
-        if unstemmed or not options:
-            return options[0] if options else word
-        holders = index_arrays(searcher).postings("body", options[0])[0]
-        return surface_words(searcher, [searcher.stored_fields(int(holders[0]))], options)[0] if len(holders) \
-            else word
-
-    corrected = _SPELLED_WORD.sub(respell, text)
-    return corrected if corrected != text else None
-
-
-@dataclass(frozen=True)
-class ArticlePassage:
-    passage_id: str
-    position: int
-    start: int
-    end: int
-    matched: bool
-    html: str
-
-
-@dataclass(frozen=True)
-class ArticleView:
-    """A whole article rebuilt from its passages; with a query, matching passages marked."""
-
-    article_id: str
-    title: str
-    url: str | None
-    source: str | None
-    published: str | None
-    author: str | None
-    section: str | None
-    body: str
-    passages: list[ArticlePassage]
-    query: str = ""
-    warnings: list[str] = field(default_factory=list)
-    #: The article's story of wire copies, and the story's other articles.
-    story: str = ""
-    other_versions: list[Version] = field(default_factory=list)
-
-
-def get_article(searcher: Searcher, article_id: str, q: str = "") -> ArticleView:
+def get_article(snapshot: Snapshot, article_id: str, q: str = "") -> ArticleView:
     """The article *article_id*, its passages in order; with *q*, matches highlighted.
 
-    :raises ArticleNotFound: when no passage has that article id.
+    :raises ArticleNotFound: when no article has that id.
     """
-    stored = stored_passages(searcher, article_id)
-    if not stored:
-        raise ArticleNotFound(f"no article has the id {article_id!r}", "article_id")
-    read = read_query(q, searcher.schema) if q.strip() else ReadQuery(None)
-    marked: dict[int, str] = {}
-    if read.query is not None:
-        results = searcher.search(read.query, filter=Term("article_id", article_id), limit=None, terms=True)
-        for hit in results:
-            marked[hit["position"]] = whole_highlight(hit, hit["body"], read.phrases)
-    # A passage matches when its own text does: a title match alone would mark them all.
-    passages = [
-        ArticlePassage(fields["passage_id"], fields["position"], fields["start"], fields["end"],
-                       "<mark>" in marked.get(fields["position"], ""),
-                       marked.get(fields["position"]) or escape(fields["body"], quote=False))
-        for fields in stored
-    ]
-    first = stored[0]
-    story = first.get("story") or article_id
-    return ArticleView(
-        article_id=article_id, title=first.get("title", ""), url=first.get("url"), source=first.get("source"),
-        published=first.get("published_text"), author=first.get("author"), section=first.get("section"),
-        body="".join(fields.get("lead", "") + fields["body"] for fields in stored), passages=passages,
-        query=q, warnings=list(read.warnings), story=story,
-        other_versions=article_versions(searcher, article_id, story),
-    )
+    query = read_query(q, SCHEMA) if q.strip() else ReadQuery(None)
+    view = snapshot.article(article_id, query)
+    return replace(view, query=q, warnings=[*query.warnings, *view.warnings])

@@ -1,6 +1,6 @@
 """A search as an Atom feed (RFC 4287), so a person can follow a query in any feed reader.
 
-* :func:`results_feed` -- the Atom document of a page of :class:`search.engine.Results`: one entry
+* :func:`results_feed` -- the Atom document of a page of :class:`search.results.Results`: one entry
   per article, its best passage (escaped, matches in ``<mark>``) as an HTML summary;
 * :func:`atom_time` -- a stored publication date as the RFC 3339 time Atom requires.
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from xml.etree import ElementTree
 
-from search.engine import Hit, Results
+from search.results import Hit, Results
 
 ATOM = "http://www.w3.org/2005/Atom"
 MEDIA_TYPE = "application/atom+xml"

@@ -5,8 +5,8 @@ Its schemas are JSON Schema 2020-12, so tests validate real responses against th
 
 from __future__ import annotations
 
-from search.params import COLLAPSES, GROUPS, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS
-from search.related import DEFAULT_LIMIT, MAX_LIMIT
+from search.params import (COLLAPSES, GROUPS, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_RELATED_LIMIT,
+                           RELATED_LIMIT, SORTS)
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 
@@ -250,7 +250,7 @@ def openapi_document() -> dict:
                 "parameters": [
                     article_id,
                     _param("limit", "Related articles to return.",
-                           {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
+                           {"type": "integer", "minimum": 1, "maximum": MAX_RELATED_LIMIT, "default": RELATED_LIMIT}),
                 ],
                 "responses": {"200": _json("Related", "The related articles"), "400": error,
                               "404": no_article, "503": error},

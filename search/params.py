@@ -22,6 +22,9 @@ MAX_PER_PAGE = 100
 MAX_QUERY_CHARS = 1000
 MAX_QUERY_TERMS = 64
 MAX_PAGE = 10_000
+#: Related articles returned by default, and at most.
+RELATED_LIMIT = 10
+MAX_RELATED_LIMIT = 50
 
 _DIGITS = re.compile(r"[0-9]{1,9}")
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import replace
-from datetime import date, datetime, timezone
-from pathlib import Path
+from datetime import date
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
-from whoosh.searching import Searcher
+from flask import Blueprint, Response, render_template, request, url_for
 
 from index.errors import NewsSearchError
 from search import engine
-from search.api import current_searcher, http_status, results_cache
+from search.api import current_snapshot, http_status, results_cache
 from search.feed import MEDIA_TYPE, FeedLinks, results_feed
 from search.params import MAX_QUERY_CHARS, SORTS, SearchParams, parse_search_params
-from search.related import related_articles
 from search.timeline import TimelineBucket
 
 #: Related articles listed on an article's page.
@@ -33,7 +30,7 @@ bp = Blueprint("web", __name__)
 def search():
     """The search page: the form, and the results of the query and filters in the URL."""
     params = parse_search_params(request.args)
-    results = engine.search(current_searcher(), params, results_cache())
+    results = engine.search(current_snapshot(), params, results_cache())
     feed_url = url_for("web.feed", **params.to_args(page=1, sort=None)) if params.q else None
     return render_template("search.html", params=params, results=results, sorts=SORTS,
                            api_url=url_for("api.search", **params.to_args()), feed_url=feed_url)
@@ -44,8 +41,8 @@ def feed():
     """The search as an Atom feed: the same parameters as ``/api/search``, newest first by default."""
     asked = parse_search_params(request.args)
     params = replace(asked, sort=asked.sort or "newest")
-    searcher = current_searcher()
-    results = engine.search(searcher, params, results_cache())
+    snapshot = current_snapshot()
+    results = engine.search(snapshot, params, results_cache())
     links = FeedLinks(
         feed=url_for("web.feed", _external=True, **asked.to_args()),
         page=url_for("web.search", _external=True, **params.to_args()),
@@ -55,7 +52,7 @@ def feed():
         previous=url_for("web.feed", _external=True, **asked.to_args(page=results.page - 1))
         if results.page > 1 else None,
     )
-    body = results_feed(results, feed_title(params), links, index_updated(searcher))
+    body = results_feed(results, feed_title(params), links, snapshot.updated())
     return Response(body, content_type=f"{MEDIA_TYPE}; charset=utf-8")
 
 
@@ -66,22 +63,13 @@ def feed_title(params: SearchParams) -> str:
     return " · ".join(filter(None, [f"News search: {params.q or 'latest articles'}", *filters]))
 
 
-def index_updated(searcher: Searcher) -> datetime:
-    """When the searched generation of the index was committed (its table of contents written)."""
-    toc = Path(current_app.config["INDEX"]) / f"_MAIN_{searcher.reader().generation()}.toc"
-    try:
-        return datetime.fromtimestamp(toc.stat().st_mtime, timezone.utc)
-    except OSError:
-        return datetime.now(timezone.utc)
-
-
 @bp.get("/articles/<article_id:article_id>", merge_slashes=False)
 def article(article_id: str):
     """One whole article, the query's matches highlighted; links back to the same search."""
     params = parse_search_params(request.args)
-    searcher = current_searcher()
-    view = engine.get_article(searcher, article_id, params.q)
-    related = related_articles(searcher, article_id, RELATED_ON_PAGE)
+    snapshot = current_snapshot()
+    view = engine.get_article(snapshot, article_id, params.q)
+    related = snapshot.related(article_id, RELATED_ON_PAGE)
     return render_template("article.html", article=view, related=related, params=params, back_args=params.to_args(),
                            api_url=url_for("api.article", article_id=article_id, **params.to_args()))
 

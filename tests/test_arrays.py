@@ -13,12 +13,13 @@ from index.store import open_index
 from index.writer import delete_articles, update_index
 from search import create_app
 from index.store.reading import passage_characters
-from search.arrays import BoundedCache, index_arrays
+from search.cache import BoundedCache, ResultsCache
+from search.whoosh_backend import WhooshBackend
+from search.whoosh_backend.generation import Generation
 from search.engine import search
-from search.matching import _Evaluator, match_passages
+from search.whoosh_backend.matching import _Evaluator, match_passages
 from search.params import parse_search_params
 from search.query import read_query
-from search.searchers import ResultsCache
 from tests.conftest import build_index, write_corpus
 
 #: The test article about Storm Shadow missiles: its id is its URL.
@@ -47,14 +48,14 @@ def test_passages_and_scores_are_whooshs(searcher, text, merge, monkeypatch):
         # Whoosh's AND NOT lets through some passages that hold the excluded words; ours does not.
         excluded = set(searcher.docs_for_query(query.b))
         expected = {docnum: score for docnum, score in expected.items() if docnum not in excluded}
-    found = match_passages(searcher, index_arrays(searcher), query)
+    found = match_passages(searcher, Generation(searcher).arrays, query)
     matched = found.docs.tolist()
     assert matched == sorted(expected) and len(found.scores) == len(matched)
     assert found.scores.tolist() == pytest.approx([expected[docnum] for docnum in matched], rel=1e-6)
 
 
 def test_arrays_hold_each_article_once_with_its_metadata(searcher):
-    arrays = index_arrays(searcher)
+    arrays = Generation(searcher).arrays
     assert arrays.article_count == len({fields["article_id"] for fields in searcher.all_stored_fields()})
     for number, docnum in enumerate(arrays.first_passage):
         fields = searcher.stored_fields(int(docnum))
@@ -67,7 +68,7 @@ def test_arrays_hold_each_article_once_with_its_metadata(searcher):
 
 
 def test_postings_and_lengths_are_whooshs(searcher):
-    arrays = index_arrays(searcher)
+    arrays = Generation(searcher).arrays
     docs, weights = arrays.postings("body", "missil")
     matcher = searcher.reader().postings("body", "missil")
     expected = []
@@ -80,7 +81,7 @@ def test_postings_and_lengths_are_whooshs(searcher):
 
 
 def test_characters_are_where_the_word_stands(searcher):
-    arrays = index_arrays(searcher)
+    arrays = Generation(searcher).arrays
     docs = arrays.postings("body", "missil")[0].tolist()
     places = passage_characters(searcher.reader(), "body", "missil", docs)
     assert sorted(places) == docs
@@ -93,12 +94,13 @@ def test_deleted_articles_leave_the_arrays_of_the_next_generation(tmp_path: Path
     index_dir = build_index(write_corpus(tmp_path / "corpus"), tmp_path / "index")
     assert delete_articles(index_dir, [STORM]) == [STORM]
     with open_index(index_dir).searcher() as searcher:
-        arrays = index_arrays(searcher)
+        arrays = Generation(searcher).arrays
         assert STORM not in arrays.article_ids and searcher.doc_count() < searcher.doc_count_all()
         assert arrays.live.sum() == searcher.doc_count()
         assert all(searcher.stored_fields(int(docnum))["article_id"] != STORM
                    for docnum in arrays.postings("body", "shadow")[0])
-        results = search(searcher, parse_search_params({"q": "storm shadow missiles"}))
+    with WhooshBackend(index_dir).snapshot() as snapshot:
+        results = search(snapshot, parse_search_params({"q": "storm shadow missiles"}))
         assert results.total and STORM not in [hit.article_id for hit in results.hits]
 
 
@@ -107,23 +109,23 @@ def test_cache_answers_the_same_search_until_the_index_changes(tmp_path: Path):
     index_dir = build_index(corpus, tmp_path / "index")
     cache = ResultsCache(8)
     params = parse_search_params({"q": "marathon"})
-    with open_index(index_dir).searcher() as searcher:
-        first = search(searcher, params, cache)
-        again = search(searcher, params, cache)
+    with WhooshBackend(index_dir).snapshot() as snapshot:
+        first = search(snapshot, params, cache)
+        again = search(snapshot, params, cache)
         assert again.hits is first.hits and first.total == 1
     (corpus / "marathon-2.txt").write_text(
         "Title: Marathon record falls again\nPublished: 2024-04-14\n\nA second marathon record in two years.\n",
         encoding="utf-8")
     update_index(index_dir, read_articles([corpus]))
-    with open_index(index_dir).searcher() as searcher:
-        assert search(searcher, params, cache).total == 2
+    with WhooshBackend(index_dir).snapshot() as snapshot:
+        assert search(snapshot, params, cache).total == 2
 
 
 def test_no_cache_when_its_size_is_zero(index_dir):
     cache = ResultsCache(0)
     params = parse_search_params({"q": "marathon"})
-    with open_index(index_dir).searcher() as searcher:
-        assert search(searcher, params, cache).hits is not search(searcher, params, cache).hits
+    with WhooshBackend(index_dir).snapshot() as snapshot:
+        assert search(snapshot, params, cache).hits is not search(snapshot, params, cache).hits
 
 
 @pytest.mark.parametrize("size", [-1, "many", 2.5])
@@ -142,7 +144,7 @@ def test_bounded_cache_keeps_the_newest_within_budget():
 
 
 def test_cached_characters_answer_as_the_index_does(searcher):
-    arrays = index_arrays(searcher)
+    arrays = Generation(searcher).arrays
     docs = arrays.postings("body", "missil")[0].tolist() + [0]
     expected = passage_characters(searcher.reader(), "body", "missil", docs)
     assert arrays.characters("body", "missil", docs) == expected

@@ -15,8 +15,7 @@ from benchmarks.corpora import bbc_articles, reuters_articles, write_jsonl
 from index.articles import read_articles
 from index.writer import update_index
 from search import create_app
-from search.related import related_articles
-from search.searchers import Searchers
+from search.whoosh_backend import WhooshBackend
 from tests.data_paths import require_data
 from tests.test_api import assert_matches
 
@@ -52,9 +51,9 @@ def test_bbc_related_articles_share_the_category_and_never_repeat_a_copy(bbc):
     assert len(copies) == 2 * 98
     sample = random.Random(3).sample([record["id"] for record in records], 100) + sorted(copies)[:40]
     same = listed = 0
-    with Searchers(index_dir).searcher() as searcher:
+    with WhooshBackend(index_dir).snapshot() as snapshot:
         for article_id in sample:
-            related = related_articles(searcher, article_id, limit=5)
+            related = snapshot.related(article_id, 5)
             found = [article.article_id for article in related.results]
             assert article_id not in found and not copies.get(article_id, set()) & set(found), article_id
             category = article_id.split("-")[1]

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from index.cli import BULK_BYTES
+from index.indexing import BULK_BYTES
 from index.store import open_index
 from index.store.parallel import PARALLEL_BATCH
 

@@ -61,17 +61,17 @@ def test_rebuild_does_not_multiply_a_running_apps_index(runner, served, corpus_c
     assert ids(client, "ATACMS") == ["000_4f5c96a77bf8f4f4.txt"]
 
 
-def test_searchers_are_reused_until_a_new_generation_lands(runner, served):
-    from search.searchers import Searchers
+def test_snapshots_are_reused_until_a_new_generation_lands(runner, served):
+    from search.whoosh_backend import WhooshBackend
 
     index_dir, _client = served
-    pool = Searchers(index_dir)
-    with pool.searcher() as first:
+    backend = WhooshBackend(index_dir)
+    with backend.snapshot() as first:
         pass
-    with pool.searcher() as again:
+    with backend.snapshot() as again:
         assert again is first
     result = runner.invoke(cli, ["delete", "marathon.txt", "--index-dir", str(index_dir)])
     assert result.exit_code == 0, result.output
-    with pool.searcher() as fresh:
-        assert fresh is not first and fresh.up_to_date()
-        assert not list(fresh.documents(article_id="marathon.txt"))
+    with backend.snapshot() as fresh:
+        assert fresh is not first and fresh.up_to_date() and fresh.generation > first.generation
+        assert not fresh.has_article("marathon.txt")

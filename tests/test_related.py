@@ -14,8 +14,7 @@ from index.cli import cli
 from index.errors import ArticleNotFound
 from index.writer import update_index
 from search import create_app
-from search.related import related_articles
-from search.searchers import Searchers
+from search.whoosh_backend import WhooshBackend
 from tests.test_api import assert_matches
 
 STORY = Article(
@@ -81,8 +80,8 @@ def news_client(news_index: Path):
 
 
 def related_ids(index_dir: Path, article_id: str, limit: int = 10) -> list[str]:
-    with Searchers(index_dir).searcher() as searcher:
-        return [article.article_id for article in related_articles(searcher, article_id, limit).results]
+    with WhooshBackend(index_dir).snapshot() as snapshot:
+        return [article.article_id for article in snapshot.related(article_id, limit).results]
 
 
 def test_follow_ups_come_first_newest_first_and_the_copy_is_left_out(news_index):
@@ -94,8 +93,8 @@ def test_follow_ups_come_first_newest_first_and_the_copy_is_left_out(news_index)
 
 
 def test_scores_and_key_terms(news_index):
-    with Searchers(news_index).searcher() as searcher:
-        related = related_articles(searcher, STORY.id)
+    with WhooshBackend(news_index).snapshot() as snapshot:
+        related = snapshot.related(STORY.id, 10)
     assert {"dam", "breach", "ostrava"} <= set(related.key_terms)
     scores = {article.article_id: article for article in related.results}
     assert scores["rescuers-search"].close and scores["dam-inquiry"].close
@@ -114,8 +113,8 @@ def test_limit_keeps_the_most_similar_before_ordering_by_date(news_index):
 
 
 def test_unknown_article(news_index):
-    with Searchers(news_index).searcher() as searcher, pytest.raises(ArticleNotFound):
-        related_articles(searcher, "no-such-article")
+    with WhooshBackend(news_index).snapshot() as snapshot, pytest.raises(ArticleNotFound):
+        snapshot.related("no-such-article", 10)
 
 
 def test_api_answer_matches_the_openapi_document(news_client):

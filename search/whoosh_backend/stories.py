@@ -16,52 +16,27 @@ from dataclasses import dataclass
 
 import numpy as np
 from whoosh.reading import IndexReader
-from whoosh.searching import Searcher
 
 from index.store.reading import column_values
-from search.arrays import IndexArrays, index_arrays
-
-@dataclass(frozen=True)
-class Version:
-    """Another article of the same story: a wire copy of a result, or of the article shown."""
-
-    article_id: str
-    source: str | None
-
-
-@dataclass(frozen=True)
-class StoryArticle:
-    """One article of a story, as ``news-search stories`` lists it."""
-
-    article_id: str
-    title: str
-    source: str | None
-    published: str | None
-
-
-@dataclass(frozen=True)
-class Story:
-    """A story and its articles, the one that named it first."""
-
-    story: str
-    articles: list[StoryArticle]
-
+from search.results import Story, StoryArticle, Version
+from search.whoosh_backend.arrays import IndexArrays
+from search.whoosh_backend.generation import Generation
 
 @dataclass(frozen=True)
 class StoryCodes:
-    """Every article's story as a number (per article number of :class:`search.arrays.IndexArrays`)."""
+    """Every article's story as a number (per article number of :class:`search.whoosh_backend.arrays.IndexArrays`)."""
 
     codes: np.ndarray
     ids: list[str]
 
 
-def story_codes(searcher: Searcher) -> StoryCodes:
-    """The story of each article of *searcher*'s index, read once per index generation.
+def story_codes(gen: Generation) -> StoryCodes:
+    """The story of each article of the generation, read once.
 
     An article indexed without a story is its own story.
     """
-    arrays = index_arrays(searcher)
-    return arrays.derived("stories", lambda: _read_codes(searcher.reader(), arrays))
+    arrays = gen.arrays
+    return arrays.derived("stories", lambda: _read_codes(gen.searcher.reader(), arrays))
 
 
 def _read_codes(reader: IndexReader, arrays: IndexArrays) -> StoryCodes:
@@ -99,7 +74,7 @@ class Collapsed:
                 for article in dict.fromkeys(others.tolist())]
 
 
-def collapse_stories(searcher: Searcher, arrays: IndexArrays, unit_articles: np.ndarray, order: np.ndarray,
+def collapse_stories(gen: Generation, unit_articles: np.ndarray, order: np.ndarray,
                      collapse: str = "story") -> Collapsed:
     """Results reduced to one article per story: the first one in *order*, with every unit of it
     (with ``group=passage``, all its passages); with *collapse* ``none``, every result.
@@ -107,7 +82,7 @@ def collapse_stories(searcher: Searcher, arrays: IndexArrays, unit_articles: np.
     :param unit_articles: the article number of each result unit.
     :param order: unit indices in display order.
     """
-    codes = story_codes(searcher)
+    codes, arrays = story_codes(gen), gen.arrays
     articles = unit_articles[order]
     if collapse != "story" or not len(order):
         return Collapsed(order, arrays, codes, unit_articles, articles[:0])
@@ -118,27 +93,27 @@ def collapse_stories(searcher: Searcher, arrays: IndexArrays, unit_articles: np.
     return Collapsed(order[keep], arrays, codes, unit_articles, articles[~keep])
 
 
-def article_versions(searcher: Searcher, article_id: str, story: str) -> list[Version]:
+def article_versions(gen: Generation, article_id: str, story: str) -> list[Version]:
     """The other articles of *story* than *article_id*, in index order."""
     return [Version(fields["article_id"], fields.get("source"))
-            for fields in searcher.documents(story=story, position=0) if fields["article_id"] != article_id]
+            for fields in gen.searcher.documents(story=story, position=0) if fields["article_id"] != article_id]
 
 
-def grouped_counts(searcher: Searcher) -> tuple[int, int]:
+def grouped_counts(gen: Generation) -> tuple[int, int]:
     """How many stories have more than one article, and how many articles those stories hold."""
-    codes = story_codes(searcher).codes
+    codes = story_codes(gen).codes
     sizes = np.bincount(codes) if len(codes) else np.zeros(0, dtype=np.int64)
     return int((sizes > 1).sum()), int(sizes[sizes > 1].sum())
 
 
-def largest_stories(searcher: Searcher, top: int = 10) -> list[Story]:
+def largest_stories(gen: Generation, top: int = 10) -> list[Story]:
     """The *top* stories with the most articles (two at least), largest first, ties by story id."""
-    codes, arrays = story_codes(searcher), index_arrays(searcher)
+    codes = story_codes(gen)
     sizes = np.bincount(codes.codes, minlength=len(codes.ids)) if len(codes.codes) else np.zeros(0, dtype=np.int64)
     grouped = sorted(np.flatnonzero(sizes > 1).tolist(), key=lambda code: (-sizes[code], codes.ids[code]))
     stories = []
     for code in grouped[:top]:
-        members = [_story_article(searcher, arrays, article)
+        members = [_story_article(gen, article)
                    for article in np.flatnonzero(codes.codes == code).tolist()]
         # The article that named the story first, then the others in index order.
         members.sort(key=lambda member: member.article_id != codes.ids[code])
@@ -146,7 +121,7 @@ def largest_stories(searcher: Searcher, top: int = 10) -> list[Story]:
     return stories
 
 
-def _story_article(searcher: Searcher, arrays: IndexArrays, article: int) -> StoryArticle:
-    fields = searcher.stored_fields(int(arrays.first_passage[article]))
+def _story_article(gen: Generation, article: int) -> StoryArticle:
+    fields = gen.searcher.stored_fields(int(gen.arrays.first_passage[article]))
     return StoryArticle(fields["article_id"], fields.get("title", ""), fields.get("source"),
                         fields.get("published_text"))

@@ -53,7 +53,7 @@ def pinpoint_results(searcher: Searcher, query: Query, docnums: Sequence[int],
 
     :param holders: the passages that hold a word in a field, as a sorted array.
     :param where: where a word stands in some of the passages: (position, first character, end
-        character) of each occurrence, by passage (:meth:`search.arrays.IndexArrays.characters`).
+        character) of each occurrence, by passage (:meth:`search.whoosh_backend.arrays.IndexArrays.characters`).
     """
     wanted = np.asarray(sorted(set(docnums)), dtype=np.int64)
     results = Results(searcher, query, [(0.0, int(docnum)) for docnum in wanted])

@@ -10,7 +10,7 @@ The order of the results: the *limit* most similar articles whose similarity is 
 :data:`CLOSE_SHARE`) come first, newest first, so the latest developments of a story lead;
 the rest follow, most similar first.
 
-Plain Python in, frozen dataclasses out, like :mod:`search.engine`.
+Plain Python in, frozen dataclasses out (:mod:`search.results`).
 """
 
 from __future__ import annotations
@@ -18,19 +18,17 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
-from dataclasses import dataclass
 
 import numpy as np
 from whoosh.searching import Searcher
 
 from index.errors import ArticleNotFound
-from search.arrays import index_arrays, whoosh_idf
-from search.ranking import article_bm25, article_frequencies
-from search.searchers import stored_passages
+from search.params import RELATED_LIMIT
+from search.results import Related, RelatedArticle
+from search.whoosh_backend.arrays import IndexArrays, whoosh_idf
+from search.whoosh_backend.generation import Generation
+from search.whoosh_backend.ranking import article_bm25, article_frequencies
 
-#: Related articles returned by default, and at most.
-DEFAULT_LIMIT = 10
-MAX_LIMIT = 50
 #: Key terms an article is compared by, and how many of the model's best words are considered.
 KEY_TERMS = 12
 KEY_TERM_CANDIDATES = 60
@@ -44,29 +42,6 @@ MIN_SHARE = 0.15
 CLOSE_SHARE = 0.4
 
 _LETTER = re.compile(r"[^\W\d_]")
-
-
-@dataclass(frozen=True)
-class RelatedArticle:
-    """One related article; ``score`` is its similarity as a share of the article's to itself."""
-
-    article_id: str
-    title: str
-    url: str | None
-    source: str | None
-    published: str | None
-    score: float
-    close: bool
-
-
-@dataclass(frozen=True)
-class Related:
-    """The articles related to ``article_id``, in display order, and the words they were found by."""
-
-    article_id: str
-    key_terms: list[str]
-    results: list[RelatedArticle]
-    took_ms: float
 
 
 def key_terms(searcher: Searcher, stored: list[dict], count: int = KEY_TERMS) -> dict[str, float]:
@@ -92,9 +67,9 @@ def key_terms(searcher: Searcher, stored: list[dict], count: int = KEY_TERMS) ->
     return chosen
 
 
-def surface_words(searcher: Searcher, stored: list[dict], stems: list[str]) -> list[str]:
+def surface_words(gen: Generation, stored: list[dict], stems: list[str]) -> list[str]:
     """Each stem as the article most often writes it, lower-cased (``missil`` -> ``missiles``)."""
-    analyzer = searcher.schema["body"].analyzer
+    analyzer = gen.searcher.schema["body"].analyzer
     spellings: dict[str, Counter[str]] = {stem: Counter() for stem in stems}
     for fields in [{"body": stored[0].get("title", "")}, *stored]:
         for token in analyzer(fields["body"], keeporiginal=True):
@@ -103,18 +78,17 @@ def surface_words(searcher: Searcher, stored: list[dict], stems: list[str]) -> l
     return [spellings[stem].most_common(1)[0][0] if spellings[stem] else stem for stem in stems]
 
 
-def similarities(searcher: Searcher, words: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
-    """The articles (by number, see :mod:`search.arrays`) that hold a word of *words*, and their
+def similarities(arrays: IndexArrays, words: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    """The articles (by number, see :mod:`search.whoosh_backend.arrays`) that hold a word of *words*, and their
     whole-article BM25 for those words, as search ranks articles but with Whoosh's idf."""
-    arrays = index_arrays(searcher)
     frequencies = article_frequencies(arrays, words, whoosh_idf)  # the idf MIN_SHARE and CLOSE_SHARE were set on
     if not frequencies:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     holding = np.unique(np.concatenate([frequency.articles for frequency in frequencies.values()]))
-    return holding, article_bm25(searcher, frequencies, words, holding)
+    return holding, article_bm25(arrays, frequencies, words, holding)
 
 
-def related_articles(searcher: Searcher, article_id: str, limit: int = DEFAULT_LIMIT) -> Related:
+def related_articles(gen: Generation, article_id: str, limit: int = RELATED_LIMIT) -> Related:
     """The articles most like *article_id*, without the article itself or its copies.
 
     Among the results, each story is shown once (see :class:`Copies`).
@@ -122,17 +96,17 @@ def related_articles(searcher: Searcher, article_id: str, limit: int = DEFAULT_L
     :raises ArticleNotFound: when no article has that id.
     """
     started = time.perf_counter()
-    stored = stored_passages(searcher, article_id)
+    stored = gen.stored_passages(article_id)
     if not stored:
         raise ArticleNotFound(f"no article has the id {article_id!r}", "article_id")
-    words = key_terms(searcher, stored)
-    arrays = index_arrays(searcher)
-    holding, scores = similarities(searcher, words)
+    words = key_terms(gen.searcher, stored)
+    arrays = gen.arrays
+    holding, scores = similarities(arrays, words)
     number = arrays.article_numbers[article_id]
     at = int(np.searchsorted(holding, number))  # holding is in article order
     held = at < len(holding) and holding[at] == number
     own = float(scores[at]) if held else 0.0
-    copies = Copies(searcher)
+    copies = Copies(gen)
     copies.is_new(article_id, stored[0], int(arrays.article_words[number]) if held else -1)
     found: list[RelatedArticle] = []
     for index in np.argsort(-scores, kind="stable") if own > 0 else ():
@@ -142,13 +116,13 @@ def related_articles(searcher: Searcher, article_id: str, limit: int = DEFAULT_L
         if candidate == number:
             continue
         other = arrays.article_ids[candidate]
-        fields = searcher.stored_fields(int(arrays.first_passage[candidate]))
+        fields = gen.searcher.stored_fields(int(arrays.first_passage[candidate]))
         if not copies.is_new(other, fields, int(arrays.article_words[candidate])):
             continue
         share = score / own
         found.append(RelatedArticle(other, fields.get("title", ""), fields.get("url"), fields.get("source"),
                                     fields.get("published_text"), round(share, 4), share >= CLOSE_SHARE))
-    return Related(article_id, surface_words(searcher, stored, list(words)), order_related(found),
+    return Related(article_id, surface_words(gen, stored, list(words)), order_related(found),
                    round((time.perf_counter() - started) * 1000, 2))
 
 
@@ -160,8 +134,8 @@ class Copies:
     and length in words, which is rare.
     """
 
-    def __init__(self, searcher: Searcher) -> None:
-        self.searcher = searcher
+    def __init__(self, gen: Generation) -> None:
+        self.gen = gen
         self.stories: set[str] = set()
         self.shapes: dict[tuple[str, int], list[str]] = {}
         self.texts: dict[str, str] = {}
@@ -181,7 +155,7 @@ class Copies:
     def text(self, article_id: str) -> str:
         """The article's body, from its stored passages (read once)."""
         if article_id not in self.texts:
-            stored = stored_passages(self.searcher, article_id)
+            stored = self.gen.stored_passages(article_id)
             self.texts[article_id] = "\n".join(fields["body"] for fields in stored)
         return self.texts[article_id]
 

@@ -28,9 +28,9 @@ import numpy as np
 from whoosh.query import Query
 from whoosh.searching import Searcher
 
-from search.arrays import IndexArrays, index_arrays
 from search.query import negated_parts
-from search.searchers import stored_passages
+from search.whoosh_backend.arrays import IndexArrays
+from search.whoosh_backend.generation import Generation
 
 #: BM25 parameters for whole articles.
 K1 = 2.0
@@ -122,7 +122,7 @@ class ArticleCounts:
 def article_idf(count: int, holding: int) -> float:
     """The rarity of a word held by *holding* of *count* articles: BM25's idf as Lucene computes it,
     which falls towards zero for a word that most articles hold (where Whoosh's,
-    :func:`~search.arrays.whoosh_idf`, stays near 1), so the common words of a long descriptive
+    :func:`~search.whoosh_backend.arrays.whoosh_idf`, stays near 1), so the common words of a long descriptive
     query weigh little against its names and subjects.
 
     >>> round(article_idf(100, 1), 2), round(article_idf(100, 50), 2), round(article_idf(100, 100), 3)
@@ -136,7 +136,7 @@ def article_frequencies(arrays: IndexArrays, words: Iterable[str],
     """For each word, its frequency in the articles that hold it -- body occurrences summed over the
     article's passages, plus the title's occurrences (counted once, as every passage repeats the
     title) -- and its whole-article BM25 there, with *idf*."""
-    count, average = _totals(arrays)
+    count, average = collection_totals(arrays)
 
     def frequency(word: str) -> ArticleCounts:
         docs, weights = arrays.postings("body", word)
@@ -156,21 +156,16 @@ def article_frequencies(arrays: IndexArrays, words: Iterable[str],
     return {word: arrays.per_article(("frequency", idf), word, lambda: frequency(word)) for word in words}
 
 
-def _totals(arrays: IndexArrays) -> tuple[int, float]:
+def collection_totals(arrays: IndexArrays) -> tuple[int, float]:
+    """How many articles the index holds and their average length in words."""
     count = arrays.article_count
     return count, float(arrays.article_words.sum() / (count or 1))
 
 
-def collection_totals(searcher: Searcher) -> tuple[int, float]:
-    """How many articles the index holds and their average length in words (per index generation)."""
-    return _totals(index_arrays(searcher))
-
-
-def article_bm25(searcher: Searcher, frequencies: Mapping[str, ArticleCounts], words: Mapping[str, float],
+def article_bm25(arrays: IndexArrays, frequencies: Mapping[str, ArticleCounts], words: Mapping[str, float],
                  articles: np.ndarray) -> np.ndarray:
     """Whole-article BM25 of *articles* (article numbers) for *words* (word -> weight), from their
     :func:`article_frequencies`; an array in the order of *articles*."""
-    arrays = index_arrays(searcher)
     if len(articles) * 8 < arrays.article_count:  # a few articles: look each one up in each word's
         scores = np.zeros(len(articles))
         for word, frequency in frequencies.items():
@@ -189,18 +184,18 @@ def fuse(article_scores: np.ndarray, passage_scores: np.ndarray) -> np.ndarray:
     return article_scores / top_article + PASSAGE_WEIGHT * passage_scores / top_passage
 
 
-def feedback_words(searcher: Searcher, texts: list[tuple[str, float]], query: Mapping[str, float],
+def feedback_words(gen: Generation, texts: list[tuple[str, float]], query: Mapping[str, float],
                    count: int) -> dict[str, float]:
     """RM3's expansion: the words that weigh most in the best articles' texts (each text weighted by
     its score, each word by its share of the text and its rarity), scaled to :data:`FEEDBACK_WEIGHT`."""
-    analyzer = searcher.schema["body"].analyzer
+    analyzer = gen.searcher.schema["body"].analyzer
     weights: Counter[str] = Counter()
     for text, weight in texts:
         tokens = Counter(token.text for token in analyzer(text))
         length = sum(tokens.values()) or 1
         for word, tf in tokens.items():
             weights[word] += weight * tf / length
-    arrays, passages = index_arrays(searcher), searcher.reader().doc_count()
+    arrays, passages = gen.arrays, gen.searcher.reader().doc_count()
     rare: dict[str, float] = {}
     for word, weight in weights.items():
         frequency = arrays.document_frequency("body", word)
@@ -211,9 +206,9 @@ def feedback_words(searcher: Searcher, texts: list[tuple[str, float]], query: Ma
     return {word: FEEDBACK_WEIGHT * rare[word] / top for word in chosen}
 
 
-def article_text(searcher: Searcher, article_id: str) -> str:
+def article_text(gen: Generation, article_id: str) -> str:
     """An article's title and body, from its stored passages."""
-    stored = stored_passages(searcher, article_id)
+    stored = gen.stored_passages(article_id)
     return "\n".join([stored[0].get("title", "")] + [fields["body"] for fields in stored]) if stored else ""
 
 
@@ -241,31 +236,31 @@ class Ranking:
     complete: np.ndarray
 
 
-def rank_articles(searcher: Searcher, query: Query, articles: np.ndarray, passage_scores: np.ndarray,
+def rank_articles(gen: Generation, query: Query, articles: np.ndarray, passage_scores: np.ndarray,
                   required: frozenset[str] = frozenset()) -> Ranking:
     """Score each matching article.
 
-    :param articles: the matching articles' numbers (see :mod:`search.arrays`).
+    :param articles: the matching articles' numbers (see :mod:`search.whoosh_backend.arrays`).
     :param passage_scores: each article's passage evidence, see :func:`passage_evidence`.
     :param required: the words an all-words match holds (anywhere in the article).
     """
-    words = query_words(query, searcher)
+    words = query_words(query, gen.searcher)
     if not words:
         return Ranking(passage_scores, np.full(len(articles), not required))
-    arrays = index_arrays(searcher)
+    arrays = gen.arrays
     frequencies = article_frequencies(arrays, words)
     complete = np.ones(len(articles), dtype=bool)
     for word in required:
         complete &= frequencies[word].at(articles) > 0 if word in frequencies else False
-    direct = article_bm25(searcher, frequencies, words, articles)
+    direct = article_bm25(arrays, frequencies, words, articles)
     best = best_first(direct, FEEDBACK_ARTICLES)
     if len(words) < FEEDBACK_MIN_WORDS or not len(best) or direct[best[0]] <= 0:
         return Ranking(fuse(direct, passage_scores), complete)
-    texts = [(article_text(searcher, arrays.article_ids[articles[i]]), direct[i] / direct[best[0]]) for i in best]
-    extra = feedback_words(searcher, texts, words, FEEDBACK_WORDS)
+    texts = [(article_text(gen, arrays.article_ids[articles[i]]), direct[i] / direct[best[0]]) for i in best]
+    extra = feedback_words(gen, texts, words, FEEDBACK_WORDS)
     if extra:
         # The articles shown first without feedback: those holding every word, then by their score.
         depth = best_first(fuse(direct, passage_scores) + np.where(complete, 2 + PASSAGE_WEIGHT, 0.0), FEEDBACK_DEPTH)
         direct = direct.copy()
-        direct[depth] += article_bm25(searcher, article_frequencies(arrays, extra), extra, articles[depth])
+        direct[depth] += article_bm25(arrays, article_frequencies(arrays, extra), extra, articles[depth])
     return Ranking(fuse(direct, passage_scores), complete)

@@ -17,20 +17,16 @@ Everything here is read from what Whoosh wrote; nothing is stored beside the ind
 from __future__ import annotations
 
 import math
-import threading
-from bisect import bisect_left
-from collections import OrderedDict
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
-from weakref import WeakKeyDictionary
 
 import numpy as np
 from whoosh.reading import IndexReader
-from whoosh.searching import Searcher
 from whoosh.util.times import datetime_to_long
 
 from index.store.reading import Postings, column_values, field_lengths, passage_characters, read_postings
+from search.cache import BoundedCache
 
 #: Whoosh's column value for a document without a date (the largest unsigned 64-bit number).
 MISSING_NUMBER = 2**64 - 1
@@ -46,46 +42,6 @@ CACHED_ARTICLE_VALUES = 64 * 2**20
 CACHED_PLACES = 200_000
 #: Microseconds from ``datetime.min`` (Whoosh's zero) to the Unix epoch (NumPy's zero).
 _EPOCH = datetime_to_long(datetime(1970, 1, 1))
-
-class BoundedCache:
-    """The values computed last, up to *budget* in total size (each value's size given on entry)."""
-
-    def __init__(self, budget: int) -> None:
-        self.budget = budget
-        self._kept: OrderedDict = OrderedDict()
-        self._used = 0
-        self._lock = threading.Lock()
-
-    def get(self, key, compute, size=len):
-        """The value kept for *key*, else ``compute()``, kept until it is the oldest over budget."""
-        found = self.lookup(key, _ABSENT)
-        if found is _ABSENT:
-            found = compute()
-            self.put(key, found, size(found))
-        return found
-
-    def lookup(self, key, default=None):
-        """The value kept for *key*, or *default*."""
-        with self._lock:
-            if key not in self._kept:
-                return default
-            self._kept.move_to_end(key)
-            return self._kept[key][0]
-
-    def put(self, key, value, cost: int = 1) -> None:
-        """Keep *value* for *key*, dropping the oldest values over budget."""
-        with self._lock:
-            if key in self._kept:
-                return
-            self._kept[key] = (value, cost)
-            self._used += cost
-            while self._used > self.budget and len(self._kept) > 1:
-                _, (_, old) = self._kept.popitem(last=False)
-                self._used -= old
-
-
-_ABSENT = object()
-
 
 #: What a cache entry costs beyond its arrays' data (key, containers, array headers), in bytes.
 _ENTRY_BYTES = 512
@@ -248,19 +204,3 @@ def build_arrays(reader: IndexReader) -> IndexArrays:
 def _whole(moments: np.ndarray, unit: str) -> np.ndarray:
     """Each moment as a whole number of *unit* (``D``, ``M``) since 1970, :data:`UNDATED` for NaT."""
     return np.where(np.isnat(moments), UNDATED, moments.astype(f"datetime64[{unit}]").astype(np.int64))
-
-
-_ARRAYS: WeakKeyDictionary = WeakKeyDictionary()
-_BUILDING = threading.Lock()
-
-
-def index_arrays(searcher: Searcher) -> IndexArrays:
-    """The arrays of *searcher*'s reader, read on first use and dropped with the reader."""
-    reader = searcher.reader()
-    found = _ARRAYS.get(reader)
-    if found is None:
-        with _BUILDING:
-            found = _ARRAYS.get(reader)
-            if found is None:
-                found = _ARRAYS[reader] = build_arrays(reader)
-    return found

@@ -1,7 +1,7 @@
 """Which passages a Whoosh query matches, and their scores, computed on arrays.
 
 The result is what ``searcher.search(query, limit=None)`` gives -- the same passages with the
-same BM25F scores -- but a word's postings are scored all at once (:mod:`search.arrays`) instead
+same BM25F scores -- but a word's postings are scored all at once (:mod:`search.whoosh_backend.arrays`) instead
 of one posting at a time. Words, their ``AND``/``OR``/``NOT`` combinations, ``field:`` terms and
 ``prefix*`` are evaluated here; any other kind of query (a phrase, a date range) is handed to
 Whoosh itself and its scored matches joined in. One difference is deliberate: ``a AND NOT b``
@@ -17,7 +17,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from index.store.reading import expanded_words
-from search.arrays import IndexArrays
+from search.whoosh_backend.arrays import IndexArrays
 
 #: Whoosh's default BM25F parameters, which the passage scores reproduce.
 PASSAGE_B = 0.75

@@ -1,0 +1,96 @@
+"""The Flask application over the search backend.
+
+:func:`build_app` builds it: configuration (defaults, then ``NEWS_SEARCH_*`` environment variables,
+then the mapping passed in), the backend it names (:func:`search.backend.open_backend`), the JSON
+blueprint (:mod:`search.api`), the page blueprint (:mod:`search.web`), error handlers and security headers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import PathConverter
+
+from index.errors import NewsSearchError
+
+from index import resolve_index_dir
+from search.backend import open_backend
+from search.cache import ResultsCache
+
+#: Content-Security-Policy of every response: our own styles, no script at all, no framing.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+#: Search results kept per worker for repeated searches (``NEWS_SEARCH_RESULTS_CACHE``; 0: none).
+RESULTS_CACHE = 256
+
+
+def build_app(config: Mapping | None = None) -> Flask:
+    """Create the search application (:func:`search.create_app`).
+
+    >>> app = build_app({"INDEX": "instance/index"})
+    """
+    app = Flask("search")
+    app.config.from_mapping(BACKEND=None, INDEX=None, JSON_SORT_KEYS=False, RESULTS_CACHE=RESULTS_CACHE)
+    app.config.from_prefixed_env("NEWS_SEARCH")
+    if config:
+        app.config.from_mapping(config)
+    # from_prefixed_env reads values as JSON: NEWS_SEARCH_INDEX=2024 arrives as a number.
+    index_dir = app.config["INDEX"]
+    app.config["INDEX"] = str(resolve_index_dir(None if index_dir is None else str(index_dir)))
+    app.json.sort_keys = False
+    cache_size = app.config["RESULTS_CACHE"]
+    if type(cache_size) is not int or cache_size < 0:
+        raise ValueError(f"NEWS_SEARCH_RESULTS_CACHE must be a whole number of results, 0 or more; got {cache_size!r}")
+    app.extensions["news_search"] = open_backend(app.config)
+    app.extensions["news_search_results"] = ResultsCache(cache_size)
+    app.url_map.converters["article_id"] = ArticleIdConverter
+
+    from search import api, web
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(web.bp)
+    app.register_error_handler(NewsSearchError, handle_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.after_request(add_security_headers)
+    app.teardown_appcontext(api.release_snapshot)
+    return app
+
+
+class ArticleIdConverter(PathConverter):
+    """An article id in a URL: any text, slashes included, even leading or doubled ones (URLs are ids)."""
+
+    regex = ".+?"
+    part_isolating = False  # it spans path segments
+
+
+def handle_error(error: NewsSearchError):
+    """Our errors: the JSON error body under ``/api``, the error page elsewhere."""
+    from search import api, web
+
+    return api.error_response(error) if _is_api() else web.error_page(error)
+
+
+def handle_http_error(error: HTTPException):
+    """404, 405 and the like: JSON under ``/api``, Flask's own page elsewhere."""
+    from search import api
+
+    return api.http_error_response(error) if _is_api() else error
+
+
+def _is_api() -> bool:
+    return request.blueprint == "api" or request.path == "/api" or request.path.startswith("/api/")
+
+
+def add_security_headers(response: Response) -> Response:
+    """Headers that keep pages from running injected script or being framed."""
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response

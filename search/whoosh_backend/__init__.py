@@ -1,0 +1,144 @@
+"""The Whoosh backend: the embedded default, an index on this machine's disk.
+
+* :class:`WhooshBackend` -- the index in one directory: opened once per process, snapshots lent
+  per request and replaced when a newer generation is committed, writes through :mod:`index.writer`;
+* :class:`WhooshSnapshot` -- one committed generation, answering every question of :class:`search.backend.Snapshot`.
+
+Its parts, below the seam (:mod:`search.backend`):
+
+* :mod:`~search.whoosh_backend.generation` -- a searcher and its arrays, read once;
+* :mod:`~search.whoosh_backend.arrays`, :mod:`~search.whoosh_backend.matching` -- the index as NumPy
+  arrays; matching and BM25F scoring on them;
+* :mod:`~search.whoosh_backend.ranking` -- how articles are ordered: article BM25, passage evidence, feedback;
+* :mod:`~search.whoosh_backend.searching` -- a search's page, facets and suggestion; an article's view;
+* :mod:`~search.whoosh_backend.snippets` -- highlighted snippets with Whoosh's highlighter;
+* :mod:`~search.whoosh_backend.related`, :mod:`~search.whoosh_backend.stories` -- related coverage; wire copies.
+
+A snapshot is not shared between threads (a Whoosh searcher is not meant to be). Idle ones are
+kept for the next request; one that no longer shows the newest committed generation is closed and
+replaced by a fresh one, so a re-index becomes visible without a restart and a request never sees
+half of a commit. The writing modules are imported only when something is written, so a web
+worker never loads them.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from whoosh.index import FileIndex
+
+from index import resolve_index_dir
+from index.store import index_exists, open_index
+from search.params import SearchParams
+from search.query import ReadQuery
+from search.results import ArticleView, Health, Page, Related, Stories
+from search.whoosh_backend.generation import Generation
+from search.whoosh_backend.ranking import collection_totals
+from search.whoosh_backend.related import related_articles
+from search.whoosh_backend.searching import article_view, find
+from search.whoosh_backend.stories import grouped_counts, largest_stories
+
+
+class WhooshSnapshot(Generation):
+    """One committed generation of the index in *index_dir*, as one request reads it."""
+
+    def __init__(self, searcher, index_dir: Path) -> None:
+        super().__init__(searcher)
+        self.index_dir = index_dir
+
+    @property
+    def generation(self) -> int:
+        return self.number
+
+    def search(self, params: SearchParams, read: ReadQuery) -> Page:
+        return find(self, params, read)
+
+    def article(self, article_id: str, read: ReadQuery) -> ArticleView:
+        return article_view(self, article_id, read)
+
+    def has_article(self, article_id: str) -> bool:
+        return bool(self.stored_passages(article_id))
+
+    def related(self, article_id: str, limit: int) -> Related:
+        return related_articles(self, article_id, limit)
+
+    def stories(self, top: int) -> Stories:
+        return Stories(*grouped_counts(self), largest_stories(self, top))
+
+    def health(self) -> Health:
+        return Health(articles=collection_totals(self.arrays)[0], passages=self.searcher.doc_count(),
+                      generation=self.number, details={"index_dir": str(self.index_dir)})
+
+    def updated(self) -> datetime:
+        """When this generation's table of contents was written (now, if it has gone since)."""
+        toc = self.index_dir / f"_MAIN_{self.number}.toc"
+        try:
+            return datetime.fromtimestamp(toc.stat().st_mtime, timezone.utc)
+        except OSError:
+            return datetime.now(timezone.utc)
+
+
+class WhooshBackend:
+    """The Whoosh index in *index_dir* (else ``$NEWS_SEARCH_INDEX``, else ``instance/index``), opened lazily."""
+
+    name = "whoosh"
+
+    def __init__(self, index_dir: str | os.PathLike | None = None) -> None:
+        self.index_dir = resolve_index_dir(index_dir)
+        self._lock = threading.Lock()
+        self._index: FileIndex | None = None
+        self._idle: list[WhooshSnapshot] = []
+
+    def index(self) -> FileIndex:
+        """The opened index. :raises IndexNotFound: when there is none yet."""
+        with self._lock:
+            if self._index is None:
+                self._index = open_index(self.index_dir)
+            return self._index
+
+    def exists(self) -> bool:
+        return index_exists(self.index_dir)
+
+    def acquire(self) -> WhooshSnapshot:
+        with self._lock:
+            snapshot = self._idle.pop() if self._idle else None
+        if snapshot is not None and snapshot.up_to_date():
+            return snapshot
+        if snapshot is not None:
+            # A fresh searcher, not Searcher.refresh(): refresh() reuses the old segment readers,
+            # which would keep showing deleted and replaced passages.
+            snapshot.close()
+        return WhooshSnapshot(self.index().searcher(), self.index_dir)
+
+    def release(self, snapshot: WhooshSnapshot) -> None:
+        with self._lock:
+            self._idle.append(snapshot)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[WhooshSnapshot]:
+        snapshot = self.acquire()
+        try:
+            yield snapshot
+        finally:
+            self.release(snapshot)
+
+    def update(self, items: Iterable, *, rebuild: bool = False, prune: bool = False,
+               on_skip: Callable | None = None, **options):
+        from index.writer import update_index
+
+        return update_index(self.index_dir, items, rebuild=rebuild, prune=prune, on_skip=on_skip, **options)
+
+    def delete(self, article_ids: Iterable[str]) -> list[str]:
+        from index.writer import delete_articles
+
+        return delete_articles(self.index_dir, article_ids)
+
+    def stats(self) -> dict:
+        from index.writer import index_stats
+
+        return index_stats(self.index_dir)
