@@ -20,6 +20,36 @@ from index.store.formats import Characters, Positions
 TITLE_BOOST = 2.0
 
 
+class Fields:
+    """The name of each field of the schema: code that reads or writes a field names it through these.
+
+    >>> sorted(value for name, value in vars(Fields).items() if name.isupper()) == sorted(SCHEMA.names())
+    True
+    """
+
+    PASSAGE_ID = "passage_id"
+    ARTICLE_ID = "article_id"
+    POSITION = "position"
+    START = "start"
+    END = "end"
+    LEAD = "lead"
+    TITLE = "title"
+    BODY = "body"
+    PUBLISHED = "published"
+    PUBLISHED_TEXT = "published_text"
+    SOURCE = "source"
+    SECTION = "section"
+    URL = "url"
+    AUTHOR = "author"
+    PATH = "path"
+    CONTENT_HASH = "content_hash"
+    ARTICLE_WORDS = "article_words"
+    STORY = "story"
+    STORY_BANDS = "story_bands"
+    STORY_SKETCH = "story_sketch"
+    STORY_SINCE = "story_since"
+
+
 def text_analyzer() -> Analyzer:
     """English text: word tokens, lower-cased, stop words dropped, Porter-stemmed (cached)."""
     return StemmingAnalyzer(cachesize=100_000)
@@ -65,7 +95,7 @@ def build_schema() -> Schema:
         lead=STORED,
         title=text_field(stored=True, field_boost=TITLE_BOOST),
         # Characters, for highlighting from the index; no separate unstemmed word list for spelling
-        # (a quarter of the indexing time): suggestions come from the stems (search.engine.suggest).
+        # (a quarter of the indexing time): suggestions come from the stems (search.whoosh_backend.searching.suggest).
         body=text_field(stored=True, phrase=True, chars=True),
         published=date_field(),
         published_text=STORED,

@@ -40,6 +40,8 @@ import numpy as np
 from whoosh.reading import IndexReader
 from whoosh.util.times import long_to_datetime
 
+from index.schema import Fields
+
 #: Words in a shingle.
 SHINGLE_WORDS = 5
 #: Estimated Jaccard similarity of two articles' shingles from which they are one story.
@@ -275,10 +277,11 @@ def indexed_stories(reader: IndexReader) -> Iterator[tuple[tuple[int, ...], Cand
     band keys are left out.
     """
     for leaf, _ in reader.leaf_readers():
-        if not leaf.has_column("story_bands"):
+        if not leaf.has_column(Fields.STORY_BANDS):
             continue
-        columns = zip(*(leaf.column_reader(name, translate=name == "story")
-                        for name in ("story_bands", "story_sketch", "story", "published", "story_since")))
+        columns = zip(*(leaf.column_reader(name, translate=name == Fields.STORY)
+                        for name in (Fields.STORY_BANDS, Fields.STORY_SKETCH, Fields.STORY, Fields.PUBLISHED,
+                                     Fields.STORY_SINCE)))
         for docnum, (keys, packed, story, published, since) in enumerate(columns):
             if keys and not leaf.is_deleted(docnum):
                 day = None if published >= _MISSING_DATE else long_to_datetime(published).toordinal()

@@ -33,6 +33,7 @@ from index.articles import Article, Skipped
 from index.passages import MAX_WORDS, MIN_WORDS, split_passages
 from index.store import IndexWriter, commit, index_exists, open_index, open_writer
 from index.stories import Fingerprint, StoryFinder, StoryParams, indexed_stories
+from index.schema import Fields
 
 #: Articles read before their stories are found, together (:meth:`StoryFinder.assign_all`), and the
 #: characters of their bodies that end a batch sooner (a batch's articles are held at once).
@@ -121,7 +122,7 @@ def stored_articles(writer: IndexWriter) -> dict[str, StoredArticle]:
     # it open for its own deletions and closes it when it finishes.
     searcher = writer.searcher()
     return {
-        fields["article_id"]: StoredArticle(fields["content_hash"], fields["path"])
+        fields[Fields.ARTICLE_ID]: StoredArticle(fields[Fields.CONTENT_HASH], fields[Fields.PATH])
         for fields in searcher.documents(position=0)
     }
 
@@ -130,30 +131,30 @@ def passage_documents(article: Article, min_words: int = MIN_WORDS, max_words: i
     """The Whoosh documents of one article: one per passage, each with the article's metadata."""
     published = parse_published(article.published)
     common = {
-        "article_id": article.id,
-        "title": article.title,
-        "published_text": article.published,
-        "source": article.source,
-        "section": article.section,
-        "url": article.url,
-        "author": article.author,
-        "path": os.path.abspath(article.path),
-        "content_hash": article.content_hash,
-        "article_words": len(article.title.split()) + len(article.body.split()),
+        Fields.ARTICLE_ID: article.id,
+        Fields.TITLE: article.title,
+        Fields.PUBLISHED_TEXT: article.published,
+        Fields.SOURCE: article.source,
+        Fields.SECTION: article.section,
+        Fields.URL: article.url,
+        Fields.AUTHOR: article.author,
+        Fields.PATH: os.path.abspath(article.path),
+        Fields.CONTENT_HASH: article.content_hash,
+        Fields.ARTICLE_WORDS: len(article.title.split()) + len(article.body.split()),
     }
     common = {name: value for name, value in common.items() if value is not None}
     if published is not None:
-        common["published"] = published
+        common[Fields.PUBLISHED] = published
     previous_end = 0
     for passage in split_passages(article, min_words, max_words):
         yield {
             **common,
-            "passage_id": f"{article.id}#{passage.position}",
-            "position": passage.position,
-            "start": passage.start,
-            "end": passage.end,
-            "lead": article.body[previous_end : passage.start],
-            "body": passage.text,
+            Fields.PASSAGE_ID: f"{article.id}#{passage.position}",
+            Fields.POSITION: passage.position,
+            Fields.START: passage.start,
+            Fields.END: passage.end,
+            Fields.LEAD: article.body[previous_end : passage.start],
+            Fields.BODY: passage.text,
         }
         previous_end = passage.end
 
@@ -161,7 +162,7 @@ def passage_documents(article: Article, min_words: int = MIN_WORDS, max_words: i
 def add_story(documents: list[dict], fingerprint: Fingerprint) -> None:
     """Put an article's story on each of its passage documents, and what finds its later copies on the first."""
     for document in documents:
-        document["story"] = fingerprint.story
+        document[Fields.STORY] = fingerprint.story
     if fingerprint.bands:
         documents[0].update(story_bands=fingerprint.bands, story_sketch=fingerprint.sketch,
                             story_since=fingerprint.since or 0)
@@ -262,7 +263,7 @@ class _Run:
         """Write one article's passages with its story, in place of the indexed ones when it is replaced."""
         add_story(documents, fingerprint)
         if article.id in self.known and not self.rebuild:
-            self.writer.delete_by_term("article_id", article.id)
+            self.writer.delete_by_term(Fields.ARTICLE_ID, article.id)
         for document in documents:
             self.writer.add_document(**document)
         self.counts["passages"] += len(documents)
@@ -276,7 +277,7 @@ class _Run:
             if article_id in self.seen:
                 continue
             if self.rebuild or prune and (stored.path in self.paths_read or not os.path.exists(stored.path)):
-                self.writer.delete_by_term("article_id", article_id)
+                self.writer.delete_by_term(Fields.ARTICLE_ID, article_id)
                 self.counts["deleted"] += 1
 
     def finish(self) -> bool:
@@ -342,7 +343,7 @@ def delete_articles(index_dir: str | os.PathLike, article_ids: Iterable[str], lo
         known = stored_articles(writer)
         found = [article_id for article_id in dict.fromkeys(article_ids) if article_id in known]
         for article_id in found:
-            writer.delete_by_term("article_id", article_id)
+            writer.delete_by_term(Fields.ARTICLE_ID, article_id)
     except BaseException:
         writer.cancel()
         raise

@@ -19,10 +19,10 @@ from whoosh import qparser
 from whoosh.query import And, AndNot, Not, NullQuery, Or, Query, Term
 from whoosh.fields import Schema
 
-from index.schema import SEARCH_FIELDS
+from index.schema import SEARCH_FIELDS, Fields
 
 #: Fields a query may name with ``field:``.
-QUERY_FIELDS = ("title", "body", "source", "section")
+QUERY_FIELDS = (Fields.TITLE, Fields.BODY, Fields.SOURCE, Fields.SECTION)
 OPERATORS = ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE")
 BINARY_OPERATORS = ("AND", "OR", "ANDNOT", "ANDMAYBE", "REQUIRE")
 #: An all-words match ranks first unless the query is a description (:func:`is_description`): more
@@ -129,7 +129,7 @@ def is_description(text: str, schema: Schema) -> bool:
     >>> is_description("the new prime minister of britain", SCHEMA)  # five words
     False
     """
-    tokens = [(token.text, token.stopped) for token in schema["body"].analyzer(text, removestops=False)]
+    tokens = [(token.text, token.stopped) for token in schema[Fields.BODY].analyzer(text, removestops=False)]
     kept = {word for word, stopped in tokens if not stopped}
     return len(kept) > ALL_WORDS_MAX and any(stopped for _, stopped in tokens)
 

@@ -26,6 +26,7 @@ from whoosh.reading import IndexReader
 from whoosh.util.times import datetime_to_long
 
 from index.store.reading import Postings, column_values, field_lengths, passage_characters, read_postings
+from index.schema import Fields
 from search.cache import BoundedCache
 
 #: Whoosh's column value for a document without a date (the largest unsigned 64-bit number).
@@ -159,7 +160,7 @@ def build_arrays(reader: IndexReader) -> IndexArrays:
     article = np.full(total, -1, dtype=np.int64)
     numbers: dict[str, int] = {}
     firsts: list[int] = []
-    for docnum, article_id in enumerate(column_values(reader, "article_id", "")):
+    for docnum, article_id in enumerate(column_values(reader, Fields.ARTICLE_ID, "")):
         if not live[docnum]:
             continue
         number = numbers.get(article_id)
@@ -168,15 +169,15 @@ def build_arrays(reader: IndexReader) -> IndexArrays:
             firsts.append(docnum)
         article[docnum] = number
     first_passage = np.asarray(firsts, dtype=np.int64)
-    words = np.asarray(column_values(reader, "article_words", 0), dtype=np.float64)
-    raw = np.asarray(column_values(reader, "published", MISSING_NUMBER, translate=False), dtype=np.uint64)
+    words = np.asarray(column_values(reader, Fields.ARTICLE_WORDS, 0), dtype=np.float64)
+    raw = np.asarray(column_values(reader, Fields.PUBLISHED, MISSING_NUMBER, translate=False), dtype=np.uint64)
     raw = raw[first_passage] if len(first_passage) else raw[:0]
     published = np.full(len(raw), np.datetime64("NaT", "us"), dtype="datetime64[us]")
     dated = raw != MISSING_NUMBER
     published[dated] = (raw[dated].astype(np.int64) - _EPOCH).astype("datetime64[us]")
     spellings: dict[str, int] = {}
     source_names: list[str] = []
-    source_values = column_values(reader, "source", "")
+    source_values = column_values(reader, Fields.SOURCE, "")
     sources = np.full(len(firsts), -1, dtype=np.int64)
     for number, docnum in enumerate(firsts):
         name = source_values[docnum]
@@ -187,7 +188,7 @@ def build_arrays(reader: IndexReader) -> IndexArrays:
                 code = spellings[name.lower()] = len(source_names)
                 source_names.append(name)
             sources[number] = code
-    lengths = {name: field_lengths(reader, name) for name in ("title", "body")}
+    lengths = {name: field_lengths(reader, name) for name in (Fields.TITLE, Fields.BODY)}
     return IndexArrays(
         doc_count_all=total, live=live, article=article, article_ids=list(numbers), article_numbers=numbers,
         first_passage=first_passage,

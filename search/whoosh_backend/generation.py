@@ -11,6 +11,7 @@ import threading
 
 from whoosh.searching import Searcher
 
+from index.schema import Fields
 from search.whoosh_backend.arrays import IndexArrays, build_arrays
 
 
@@ -46,4 +47,4 @@ class Generation:
 
     def stored_passages(self, article_id: str) -> list[dict]:
         """The stored fields of an article's passages, in the article's order (empty for an unknown id)."""
-        return sorted(self.searcher.documents(article_id=article_id), key=lambda fields: fields["position"])
+        return sorted(self.searcher.documents(article_id=article_id), key=lambda fields: fields[Fields.POSITION])

@@ -17,6 +17,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from index.store.reading import expanded_words
+from index.schema import Fields
 from search.whoosh_backend.arrays import IndexArrays
 
 #: Whoosh's default BM25F parameters, which the passage scores reproduce.
@@ -196,7 +197,8 @@ def match_passages(searcher: Searcher, arrays: IndexArrays, query: wq.Query) -> 
     return _Evaluator(searcher, arrays)(query)
 
 
-def word_mask(searcher: Searcher, arrays: IndexArrays, words, fieldnames=("title", "body")) -> dict[str, np.ndarray]:
+def word_mask(searcher: Searcher, arrays: IndexArrays, words,
+              fieldnames=(Fields.TITLE, Fields.BODY)) -> dict[str, np.ndarray]:
     """For each (stemmed) word, which passages hold it in any of *fieldnames*."""
     masks: dict[str, np.ndarray] = {}
     for word in words:

@@ -28,6 +28,7 @@ import numpy as np
 from whoosh.query import Query
 from whoosh.searching import Searcher
 
+from index.schema import Fields
 from search.query import negated_parts
 from search.whoosh_backend.arrays import IndexArrays
 from search.whoosh_backend.generation import Generation
@@ -51,7 +52,7 @@ FEEDBACK_DEPTH = 300
 #: and re-weighting by the best articles' vocabulary would cost more time than it could repay.
 FEEDBACK_MIN_WORDS = 3
 
-TextFields = ("title", "body")
+TextFields = (Fields.TITLE, Fields.BODY)
 
 
 def passage_evidence(starts: np.ndarray, scores: np.ndarray) -> np.ndarray:
@@ -139,9 +140,9 @@ def article_frequencies(arrays: IndexArrays, words: Iterable[str],
     count, average = collection_totals(arrays)
 
     def frequency(word: str) -> ArticleCounts:
-        docs, weights = arrays.postings("body", word)
+        docs, weights = arrays.postings(Fields.BODY, word)
         body = np.bincount(arrays.article[docs], weights=weights.astype(np.float64), minlength=arrays.article_count)
-        docs, weights = arrays.postings("title", word)
+        docs, weights = arrays.postings(Fields.TITLE, word)
         titled = np.zeros(arrays.article_count)
         titled[arrays.article[docs]] = weights
         tf = body + TITLE_WEIGHT * titled
@@ -188,7 +189,7 @@ def feedback_words(gen: Generation, texts: list[tuple[str, float]], query: Mappi
                    count: int) -> dict[str, float]:
     """RM3's expansion: the words that weigh most in the best articles' texts (each text weighted by
     its score, each word by its share of the text and its rarity), scaled to :data:`FEEDBACK_WEIGHT`."""
-    analyzer = gen.searcher.schema["body"].analyzer
+    analyzer = gen.searcher.schema[Fields.BODY].analyzer
     weights: Counter[str] = Counter()
     for text, weight in texts:
         tokens = Counter(token.text for token in analyzer(text))
@@ -198,7 +199,7 @@ def feedback_words(gen: Generation, texts: list[tuple[str, float]], query: Mappi
     arrays, passages = gen.arrays, gen.searcher.reader().doc_count()
     rare: dict[str, float] = {}
     for word, weight in weights.items():
-        frequency = arrays.document_frequency("body", word)
+        frequency = arrays.document_frequency(Fields.BODY, word)
         if word not in query and frequency:
             rare[word] = weight * math.log(1 + passages / frequency)
     chosen = sorted(rare, key=rare.__getitem__, reverse=True)[:FEEDBACK_WORDS]
@@ -209,7 +210,7 @@ def feedback_words(gen: Generation, texts: list[tuple[str, float]], query: Mappi
 def article_text(gen: Generation, article_id: str) -> str:
     """An article's title and body, from its stored passages."""
     stored = gen.stored_passages(article_id)
-    return "\n".join([stored[0].get("title", "")] + [fields["body"] for fields in stored]) if stored else ""
+    return "\n".join([stored[0].get(Fields.TITLE, "")] + [fields[Fields.BODY] for fields in stored]) if stored else ""
 
 
 def best_first(values: np.ndarray, count: int) -> np.ndarray:

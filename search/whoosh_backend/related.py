@@ -23,6 +23,7 @@ import numpy as np
 from whoosh.searching import Searcher
 
 from index.errors import ArticleNotFound
+from index.schema import Fields
 from search.params import RELATED_LIMIT
 from search.results import Related, RelatedArticle
 from search.whoosh_backend.arrays import IndexArrays, whoosh_idf
@@ -51,16 +52,16 @@ def key_terms(searcher: Searcher, stored: list[dict], count: int = KEY_TERMS) ->
     common to say what the article is about (see :data:`COMMON_SHARE`) and numbers: the figures
     of a report are rare words, but they are not what it is about.
     """
-    analyzer = searcher.schema["body"].analyzer
+    analyzer = searcher.schema[Fields.BODY].analyzer
     own: Counter[str] = Counter()  # passages of this article holding each word
     for fields in stored:
-        own.update({token.text for token in analyzer(fields["body"])})
-    text = "\n".join([stored[0].get("title", "")] + [fields["body"] for fields in stored])
+        own.update({token.text for token in analyzer(fields[Fields.BODY])})
+    text = "\n".join([stored[0].get(Fields.TITLE, "")] + [fields[Fields.BODY] for fields in stored])
     reader = searcher.reader()
     common = max(COMMON_SHARE * reader.doc_count(), MIN_COMMON)
     chosen: dict[str, float] = {}
-    for word, weight in searcher.key_terms_from_text("body", text, numterms=KEY_TERM_CANDIDATES):
-        if _LETTER.search(word) and own[word] < reader.doc_frequency("body", word) <= common:
+    for word, weight in searcher.key_terms_from_text(Fields.BODY, text, numterms=KEY_TERM_CANDIDATES):
+        if _LETTER.search(word) and own[word] < reader.doc_frequency(Fields.BODY, word) <= common:
             chosen[word] = weight
             if len(chosen) == count:
                 break
@@ -69,10 +70,10 @@ def key_terms(searcher: Searcher, stored: list[dict], count: int = KEY_TERMS) ->
 
 def surface_words(gen: Generation, stored: list[dict], stems: list[str]) -> list[str]:
     """Each stem as the article most often writes it, lower-cased (``missil`` -> ``missiles``)."""
-    analyzer = gen.searcher.schema["body"].analyzer
+    analyzer = gen.searcher.schema[Fields.BODY].analyzer
     spellings: dict[str, Counter[str]] = {stem: Counter() for stem in stems}
-    for fields in [{"body": stored[0].get("title", "")}, *stored]:
-        for token in analyzer(fields["body"], keeporiginal=True):
+    for fields in [{Fields.BODY: stored[0].get(Fields.TITLE, "")}, *stored]:
+        for token in analyzer(fields[Fields.BODY], keeporiginal=True):
             if token.text in spellings:
                 spellings[token.text][token.original.lower()] += 1
     return [spellings[stem].most_common(1)[0][0] if spellings[stem] else stem for stem in stems]
@@ -120,8 +121,9 @@ def related_articles(gen: Generation, article_id: str, limit: int = RELATED_LIMI
         if not copies.is_new(other, fields, int(arrays.article_words[candidate])):
             continue
         share = score / own
-        found.append(RelatedArticle(other, fields.get("title", ""), fields.get("url"), fields.get("source"),
-                                    fields.get("published_text"), round(share, 4), share >= CLOSE_SHARE))
+        found.append(RelatedArticle(other, fields.get(Fields.TITLE, ""), fields.get(Fields.URL),
+                                    fields.get(Fields.SOURCE), fields.get(Fields.PUBLISHED_TEXT), round(share, 4),
+                                    share >= CLOSE_SHARE))
     return Related(article_id, surface_words(gen, stored, list(words)), order_related(found),
                    round((time.perf_counter() - started) * 1000, 2))
 
@@ -142,10 +144,10 @@ class Copies:
 
     def is_new(self, article_id: str, fields: dict, words: int) -> bool:
         """Whether *article_id* is of a story not met yet; if it is, it counts as met from now on."""
-        story = fields.get("story") or article_id
+        story = fields.get(Fields.STORY) or article_id
         if story in self.stories:
             return False
-        met = self.shapes.setdefault((fields.get("title", "").casefold(), words), [])
+        met = self.shapes.setdefault((fields.get(Fields.TITLE, "").casefold(), words), [])
         if met and self.text(article_id) in {self.text(other) for other in met}:
             return False
         self.stories.add(story)
@@ -156,7 +158,7 @@ class Copies:
         """The article's body, from its stored passages (read once)."""
         if article_id not in self.texts:
             stored = self.gen.stored_passages(article_id)
-            self.texts[article_id] = "\n".join(fields["body"] for fields in stored)
+            self.texts[article_id] = "\n".join(fields[Fields.BODY] for fields in stored)
         return self.texts[article_id]
 
 

@@ -22,7 +22,7 @@ from whoosh.query import Every, Or, Term
 from whoosh.searching import Hit as WhooshHit, Results as WhooshResults
 
 from index.errors import ArticleNotFound
-from index.schema import SEARCH_FIELDS
+from index.schema import Fields, SEARCH_FIELDS
 from search.params import SearchParams
 from search.query import OPERATORS, ReadQuery, negated_parts
 from search.results import ArticlePassage, ArticleView, FacetCount, Hit, Page, PassageHit
@@ -192,8 +192,8 @@ def highlighting(gen: Generation, read: ReadQuery, units: list[_Unit]) -> Whoosh
         return WhooshResults(gen.searcher, read.query or Every(), [])
     arrays = gen.arrays
     shown = [docnum for unit in units for docnum in unit.docnums[:PASSAGES_PER_ARTICLE]]
-    return pinpoint_results(gen.searcher, read.query, shown, lambda fieldname, text: arrays.postings(fieldname, text)[0],
-                            arrays.characters)
+    return pinpoint_results(gen.searcher, read.query, shown,
+                            lambda fieldname, text: arrays.postings(fieldname, text)[0], arrays.characters)
 
 
 def make_hit(results: WhooshResults, unit: _Unit, read: ReadQuery) -> Hit:
@@ -203,12 +203,14 @@ def make_hit(results: WhooshResults, unit: _Unit, read: ReadQuery) -> Hit:
         hit = WhooshHit(results, docnum)
         stored = hit.fields()
         first = first or stored
-        snippet = passage_snippet(hit, stored["body"], read.phrases) if read.query is not None \
-            else opening(stored["body"])
-        passages.append(PassageHit(stored["passage_id"], stored["position"], stored["start"], stored["end"], snippet))
+        snippet = passage_snippet(hit, stored[Fields.BODY], read.phrases) if read.query is not None \
+            else opening(stored[Fields.BODY])
+        passages.append(PassageHit(stored[Fields.PASSAGE_ID], stored[Fields.POSITION], stored[Fields.START],
+                                   stored[Fields.END], snippet))
     return Hit(
-        article_id=unit.article_id, title=first.get("title", ""), url=first.get("url"), source=first.get("source"),
-        published=first.get("published_text"), score=round(float(unit.score), 4), passages=passages,
+        article_id=unit.article_id, title=first.get(Fields.TITLE, ""), url=first.get(Fields.URL),
+        source=first.get(Fields.SOURCE), published=first.get(Fields.PUBLISHED_TEXT), score=round(float(unit.score), 4),
+        passages=passages,
     )
 
 
@@ -257,8 +259,8 @@ def suggest(gen: Generation, text: str) -> str | None:
     (``ukraine``). An index that keeps a separate list of unstemmed words is corrected from that.
     """
     searcher = gen.searcher
-    field = searcher.schema["body"]
-    analyzer, corrector, unstemmed = field.analyzer, searcher.corrector("body"), field.separate_spelling()
+    field = searcher.schema[Fields.BODY]
+    analyzer, corrector, unstemmed = field.analyzer, searcher.corrector(Fields.BODY), field.separate_spelling()
 
     def respell(found: re.Match) -> str:
         word = found.group(0)
@@ -273,7 +275,7 @@ def suggest(gen: Generation, text: str) -> str | None:
             or corrector.suggest(wanted, limit=1, maxdist=2, prefix=1)
         if unstemmed or not options:
             return options[0] if options else word
-        holders = gen.arrays.postings("body", options[0])[0]
+        holders = gen.arrays.postings(Fields.BODY, options[0])[0]
         return surface_words(gen, [searcher.stored_fields(int(holders[0]))], options)[0] if len(holders) \
             else word
 
@@ -291,21 +293,22 @@ def article_view(gen: Generation, article_id: str, read: ReadQuery) -> ArticleVi
         raise ArticleNotFound(f"no article has the id {article_id!r}", "article_id")
     marked: dict[int, str] = {}
     if read.query is not None:
-        results = gen.searcher.search(read.query, filter=Term("article_id", article_id), limit=None, terms=True)
+        results = gen.searcher.search(read.query, filter=Term(Fields.ARTICLE_ID, article_id), limit=None, terms=True)
         for hit in results:
-            marked[hit["position"]] = whole_highlight(hit, hit["body"], read.phrases)
+            marked[hit[Fields.POSITION]] = whole_highlight(hit, hit[Fields.BODY], read.phrases)
     # A passage matches when its own text does: a title match alone would mark them all.
     passages = [
-        ArticlePassage(fields["passage_id"], fields["position"], fields["start"], fields["end"],
-                       "<mark>" in marked.get(fields["position"], ""),
-                       marked.get(fields["position"]) or escape(fields["body"], quote=False))
+        ArticlePassage(fields[Fields.PASSAGE_ID], fields[Fields.POSITION], fields[Fields.START], fields[Fields.END],
+                       "<mark>" in marked.get(fields[Fields.POSITION], ""),
+                       marked.get(fields[Fields.POSITION]) or escape(fields[Fields.BODY], quote=False))
         for fields in stored
     ]
     first = stored[0]
-    story = first.get("story") or article_id
+    story = first.get(Fields.STORY) or article_id
     return ArticleView(
-        article_id=article_id, title=first.get("title", ""), url=first.get("url"), source=first.get("source"),
-        published=first.get("published_text"), author=first.get("author"), section=first.get("section"),
-        body="".join(fields.get("lead", "") + fields["body"] for fields in stored), passages=passages,
+        article_id=article_id, title=first.get(Fields.TITLE, ""), url=first.get(Fields.URL),
+        source=first.get(Fields.SOURCE), published=first.get(Fields.PUBLISHED_TEXT), author=first.get(Fields.AUTHOR),
+        section=first.get(Fields.SECTION),
+        body="".join(fields.get(Fields.LEAD, "") + fields[Fields.BODY] for fields in stored), passages=passages,
         story=story, other_versions=article_versions(gen, article_id, story),
     )

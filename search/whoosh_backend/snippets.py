@@ -18,6 +18,7 @@ from whoosh.query import Query
 from whoosh.searching import Hit, Results, Searcher
 
 from index.store.reading import keep_characters
+from index.schema import Fields
 
 #: Longest snippet fragment, and how much context to keep around a match.
 SNIPPET_CHARS = 300
@@ -61,7 +62,7 @@ def pinpoint_results(searcher: Searcher, query: Query, docnums: Sequence[int],
     # Where each word stands in each passage, read ahead for the highlighter (Whoosh would step
     # through each word's postings one by one to find the same).
     places: dict[int, dict[str, list]] = {int(docnum): {} for docnum in wanted}
-    for fieldname, text in query.existing_terms(searcher.reader(), phrases=True, expand=True, fieldname="body"):
+    for fieldname, text in query.existing_terms(searcher.reader(), phrases=True, expand=True, fieldname=Fields.BODY):
         word = text.decode("utf-8") if isinstance(text, bytes) else text
         held = holders(fieldname, word)
         found = np.minimum(np.searchsorted(held, wanted), max(len(held) - 1, 0))
@@ -71,7 +72,7 @@ def pinpoint_results(searcher: Searcher, query: Query, docnums: Sequence[int],
             for docnum, characters in where(fieldname, word, holding).items():
                 results.docterms[docnum].append((fieldname, text))
                 places[docnum][word] = characters
-    keep_characters(results, "body", places)
+    keep_characters(results, Fields.BODY, places)
     return results
 
 
@@ -86,16 +87,16 @@ def passage_snippet(hit: Hit, text: str, strict_phrase: bool = False) -> str:
     else:
         fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=SNIPPET_SURROUND)
     highlighter = highlight.Highlighter(fragmenter=fragmenter, formatter=MarkFormatter())
-    snippet = highlighter.highlight_hit(hit, "body", text=text, top=1, strict_phrase=strict_phrase)
+    snippet = highlighter.highlight_hit(hit, Fields.BODY, text=text, top=1, strict_phrase=strict_phrase)
     if not snippet and strict_phrase:
-        snippet = highlighter.highlight_hit(hit, "body", text=text, top=1)
+        snippet = highlighter.highlight_hit(hit, Fields.BODY, text=text, top=1)
     return snippet or opening(text)
 
 
 def whole_highlight(hit: Hit, text: str, strict_phrase: bool = False) -> str:
     """All of *text* (a matching passage), escaped, every match marked."""
     highlighter = highlight.Highlighter(fragmenter=highlight.WholeFragmenter(), formatter=MarkFormatter())
-    marked = highlighter.highlight_hit(hit, "body", text=text, top=1, strict_phrase=strict_phrase)
+    marked = highlighter.highlight_hit(hit, Fields.BODY, text=text, top=1, strict_phrase=strict_phrase)
     return marked or escape(text, quote=False)
 
 

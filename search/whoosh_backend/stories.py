@@ -18,6 +18,7 @@ import numpy as np
 from whoosh.reading import IndexReader
 
 from index.store.reading import column_values
+from index.schema import Fields
 from search.results import Story, StoryArticle, Version
 from search.whoosh_backend.arrays import IndexArrays
 from search.whoosh_backend.generation import Generation
@@ -40,7 +41,7 @@ def story_codes(gen: Generation) -> StoryCodes:
 
 
 def _read_codes(reader: IndexReader, arrays: IndexArrays) -> StoryCodes:
-    values = column_values(reader, "story", "")
+    values = column_values(reader, Fields.STORY, "")
     numbers: dict[str, int] = {}
     codes = np.fromiter(
         (numbers.setdefault(values[docnum] or article_id, len(numbers))
@@ -75,7 +76,7 @@ class Collapsed:
 
 
 def collapse_stories(gen: Generation, unit_articles: np.ndarray, order: np.ndarray,
-                     collapse: str = "story") -> Collapsed:
+                     collapse: str = Fields.STORY) -> Collapsed:
     """Results reduced to one article per story: the first one in *order*, with every unit of it
     (with ``group=passage``, all its passages); with *collapse* ``none``, every result.
 
@@ -84,7 +85,7 @@ def collapse_stories(gen: Generation, unit_articles: np.ndarray, order: np.ndarr
     """
     codes, arrays = story_codes(gen), gen.arrays
     articles = unit_articles[order]
-    if collapse != "story" or not len(order):
+    if collapse != Fields.STORY or not len(order):
         return Collapsed(order, arrays, codes, unit_articles, articles[:0])
     stories = codes.codes[articles]
     first = np.full(len(codes.ids), len(stories))  # each story's first place in the order
@@ -95,8 +96,8 @@ def collapse_stories(gen: Generation, unit_articles: np.ndarray, order: np.ndarr
 
 def article_versions(gen: Generation, article_id: str, story: str) -> list[Version]:
     """The other articles of *story* than *article_id*, in index order."""
-    return [Version(fields["article_id"], fields.get("source"))
-            for fields in gen.searcher.documents(story=story, position=0) if fields["article_id"] != article_id]
+    return [Version(fields[Fields.ARTICLE_ID], fields.get(Fields.SOURCE))
+            for fields in gen.searcher.documents(story=story, position=0) if fields[Fields.ARTICLE_ID] != article_id]
 
 
 def grouped_counts(gen: Generation) -> tuple[int, int]:
@@ -123,5 +124,5 @@ def largest_stories(gen: Generation, top: int = 10) -> list[Story]:
 
 def _story_article(gen: Generation, article: int) -> StoryArticle:
     fields = gen.searcher.stored_fields(int(gen.arrays.first_passage[article]))
-    return StoryArticle(fields["article_id"], fields.get("title", ""), fields.get("source"),
-                        fields.get("published_text"))
+    return StoryArticle(fields[Fields.ARTICLE_ID], fields.get(Fields.TITLE, ""), fields.get(Fields.SOURCE),
+                        fields.get(Fields.PUBLISHED_TEXT))
