@@ -3,6 +3,8 @@ results cache follow the index as it changes."""
 
 from __future__ import annotations
 
+import gc
+import weakref
 from pathlib import Path
 
 import pytest
@@ -10,13 +12,13 @@ from whoosh.query import AndNot
 
 from index.articles import read_articles
 from index.store import open_index
+from index.store.reading import passage_characters
 from index.writer import delete_articles, update_index
 from search import create_app
-from index.store.reading import passage_characters
 from search.cache import BoundedCache, ResultsCache
+from search.engine import search
 from search.whoosh_backend import WhooshBackend
 from search.whoosh_backend.generation import Generation
-from search.engine import search
 from search.whoosh_backend.matching import _Evaluator, match_passages
 from search.params import parse_search_params
 from search.query import read_query
@@ -102,6 +104,19 @@ def test_deleted_articles_leave_the_arrays_of_the_next_generation(tmp_path: Path
     with WhooshBackend(index_dir).snapshot() as snapshot:
         results = search(snapshot, parse_search_params({"q": "storm shadow missiles"}))
         assert results.total and STORM not in [hit.article_id for hit in results.hits]
+
+
+def test_the_arrays_of_a_replaced_generation_are_freed(tmp_path: Path):
+    index_dir = build_index(write_corpus(tmp_path / "corpus"), tmp_path / "index")
+    backend = WhooshBackend(index_dir)
+    with backend.snapshot() as snapshot:
+        old = weakref.ref(snapshot.arrays)
+        del snapshot
+    assert delete_articles(index_dir, [STORM]) == [STORM]
+    with backend.snapshot() as snapshot:  # the idle snapshot is out of date: closed and replaced
+        assert STORM not in snapshot.arrays.article_ids
+    gc.collect()
+    assert old() is None
 
 
 def test_cache_answers_the_same_search_until_the_index_changes(tmp_path: Path):
