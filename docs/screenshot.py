@@ -1,4 +1,5 @@
-"""Make docs/search-page.png: the results page for a query, in headless Chromium, over the test articles.
+"""Make docs/search-page.png: the results page for a query, in headless Chromium, over the bundled
+corpus (``corpus/``, as the README's Start command indexes it), so it shows what a new user sees.
 
     .venv/bin/python -m docs.screenshot
 """
@@ -12,16 +13,19 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
+from index.articles import read_articles
+from index.writer import update_index
 from search import create_app
-from tests.conftest import build_index, write_corpus
 from tests.test_browser import CHROMIUM, LAUNCH_ARGS
 
-OUTPUT = Path(__file__).resolve().parent / "search-page.png"
+REPO = Path(__file__).resolve().parent.parent
+OUTPUT = REPO / "docs" / "search-page.png"
 
 
-def main(query: str = "missiles ukraine") -> None:
+def main(query: str = "election") -> None:
     with tempfile.TemporaryDirectory() as folder:
-        index_dir = build_index(write_corpus(Path(folder) / "corpus", hostile=False), Path(folder) / "index")
+        index_dir = Path(folder) / "index"
+        update_index(index_dir, read_articles([REPO / "corpus"]))
         server = make_server("127.0.0.1", 0, create_app({"INDEX": str(index_dir)}), threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         with sync_playwright() as playwright:

@@ -77,7 +77,7 @@ def index_command(
     Reads .txt, .html, .htm and .jsonl files (and the same gzip-compressed) recursively. Incremental:
     new articles are added, changed ones replaced, unchanged ones skipped.
 
-        news-search index corpus/ ~/crawl/2024-11 --prune
+        news-search index corpus/ --prune
     """
     summary = index_files(paths, open_backend({"INDEX": index_dir}), rebuild, prune, min_words, max_words)
     click.echo(str(summary))
@@ -91,7 +91,7 @@ def index_command(
 def extract_command(files: tuple[Path, ...], as_json: bool) -> None:
     """Show the articles the readers make of FILES, without indexing them.
 
-        news-search extract page.html --json
+        news-search extract corpus/000_4f5c96a77bf8f4f4.txt --json
     """
     count = 0
     for item in read_files(find_article_files(files)):
@@ -136,7 +136,7 @@ def stats_command(index_dir: Path, as_json: bool) -> None:
 def delete_command(article_ids: tuple[str, ...], index_dir: Path) -> None:
     """Remove articles, with all their passages, by id.
 
-        news-search delete reuters-10023
+        news-search delete enwikinews:Actor_Doris_Day_dies_at_97
     """
     deleted = open_backend({"INDEX": index_dir}).delete(article_ids)
     for article_id in article_ids:

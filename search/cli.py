@@ -35,7 +35,7 @@ from search.results import Related, Results, Stories
 def search_command(ctx: click.Context, query: str, as_json: bool, **options: object) -> None:
     """Search the index, as the web page and /api/search do.
 
-        news-search search '"long-range missiles" -drone' --from 2024-11-01
+        news-search search '"general election" -trump' --from 2019-06-01
     """
     args = {"q": query, "per_page": str(options["per_page"]), "page": str(options["page"]),
             "from": options["date_from"] or "", "to": options["date_to"] or "",
@@ -90,7 +90,7 @@ def plain_snippet(snippet: str) -> str:
 def related_command(article_id: str, limit: int, as_json: bool, index_dir: Path) -> None:
     """List the articles most like one article, as /api/articles/<id>/related does.
 
-        news-search related https://herald.example/world/storm-shadow --limit 5
+        news-search related enwikinews:Gillibrand_ends_US_presidential_bid --limit 5
     """
     with open_backend({"INDEX": index_dir}).snapshot() as snapshot:
         related = snapshot.related(article_id, limit)

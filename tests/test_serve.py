@@ -32,7 +32,7 @@ def test_serve_indexes_the_bundled_corpus_then_serves_it(tmp_path):
                 if "Running on" in line:
                     break
             assert any("indexing corpus/ first" in line for line in output), output
-            assert any(line.startswith("1 article read: 1 added") for line in output), output
+            assert any(line.startswith("294 articles read: 294 added") for line in output), output
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q=ATACMS", timeout=30) as response:
                 body = json.load(response)
             assert "<mark>ATACMS</mark>" in body["results"][0]["passages"][0]["snippet"]
