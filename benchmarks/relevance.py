@@ -37,7 +37,7 @@ from benchmarks.collections import FOLDERS, READERS, Collection, Document, read_
 from benchmarks.corpora import data_dir
 from index.articles import Article
 from index.errors import NewsSearchError
-from search.backend import open_backend
+from search.backends import open_backend
 from search.engine import search
 from search.params import MAX_QUERY_CHARS, MAX_QUERY_TERMS, parse_search_params
 
@@ -139,20 +139,20 @@ def to_article(collection: str, document: Document) -> Article:
 def engine_run(index_dir: str | Path, collection: Collection, queries: dict[str, str]) -> EngineRun:
     """Index *collection* into *index_dir* and search it with the engine, as the JSON endpoint does."""
     started = time.perf_counter()
-    backend = open_backend({"INDEX": index_dir})
-    backend.update(to_article(collection.name, document) for document in collection.documents)
-    report = EngineRun("news-search", {}, 0.0, backend.stats()["articles"])
-    with backend.snapshot() as snapshot:
-        for query_id, text in queries.items():
-            try:
-                params = parse_search_params({"q": text, "per_page": str(DEPTH), "group": "article"})
-                results = search(snapshot, params)
-            except NewsSearchError as error:
-                report.errors[query_id] = error.message
-                continue
-            report.rankings[query_id] = [hit.article_id for hit in results.hits]
-            for warning in results.warnings:
-                report.warnings.setdefault(warning, []).append(query_id)
+    with open_backend({"INDEX": index_dir}) as backend:
+        backend.update(to_article(collection.name, document) for document in collection.documents)
+        report = EngineRun("news-search", {}, 0.0, backend.stats()["articles"])
+        with backend.snapshot() as snapshot:
+            for query_id, text in queries.items():
+                try:
+                    params = parse_search_params({"q": text, "per_page": str(DEPTH), "group": "article"})
+                    results = search(snapshot, params)
+                except NewsSearchError as error:
+                    report.errors[query_id] = error.message
+                    continue
+                report.rankings[query_id] = [hit.article_id for hit in results.hits]
+                for warning in results.warnings:
+                    report.warnings.setdefault(warning, []).append(query_id)
     report.seconds = time.perf_counter() - started
     report.no_results = [query_id for query_id in queries if not report.rankings.get(query_id)]
     return report

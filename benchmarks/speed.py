@@ -49,7 +49,7 @@ from benchmarks.load import run_load, search_path
 from benchmarks.relevance import fts5_query
 from index.articles import Article, read_articles
 from index.passages import split_passages
-from search.backend import open_backend
+from search.backends import open_backend
 from search.engine import search
 from search.params import parse_search_params
 
@@ -406,7 +406,7 @@ def measure_indexing(report: Report, jsonl: Path, work: Path) -> tuple[Path, sql
 
 def measure_queries(report: Report, index_dir: Path, connection: sqlite3.Connection) -> None:
     """Time the queries in-process through our engine and through FTS5."""
-    with open_backend({"INDEX": index_dir}).snapshot() as snapshot:
+    with open_backend({"INDEX": index_dir}) as backend, backend.snapshot() as snapshot:
         report.in_process = {
             "news-search": time_queries(lambda text: search(snapshot, parse_search_params({"q": text})),
                                         report.queries),

@@ -2,13 +2,18 @@
 
 Parts, in the order data flows through them:
 
-* :mod:`index.schema` -- the Whoosh schema shared with the read half;
+* :mod:`index.schema` -- the Whoosh schema and its field names, shared with the read half;
 * :mod:`index.articles` -- read ``.txt``/``.html``/``.jsonl`` (and ``.gz``) files into :class:`Article` records,
   with :mod:`index.html_pages` taking the article out of a news page and :mod:`index.text` cleaning text and dates;
 * :mod:`index.passages` -- split an article into :class:`Passage` chunks with character offsets;
-* :mod:`index.writer` -- add, replace, delete and rebuild under one atomic commit (:mod:`index.codec` fixes a
-  slow path of Whoosh's segment writer);
-* :mod:`index.cli` -- the ``news-search`` command line.
+* :mod:`index.stories` -- wire copies grouped into stories as they are indexed;
+* :mod:`index.writer` -- add, replace, delete and rebuild under one atomic commit, returning an
+  :class:`index.summary.IndexSummary`;
+* :mod:`index.store` -- the storage package: the only code that touches Whoosh's internals (its codec,
+  segment writer and bulk reading), shared with the read half;
+* :mod:`index.indexing`, :mod:`index.cli` -- an indexing run as the command line starts it; the
+  ``news-search`` command line;
+* :mod:`index.errors` -- the errors both halves raise on purpose.
 """
 
 import os

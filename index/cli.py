@@ -17,7 +17,7 @@ from index.articles import Article, Skipped, find_article_files, read_files
 from index.errors import NewsSearchError
 from index.indexing import index_files, report_skip
 from index.passages import MAX_WORDS, MIN_WORDS
-from search.backend import open_backend
+from search.backends import open_backend
 
 index_dir_option = click.option(
     "--index-dir",
@@ -79,7 +79,8 @@ def index_command(
 
         news-search index corpus/ --prune
     """
-    summary = index_files(paths, open_backend({"INDEX": index_dir}), rebuild, prune, min_words, max_words)
+    with open_backend({"INDEX": index_dir}) as backend:
+        summary = index_files(paths, backend, rebuild, prune, min_words, max_words)
     click.echo(str(summary))
     if summary.read == 0:
         raise click.ClickException("nothing could be indexed")
@@ -122,12 +123,20 @@ def stats_command(index_dir: Path, as_json: bool) -> None:
 
         news-search stats --json
     """
-    stats = open_backend({"INDEX": index_dir}).stats()
+    with open_backend({"INDEX": index_dir}) as backend:
+        stats = backend.stats()
     if as_json:
         click.echo(json.dumps(stats))
     else:
-        click.echo(f"{stats['articles']} articles, {stats['passages']} passages in {stats['index_dir']}")
-        click.echo(f"generation {stats['generation']}, {stats['segments']} segments, updated {stats['updated']}")
+        click.echo(render_stats(stats))
+
+
+def render_stats(stats: dict) -> str:
+    """The figures for a terminal; the ones only some backends give (where, segments) when given."""
+    where = f" in {stats['index_dir']}" if "index_dir" in stats else ""
+    segments = f", {stats['segments']} segments" if "segments" in stats else ""
+    return (f"{stats['articles']} articles, {stats['passages']} passages{where}\n"
+            f"generation {stats['generation']}{segments}, updated {stats['updated']}")
 
 
 @cli.command("delete")
@@ -138,7 +147,8 @@ def delete_command(article_ids: tuple[str, ...], index_dir: Path) -> None:
 
         news-search delete enwikinews:Actor_Doris_Day_dies_at_97
     """
-    deleted = open_backend({"INDEX": index_dir}).delete(article_ids)
+    with open_backend({"INDEX": index_dir}) as backend:
+        deleted = backend.delete(article_ids)
     for article_id in article_ids:
         if article_id not in deleted:
             click.echo(f"{article_id}: no such article", err=True)

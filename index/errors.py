@@ -34,3 +34,9 @@ class ArticleNotFound(NewsSearchError):
     """No article has the requested id."""
 
     code = "not_found"
+
+
+class BadConfiguration(NewsSearchError, ValueError):
+    """A setting (an environment variable, a config value) names something that cannot be."""
+
+    code = "bad_configuration"

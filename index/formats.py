@@ -1,8 +1,9 @@
-"""The name under which indexes written by earlier versions refer to their posting formats.
+"""The name under which every index's table of contents refers to its posting formats.
 
-An index's table of contents holds its pickled schema, and that names the format classes by the
-module they were defined in: ``index.formats.Positions`` for indexes written before the formats
-moved to :mod:`index.store.formats`. This module keeps that name importable, so they keep opening.
+An index's table of contents holds its pickled schema, and that names the format classes by module:
+``index.formats.Positions``, where they were defined before they moved to :mod:`index.store.formats`.
+They are still pickled under this name (see there), so indexes of every version name this module:
+it must stay importable.
 """
 
 from index.store.formats import Characters, OnePassCharacters, OnePassPositions, Positions

@@ -19,7 +19,7 @@ from index import DEFAULT_CORPUS_DIR
 from index.articles import Article, Skipped, find_article_files, read_files
 
 if TYPE_CHECKING:
-    from index.writer import IndexSummary
+    from index.summary import IndexSummary
     from search.backend import Backend
 
 #: Input of at least this size is indexed by several processes.

@@ -19,54 +19,26 @@ released by the operating system (as are the sub-writer processes of a bulk buil
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
-
-from whoosh.index import FileIndex
 
 from index.articles import Article, Skipped
 from index.passages import MAX_WORDS, MIN_WORDS, split_passages
-from index.store import IndexWriter, commit, index_exists, open_index, open_writer
-from index.stories import Fingerprint, StoryFinder, StoryParams, indexed_stories
 from index.schema import Fields
+from index.store import IndexWriter, commit, committed_at, open_index, open_writer, writable_index
+from index.stories import Fingerprint, StoryFinder, StoryParams, indexed_stories
+from index.summary import IndexSummary
 
 #: Articles read before their stories are found, together (:meth:`StoryFinder.assign_all`), and the
 #: characters of their bodies that end a batch sooner (a batch's articles are held at once).
 STORY_BATCH = 256
 STORY_BATCH_CHARACTERS = 4_000_000
 #: Memory, in MB, each writing process may use for its postings buffer before it spills to disk
-#: (tokens counted at what turning them into postings takes: :data:`index.tokens.TOKEN_BYTES`).
+#: (tokens counted at what turning them into postings takes: :data:`index.store.tokens.TOKEN_BYTES`).
 WRITER_LIMIT_MB = 384
-
-
-@dataclass(frozen=True)
-class IndexSummary:
-    """What one indexing run did."""
-
-    read: int
-    added: int
-    updated: int
-    unchanged: int
-    deleted: int
-    skipped: int
-    passages: int
-    seconds: float
-    committed: bool
-    generation: int
-
-    def __str__(self) -> str:
-        noun = "article" if self.read == 1 else "articles"
-        passages = "passage" if self.passages == 1 else "passages"
-        return (
-            f"{self.read} {noun} read: {self.added} added, {self.updated} updated, "
-            f"{self.unchanged} unchanged, {self.deleted} deleted, {self.skipped} skipped; "
-            f"{self.passages} {passages} written in {self.seconds:.1f} s"
-        )
 
 
 @dataclass(frozen=True)
@@ -75,43 +47,6 @@ class StoredArticle:
 
     content_hash: str
     path: str
-
-
-@contextmanager
-def _writable_index(index_dir: str | os.PathLike) -> Iterator[FileIndex]:
-    """The index in *index_dir*, created when there is none; one created here but never committed to
-    is removed again on exit.
-
-    A first run that reads nothing (a mistyped path) would otherwise leave an empty index behind, which
-    everything that looks for an index (``serve``, the app) takes for a real one.
-    """
-    path = Path(index_dir)
-    if index_exists(path):
-        yield open_index(path)
-        return
-    made_dir = not path.exists()
-    before = set() if made_dir else set(os.listdir(path))
-    ix = open_index(path, create=True)
-    try:
-        yield ix
-    finally:
-        if ix.latest_generation() == 0:  # creating wrote generation 0; every commit adds one
-            _remove_new_files(path, before, ix.indexname)
-            if made_dir:
-                with suppress(OSError):
-                    path.rmdir()
-
-
-def _remove_new_files(path: Path, before: set[str], indexname: str) -> None:
-    """Delete the files of index *indexname* in *path* that are not among the names in *before*."""
-    for name in set(os.listdir(path)) - before:
-        if not name.lstrip("_").startswith(indexname):
-            continue  # not Whoosh's: leave it
-        target = path / name
-        if target.is_dir():
-            shutil.rmtree(target, ignore_errors=True)
-        else:
-            target.unlink(missing_ok=True)
 
 
 def stored_articles(writer: IndexWriter) -> dict[str, StoredArticle]:
@@ -321,7 +256,7 @@ def update_index(
     """
     started = time.perf_counter()
     parallel = {"procs": procs, "multisegment": True} if procs > 1 else {}
-    with _writable_index(index_dir) as ix:
+    with writable_index(index_dir) as ix:
         writer = open_writer(ix, lock_timeout, limitmb=WRITER_LIMIT_MB, **parallel)
         try:
             run = _Run(writer, rebuild, min_words, max_words, stories)
@@ -348,7 +283,7 @@ def delete_articles(index_dir: str | os.PathLike, article_ids: Iterable[str], lo
         writer.cancel()
         raise
     if found:
-        writer.commit()
+        commit(writer)
     else:
         writer.cancel()
     return found
@@ -357,13 +292,13 @@ def delete_articles(index_dir: str | os.PathLike, article_ids: Iterable[str], lo
 def index_stats(index_dir: str | os.PathLike) -> dict:
     """Counts and freshness of the index: articles, passages, generation, last commit time."""
     ix = open_index(index_dir)
-    toc = Path(index_dir) / f"_MAIN_{ix.latest_generation()}.toc"
+    generation = ix.latest_generation()
     with ix.searcher() as searcher:
         return {
             "articles": sum(1 for _ in searcher.document_numbers(position=0)),
             "passages": searcher.doc_count(),
             "segments": len(searcher.reader().leaf_readers()),
             "index_dir": str(Path(index_dir).resolve()),
-            "generation": ix.latest_generation(),
-            "updated": datetime.fromtimestamp(toc.stat().st_mtime, timezone.utc).isoformat(timespec="seconds"),
+            "generation": generation,
+            "updated": committed_at(index_dir, generation).isoformat(timespec="seconds"),
         }

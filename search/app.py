@@ -1,7 +1,7 @@
 """The Flask application over the search backend.
 
 :func:`build_app` builds it: configuration (defaults, then ``NEWS_SEARCH_*`` environment variables,
-then the mapping passed in), the backend it names (:func:`search.backend.open_backend`), the JSON
+then the mapping passed in), the backend it names (:func:`search.backends.open_backend`), the JSON
 blueprint (:mod:`search.api`), the page blueprint (:mod:`search.web`), error handlers and security headers.
 """
 
@@ -16,7 +16,7 @@ from werkzeug.routing import PathConverter
 from index.errors import NewsSearchError
 
 from index import resolve_index_dir
-from search.backend import open_backend
+from search.backends import open_backend
 from search.cache import ResultsCache
 
 #: Content-Security-Policy of every response: our own styles, no script at all, no framing.

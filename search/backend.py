@@ -1,15 +1,18 @@
 """The seam between the service and its search engine.
 
 Above it, shared by every backend: the parameters (:mod:`search.params`), the query parser and its
-parse tree (:mod:`search.query`), the one search function (:mod:`search.engine`: pagination, the
-timeline's periods, the results cache), the records (:mod:`search.results`), the API, the pages, the
-feed and the command line. Below it, one :class:`Backend`: matching, scoring and ranking (the
-all-words tier first and one article per story, as :mod:`search.engine` documents them), counting
-facets, making snippets, fetching an article, finding related coverage, and writing the index.
+parse tree (:mod:`search.query`), the one search function (:mod:`search.engine`: the count of pages,
+the timeline's periods, the query's warnings, the results cache), the records (:mod:`search.results`),
+the API, the pages, the feed and the command line. Below it, one :class:`Backend`: matching, scoring
+and ordering by the rules :mod:`search.engine` states (by relevance the all-words tier first; one
+article per story of wire copies), counting facets, cutting out the page asked for, making snippets,
+fetching an article, finding related coverage and stories, and writing the index.
 
-* :class:`Backend` -- one search engine: lends a :class:`Snapshot` per request, and writes;
-* :class:`Snapshot` -- the index at one point in time, as one request reads it;
-* :func:`open_backend` -- the backend a configuration names (``NEWS_SEARCH_BACKEND``).
+* :class:`Backend` -- one search engine: lends a :class:`Snapshot` per request, and writes (a backend
+  implements its abstract methods; borrowing with ``with backend.snapshot()`` comes with it);
+* :class:`Snapshot` -- the index at one point in time, as one request reads it.
+
+:func:`search.backends.open_backend` opens the backend a configuration names.
 
 Every backend answers in the records of :mod:`search.results` and raises the errors of
 :mod:`index.errors`, so nothing above the seam knows which engine it talks to.
@@ -17,9 +20,9 @@ Every backend answers in the records of :mod:`search.results` and raises the err
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Hashable, Iterable, Mapping
-from contextlib import AbstractContextManager
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -29,13 +32,7 @@ from search.results import ArticleView, Health, Page, Related, Stories
 
 if TYPE_CHECKING:
     from index.articles import Article, Skipped
-    from index.writer import IndexSummary
-
-#: The backends this version knows, by the name ``NEWS_SEARCH_BACKEND`` gives.
-BACKENDS = ("whoosh",)
-#: The environment variable that chooses the backend.
-ENV_BACKEND = "NEWS_SEARCH_BACKEND"
-
+    from index.summary import IndexSummary
 
 class Snapshot(Protocol):
     """The index at one point in time, as one request reads it: every answer of one request comes
@@ -84,59 +81,61 @@ class Snapshot(Protocol):
         ...
 
 
-class Backend(Protocol):
-    """One search engine behind the service."""
+class Backend(ABC):
+    """One search engine behind the service: it lends snapshots, and writes."""
 
     #: The name ``NEWS_SEARCH_BACKEND`` gives it.
     name: str
 
-    def snapshot(self) -> AbstractContextManager[Snapshot]:
-        """Borrow a snapshot at the newest state of the index for the duration of a ``with`` block."""
-        ...
-
+    @abstractmethod
     def acquire(self) -> Snapshot:
         """A snapshot at the newest state of the index, for one thread until :meth:`release`.
 
         :raises IndexNotFound: when there is no index to read.
         """
-        ...
 
+    @abstractmethod
     def release(self, snapshot: Snapshot) -> None:
         """Give a snapshot back for reuse."""
-        ...
 
+    @contextmanager
+    def snapshot(self) -> Iterator[Snapshot]:
+        """Borrow a snapshot at the newest state of the index for the duration of a ``with`` block."""
+        snapshot = self.acquire()
+        try:
+            yield snapshot
+        finally:
+            self.release(snapshot)
+
+    @abstractmethod
     def exists(self) -> bool:
         """Whether there is an index to search."""
-        ...
 
+    @abstractmethod
     def update(self, items: Iterable[Article | Skipped], *, rebuild: bool = False, prune: bool = False,
                on_skip: Callable[[Skipped], None] | None = None, **options) -> IndexSummary:
-        """Bring the index up to date with *items* (see :func:`index.writer.update_index`)."""
-        ...
+        """Bring the index up to date with *items*, in one run: new articles added, changed ones
+        replaced, unchanged ones left; with *prune* articles whose file is gone deleted, with
+        *rebuild* everything written afresh (see :func:`index.writer.update_index`).
 
+        *options* are hints every backend may take or leave: ``min_words``/``max_words`` (passage
+        lengths), ``procs`` (processes it may write with), ``lock_timeout``.
+        """
+
+    @abstractmethod
     def delete(self, article_ids: Iterable[str]) -> list[str]:
         """Remove articles by id; returns the ids that were found."""
-        ...
 
+    @abstractmethod
     def stats(self) -> dict:
-        """Counts and freshness of the index (``news-search stats --json``)."""
-        ...
+        """Counts and freshness of the index (``news-search stats --json``): ``articles``, ``passages``,
+        ``generation`` and ``updated`` (ISO time), and whatever else the backend reports."""
 
+    def close(self) -> None:
+        """Let go of what the backend holds open (searchers, connections)."""
 
-def open_backend(settings: Mapping | None = None) -> Backend:
-    """The backend *settings* name under ``BACKEND`` (else ``$NEWS_SEARCH_BACKEND``, else ``whoosh``),
-    configured from the same settings (``INDEX`` for Whoosh's).
+    def __enter__(self) -> Backend:
+        return self
 
-    >>> open_backend({"BACKEND": "elastic"})
-    Traceback (most recent call last):
-    ...
-    ValueError: NEWS_SEARCH_BACKEND must be one of whoosh; got 'elastic'
-    """
-    settings = dict(settings or {})
-    name = settings.get("BACKEND") or os.environ.get(ENV_BACKEND) or "whoosh"
-    if name not in BACKENDS:
-        raise ValueError(f"{ENV_BACKEND} must be one of {', '.join(BACKENDS)}; got {name!r}")
-    from search.whoosh_backend import WhooshBackend
-
-    return WhooshBackend(settings.get("INDEX"))
-
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

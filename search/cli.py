@@ -12,7 +12,7 @@ import click
 from index import DEFAULT_CORPUS_DIR
 from search import engine
 from search.api import related_to_json, results_to_json
-from search.backend import open_backend
+from search.backends import open_backend
 from search.params import (COLLAPSES, GROUPS, MAX_PER_PAGE, MAX_RELATED_LIMIT, RELATED_LIMIT, SORTS, ParameterError,
                            parse_search_params)
 from search.results import Related, Results, Stories
@@ -43,7 +43,7 @@ def search_command(ctx: click.Context, query: str, as_json: bool, **options: obj
             "collapse": options["collapse"]}
     try:
         params = parse_search_params(args)
-        with open_backend({"INDEX": options["index_dir"]}).snapshot() as snapshot:
+        with open_backend({"INDEX": options["index_dir"]}) as backend, backend.snapshot() as snapshot:
             results = engine.search(snapshot, params)
     except ParameterError as error:
         if error.parameter in (None, "q"):
@@ -92,7 +92,7 @@ def related_command(article_id: str, limit: int, as_json: bool, index_dir: Path)
 
         news-search related enwikinews:Gillibrand_ends_US_presidential_bid --limit 5
     """
-    with open_backend({"INDEX": index_dir}).snapshot() as snapshot:
+    with open_backend({"INDEX": index_dir}) as backend, backend.snapshot() as snapshot:
         related = snapshot.related(article_id, limit)
     if as_json:
         click.echo(json.dumps(related_to_json(related), ensure_ascii=False))
@@ -121,7 +121,7 @@ def stories_command(top: int, as_json: bool, index_dir: Path) -> None:
 
         news-search stories --top 5
     """
-    with open_backend({"INDEX": index_dir}).snapshot() as snapshot:
+    with open_backend({"INDEX": index_dir}) as backend, backend.snapshot() as snapshot:
         stories = snapshot.stories(top)
     if as_json:
         click.echo(json.dumps({"stories_with_copies": stories.with_copies, "articles_in_them": stories.articles_in_them,
@@ -160,10 +160,10 @@ def serve_command(host: str, port: int, debug: bool, index_dir: Path) -> None:
     from index.passages import MAX_WORDS, MIN_WORDS
     from search import create_app
 
-    backend = open_backend({"INDEX": index_dir})
-    if not backend.exists():
-        click.echo(f"No index in {index_dir} yet; indexing {DEFAULT_CORPUS_DIR}/ first.", err=True)
-        summary = index_files((Path(DEFAULT_CORPUS_DIR),), backend, False, False, MIN_WORDS, MAX_WORDS)
-        click.echo(str(summary), err=True)
+    with open_backend({"INDEX": index_dir}) as backend:
+        if not backend.exists():
+            click.echo(f"No index in {index_dir} yet; indexing {DEFAULT_CORPUS_DIR}/ first.", err=True)
+            summary = index_files((Path(DEFAULT_CORPUS_DIR),), backend, False, False, MIN_WORDS, MAX_WORDS)
+            click.echo(str(summary), err=True)
     app = create_app({"INDEX": str(index_dir)})
     app.run(host=host, port=port, debug=debug, threaded=True)

@@ -119,6 +119,31 @@ def test_the_arrays_of_a_replaced_generation_are_freed(tmp_path: Path):
     assert old() is None
 
 
+def test_every_idle_snapshot_of_an_older_generation_is_closed(tmp_path: Path):
+    index_dir = build_index(write_corpus(tmp_path / "corpus"), tmp_path / "index")
+    backend = WhooshBackend(index_dir)
+    first, second = backend.acquire(), backend.acquire()  # two requests at once: two snapshots
+    backend.release(first)
+    backend.release(second)
+    assert delete_articles(index_dir, [STORM]) == [STORM]
+    with backend.snapshot() as fresh:
+        assert fresh.up_to_date() and fresh is not first and fresh is not second
+    # Both old snapshots are closed, not kept idle with their arrays and open files.
+    assert first.searcher.is_closed and second.searcher.is_closed
+    with backend.snapshot() as again:
+        assert again is fresh
+    backend.close()
+    assert fresh.searcher.is_closed
+
+
+def test_results_are_not_cached_for_a_state_without_a_name():
+    cache, computed = ResultsCache(8), []
+    for _ in range(2):
+        cache.get(None, "key", lambda: computed.append(1))
+        cache.get(7, "key", lambda: computed.append(2))
+    assert computed == [1, 2, 1]
+
+
 def test_cache_answers_the_same_search_until_the_index_changes(tmp_path: Path):
     corpus = write_corpus(tmp_path / "corpus")
     index_dir = build_index(corpus, tmp_path / "index")

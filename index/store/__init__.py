@@ -13,9 +13,10 @@ its segment format, codec, multiprocess writer and postings matchers are used on
 * :mod:`index.store.reading` -- a word's postings, a column, a field's lengths and where words
   stand, read in bulk.
 
-Its public surface is small: :func:`open_index` (read), :func:`open_writer` and :func:`commit`
-(write; the writer's modules are imported only then, so a reader never loads them), and
-:mod:`index.store.reading`.
+Its public surface is small: :func:`index_exists`, :func:`open_index` and :func:`committed_at`
+(read); :func:`writable_index`, :func:`open_writer`, :class:`IndexWriter` and :func:`commit` (write;
+the writer's modules are imported only then, so a reader never loads them); :mod:`index.store.reading`
+and :mod:`index.store.highlight`.
 
 Importing the package installs the codec's fixes into Whoosh once, and refuses a Whoosh it was not
 tested with: the fixes and the writer replace private parts of Whoosh, which another release may
@@ -25,6 +26,10 @@ have changed (breaking them, or silently putting Whoosh back on its slow paths).
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import datetime, timezone
 from pathlib import Path
 
 import whoosh
@@ -103,3 +108,50 @@ def commit(writer: IndexWriter, replace_all: bool = False) -> None:
     """Commit *writer*'s work as the index's next generation; with *replace_all*, the new segments
     replace every earlier one (a rebuild) instead of being added to them."""
     writer.commit(mergetype=CLEAR if replace_all else None)
+
+
+def committed_at(index_dir: str | os.PathLike, generation: int) -> datetime:
+    """When *generation* of the index in *index_dir* was committed (its table of contents written);
+    now, when a later commit has removed it."""
+    toc = Path(index_dir) / f"_MAIN_{generation}.toc"  # Whoosh's table of contents of the index "MAIN"
+    try:
+        return datetime.fromtimestamp(toc.stat().st_mtime, timezone.utc)
+    except OSError:
+        return datetime.now(timezone.utc)
+
+
+@contextmanager
+def writable_index(index_dir: str | os.PathLike) -> Iterator[FileIndex]:
+    """The index in *index_dir*, created when there is none; one created here but never committed to
+    is removed again on exit.
+
+    A first run that reads nothing (a mistyped path) would otherwise leave an empty index behind, which
+    everything that looks for an index (``serve``, the app) takes for a real one.
+    """
+    path = Path(index_dir)
+    if index_exists(path):
+        yield open_index(path)
+        return
+    made_dir = not path.exists()
+    before = set() if made_dir else set(os.listdir(path))
+    ix = open_index(path, create=True)
+    try:
+        yield ix
+    finally:
+        if ix.latest_generation() == 0:  # creating wrote generation 0; every commit adds one
+            _remove_new_files(path, before, ix.indexname)
+            if made_dir:
+                with suppress(OSError):
+                    path.rmdir()
+
+
+def _remove_new_files(path: Path, before: set[str], indexname: str) -> None:
+    """Delete the files of index *indexname* in *path* that are not among the names in *before*."""
+    for name in set(os.listdir(path)) - before:
+        if not name.lstrip("_").startswith(indexname):
+            continue  # not Whoosh's: leave it
+        target = path / name
+        if target.is_dir():
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            target.unlink(missing_ok=True)

@@ -105,3 +105,8 @@ class Characters(formats.Characters):
 # The names the schema of an index written by an earlier version of this package refers to.
 OnePassPositions = Positions
 OnePassCharacters = Characters
+
+# An index's table of contents pickles its schema, which names these classes by module. They are
+# pickled under index.formats, the module they were defined in before this package existed, so that
+# every version, earlier ones included, reads the tables of contents this one writes.
+Positions.__module__ = Characters.__module__ = "index.formats"

@@ -4,8 +4,7 @@
 * :func:`passage_characters` -- where a word stands in some passages (positions and characters);
 * :func:`column_values` -- a column's values for every passage;
 * :func:`field_lengths` -- each passage's length in a field, as Whoosh's scoring reads it;
-* :func:`expanded_words` -- the words a prefix or wildcard query stands for;
-* :func:`keep_characters` -- hand the highlighter where words stand, read ahead.
+* :func:`expanded_words` -- the words a prefix or wildcard query stands for.
 
 Whoosh reads postings one at a time through its matchers; these read its block format directly
 (falling back on the public matcher API for any other format).
@@ -20,7 +19,6 @@ import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.query import Query
 from whoosh.reading import IndexReader
-from whoosh.searching import Results
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 #: Whoosh's byte-coded field lengths, decoded.
@@ -129,8 +127,3 @@ def expanded_words(query: Query, reader: IndexReader) -> list[bytes]:
     """The indexed words (as bytes) that a ``Prefix`` or ``Wildcard`` query expands to."""
     return list(query._btexts(reader))
 
-
-def keep_characters(results: Results, fieldname: str, places: dict[int, dict[str, list]]) -> None:
-    """Give *results* where each word stands in each passage (by passage number, then word), so that
-    Whoosh's pinpoint highlighter reads them from there instead of the postings."""
-    results._char_cache[fieldname] = places

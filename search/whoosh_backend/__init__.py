@@ -25,15 +25,15 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from pathlib import Path
 
 from whoosh.index import FileIndex
 
 from index import resolve_index_dir
-from index.store import index_exists, open_index
+from index.store import committed_at, index_exists, open_index
+from search.backend import Backend
 from search.params import SearchParams
 from search.query import ReadQuery
 from search.results import ArticleView, Health, Page, Related, Stories
@@ -75,15 +75,10 @@ class WhooshSnapshot(Generation):
                       generation=self.number, details={"index_dir": str(self.index_dir)})
 
     def updated(self) -> datetime:
-        """When this generation's table of contents was written (now, if it has gone since)."""
-        toc = self.index_dir / f"_MAIN_{self.number}.toc"
-        try:
-            return datetime.fromtimestamp(toc.stat().st_mtime, timezone.utc)
-        except OSError:
-            return datetime.now(timezone.utc)
+        return committed_at(self.index_dir, self.number)
 
 
-class WhooshBackend:
+class WhooshBackend(Backend):
     """The Whoosh index in *index_dir* (else ``$NEWS_SEARCH_INDEX``, else ``instance/index``), opened lazily."""
 
     name = "whoosh"
@@ -110,22 +105,30 @@ class WhooshBackend:
         if snapshot is not None and snapshot.up_to_date():
             return snapshot
         if snapshot is not None:
-            # A fresh searcher, not Searcher.refresh(): refresh() reuses the old segment readers,
-            # which would keep showing deleted and replaced passages.
+            # A newer generation was committed: every idle snapshot of an older one goes, with its
+            # arrays and open files. A fresh searcher, not Searcher.refresh(): refresh() reuses the
+            # old segment readers, which would keep showing deleted and replaced passages.
             snapshot.close()
+            self._close_stale()
         return WhooshSnapshot(self.index().searcher(), self.index_dir)
 
     def release(self, snapshot: WhooshSnapshot) -> None:
         with self._lock:
             self._idle.append(snapshot)
 
-    @contextmanager
-    def snapshot(self) -> Iterator[WhooshSnapshot]:
-        snapshot = self.acquire()
-        try:
-            yield snapshot
-        finally:
-            self.release(snapshot)
+    def _close_stale(self) -> None:
+        """Close the idle snapshots that no longer show the newest generation."""
+        with self._lock:
+            stale = [snapshot for snapshot in self._idle if not snapshot.up_to_date()]
+            self._idle = [snapshot for snapshot in self._idle if snapshot not in stale]
+        for snapshot in stale:
+            snapshot.close()
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for snapshot in idle:
+            snapshot.close()
 
     def update(self, items: Iterable, *, rebuild: bool = False, prune: bool = False,
                on_skip: Callable | None = None, **options):

@@ -23,6 +23,7 @@ from whoosh.searching import Hit as WhooshHit, Results as WhooshResults
 
 from index.errors import ArticleNotFound
 from index.schema import Fields, SEARCH_FIELDS
+from index.store.highlight import pinpoint_results
 from search.params import SearchParams
 from search.query import OPERATORS, ReadQuery, negated_parts
 from search.results import ArticlePassage, ArticleView, FacetCount, Hit, Page, PassageHit
@@ -31,7 +32,7 @@ from search.whoosh_backend.generation import Generation
 from search.whoosh_backend.matching import match_passages, word_mask
 from search.whoosh_backend.ranking import passage_evidence, rank_articles
 from search.whoosh_backend.related import surface_words
-from search.whoosh_backend.snippets import opening, passage_snippet, pinpoint_results, whole_highlight
+from search.whoosh_backend.snippets import opening, passage_snippet, whole_highlight
 from search.whoosh_backend.stories import article_versions, collapse_stories
 
 #: Passages shown per article when results are grouped by article.
@@ -192,7 +193,7 @@ def highlighting(gen: Generation, read: ReadQuery, units: list[_Unit]) -> Whoosh
         return WhooshResults(gen.searcher, read.query or Every(), [])
     arrays = gen.arrays
     shown = [docnum for unit in units for docnum in unit.docnums[:PASSAGES_PER_ARTICLE]]
-    return pinpoint_results(gen.searcher, read.query, shown,
+    return pinpoint_results(gen.searcher, read.query, Fields.BODY, shown,
                             lambda fieldname, text: arrays.postings(fieldname, text)[0], arrays.characters)
 
 

@@ -76,7 +76,7 @@ class Collapsed:
 
 
 def collapse_stories(gen: Generation, unit_articles: np.ndarray, order: np.ndarray,
-                     collapse: str = Fields.STORY) -> Collapsed:
+                     collapse: str = "story") -> Collapsed:
     """Results reduced to one article per story: the first one in *order*, with every unit of it
     (with ``group=passage``, all its passages); with *collapse* ``none``, every result.
 
@@ -85,7 +85,7 @@ def collapse_stories(gen: Generation, unit_articles: np.ndarray, order: np.ndarr
     """
     codes, arrays = story_codes(gen), gen.arrays
     articles = unit_articles[order]
-    if collapse != Fields.STORY or not len(order):
+    if collapse != "story" or not len(order):
         return Collapsed(order, arrays, codes, unit_articles, articles[:0])
     stories = codes.codes[articles]
     first = np.full(len(codes.ids), len(stories))  # each story's first place in the order

@@ -1,0 +1,34 @@
+"""The backends this version knows, and :func:`open_backend`, which opens the one a configuration names
+(``NEWS_SEARCH_BACKEND``): the seam itself is :mod:`search.backend`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from index.errors import BadConfiguration
+from search.backend import Backend
+
+#: The backends this version knows, by the name ``NEWS_SEARCH_BACKEND`` gives.
+BACKENDS = ("whoosh",)
+#: The environment variable that chooses the backend.
+ENV_BACKEND = "NEWS_SEARCH_BACKEND"
+
+
+def open_backend(settings: Mapping | None = None) -> Backend:
+    """The backend *settings* name under ``BACKEND`` (else ``$NEWS_SEARCH_BACKEND``, else ``whoosh``),
+    configured from the same settings (``INDEX`` for Whoosh's).
+
+    >>> open_backend({"BACKEND": "elastic"})
+    Traceback (most recent call last):
+    ...
+    index.errors.BadConfiguration: NEWS_SEARCH_BACKEND must be one of whoosh; got 'elastic'
+    """
+    settings = dict(settings or {})
+    name = settings.get("BACKEND") or os.environ.get(ENV_BACKEND) or "whoosh"
+    if name not in BACKENDS:
+        raise BadConfiguration(f"{ENV_BACKEND} must be one of {', '.join(BACKENDS)}; got {name!r}")
+    from search.whoosh_backend import WhooshBackend
+
+    return WhooshBackend(settings.get("INDEX"))
+
