@@ -3,13 +3,16 @@
 * :func:`search` -- read the query into its parse tree, ask the backend (:mod:`search.backend`) for
   the page of results, and add what every backend shares: pagination, the timeline's periods
   (:mod:`search.timeline`), the query's warnings, the results cache; returns :class:`Results`;
-* :func:`get_article` -- a whole article, with the query's matches marked.
+* :func:`get_article` -- a whole article, with the query's matches marked;
+* :func:`sources_named` -- which sources a source filter names, the rule every backend follows;
+* :func:`filter_warning` -- what to say when the filters leave nothing of what the query finds.
 
 What a backend does for a search: match, score and rank (by relevance, results holding every word
 of a plain-words query first -- not of a description, see :func:`search.query.is_description` --
 then by score; by date, undated results last), keep one article per story of wire copies
 (the first in that order, the story's other matching articles as its ``other_versions``), count
-facets over every match, highlight the page shown.
+facets over every match, highlight the page shown. A source filter (the ``source`` parameter, and
+``source:`` in a query) keeps the sources :func:`sources_named` names.
 
 Plain Python in, frozen dataclasses out (:mod:`search.results`): no Flask and no click in here.
 """
@@ -17,7 +20,9 @@ Plain Python in, frozen dataclasses out (:mod:`search.results`): no Flask and no
 from __future__ import annotations
 
 import math
+import re
 import time
+from collections.abc import Iterable
 from dataclasses import replace
 
 from index.schema import SCHEMA
@@ -25,8 +30,10 @@ from search.backend import Snapshot
 from search.cache import ResultsCache
 from search.params import SearchParams
 from search.query import ReadQuery, read_query
-from search.results import ArticleView, Results
+from search.results import ArticleView, Page, Results
 from search.timeline import timeline
+
+_NAME_WORD = re.compile(r"\w+")
 
 
 def search(snapshot: Snapshot, params: SearchParams, cache: ResultsCache | None = None) -> Results:
@@ -42,10 +49,12 @@ def search(snapshot: Snapshot, params: SearchParams, cache: ResultsCache | None 
         return replace(results, took_ms=round((time.perf_counter() - started) * 1000, 2))
     query = read_query(params.q, SCHEMA) if params.q else ReadQuery(None)
     page = snapshot.search(params, query)
+    emptied = filter_warning(snapshot, params, query, page)
     return Results(
         query=params.q, total=page.total, page=params.page, pages=max(1, math.ceil(page.total / params.per_page)),
         per_page=params.per_page, sort=params.effective_sort, group=params.group, collapse=params.collapse,
-        took_ms=round((time.perf_counter() - started) * 1000, 2), warnings=[*query.warnings, *page.warnings],
+        took_ms=round((time.perf_counter() - started) * 1000, 2),
+        warnings=[*query.warnings, *page.warnings, *([emptied] if emptied else [])],
         hits=page.hits, facets={**page.facets, "timeline": timeline(page.days)}, suggestion=page.suggestion,
     )
 
@@ -58,3 +67,56 @@ def get_article(snapshot: Snapshot, article_id: str, q: str = "") -> ArticleView
     query = read_query(q, SCHEMA) if q.strip() else ReadQuery(None)
     view = snapshot.article(article_id, query)
     return replace(view, query=q, warnings=[*query.warnings, *view.warnings])
+
+
+def sources_named(text: str, names: Iterable[str]) -> list[str]:
+    """The *names* (of sources) that a source filter *text* names: the one name it spells out, in any
+    case, else every name that holds its words, whole and in order ("bbc" and "news" name "BBC News";
+    "bb" does not). A filter that names one source exactly is not widened to others that contain it.
+
+    >>> sources_named("bbc", ["BBC News", "Sky News", "Reuters"])
+    ['BBC News']
+    >>> sources_named("News", ["BBC News", "Sky News", "Reuters"])
+    ['BBC News', 'Sky News']
+    >>> sources_named("bbc news", ["BBC News", "BBC News Online"])
+    ['BBC News']
+    """
+    names = list(names)
+    wanted = text.casefold().strip()
+    exact = [name for name in names if name.casefold().strip() == wanted]
+    if exact:
+        return exact
+    words = _NAME_WORD.findall(wanted)
+    if not words:
+        return []
+    return [name for name in names if _holds_run(_NAME_WORD.findall(name.casefold()), words)]
+
+
+def _holds_run(words: list[str], run: list[str]) -> bool:
+    """Whether *run* occurs in *words* as consecutive whole words."""
+    return any(words[start : start + len(run)] == run for start in range(len(words) - len(run) + 1))
+
+
+def filter_warning(snapshot: Snapshot, params: SearchParams, query: ReadQuery, page: Page) -> str | None:
+    """When the date and source filters leave nothing of what the search finds without them, a
+    sentence naming the filters and how many results there are without them; else ``None``.
+
+    It costs a second search, only when a filtered search finds nothing.
+    """
+    if page.total or not (params.source or params.date_from or params.date_to):
+        return None
+    if params.q and query.query is None:
+        return None  # nothing to search for: the query's own warning says so
+    unfiltered = snapshot.search(replace(params, source=None, date_from=None, date_to=None, page=1, per_page=1,
+                                         group="article"), query)
+    if not unfiltered.total:
+        return None
+    described = [f"from source “{params.source}”"] if params.source else []
+    if params.date_from and params.date_to:
+        described.append(f"published from {params.date_from} to {params.date_to}")
+    elif params.date_from or params.date_to:
+        described.append(f"published on or {'after' if params.date_from else 'before'} "
+                         f"{params.date_from or params.date_to}")
+    filters = "that filter" if len(described) == 1 else "those filters"
+    verb = "does" if unfiltered.total == 1 else "do"
+    return f"No article {' '.join(described)} matches; without {filters}, {unfiltered.total} {verb}."

@@ -66,7 +66,7 @@ def test_arrays_hold_each_article_once_with_its_metadata(searcher):
     storm = arrays.article_ids.index(STORM)
     assert str(arrays.published[storm])[:10] == "2024-11-20"
     assert arrays.source_names[arrays.source[storm]] == "Westbridge Herald"
-    assert arrays.source_code("WESTBRIDGE herald") == arrays.source[storm]
+    assert arrays.source_numbers("WESTBRIDGE herald").tolist() == [arrays.source[storm]]
 
 
 def test_postings_and_lengths_are_whooshs(searcher):

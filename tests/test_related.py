@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from whoosh.lang.stopwords import stoplists
 
 from index.articles import Article
 from index.cli import cli
@@ -65,11 +66,71 @@ UNRELATED = [
     ),
 ]
 
+#: An opinion piece and a television listing: long, chatty, and about nothing the other is about.
+EDITORIAL = Article(
+    id="editorial-transit", title="Opinion: The council's transit plan asks too much of too few",
+    published="2024-05-28", source="City Herald", path="editorial.txt",
+    body="They were warned. Many of them were told, more than once, that the plan would cost more than "
+         "they said, but they went ahead anyway, and now we are all paying for it.\nThe councillors who "
+         "voted for the tram extension were sure it would pay for itself. It has not, and it will not, "
+         "because too many of the stops are too far from where people live and too few trains run at "
+         "night.\nThey should have listened then. They can still listen now: halve the fares, run more "
+         "trains after ten, and stop pretending the problem is anyone else's.",
+)
+TV_LISTING = Article(
+    id="tv-week", title="What to watch this week: a detective returns and a baking final",
+    published="2024-05-27", source="City Herald", path="tv-week.txt",
+    body="They were never going to make it easy. The detective drama is back for a fourth series, and many "
+         "viewers who thought they had seen the last of Inspector Hale were wrong, but more than ever the "
+         "plot leans on flashbacks.\nThe baking final pits three amateurs against a collapsing croquembouche, "
+         "and too many of the judges' remarks are too kind.\nOn Sunday a nature series follows otters along "
+         "a Scottish river; it is gentle, slow and, for once, not too long.",
+)
+#: Everyday news of a small paper, enough for rarity among its articles to mean something.
+BRIEFS = [
+    Article(id=f"brief-{number}", title=title, published=f"2024-04-{number + 1:02d}", source="City Herald",
+            path=f"brief-{number}.txt", body=body)
+    for number, (title, body) in enumerate([
+        ("Library extends opening hours", "The central library will open until nine on weekdays from June, "
+         "after a survey of readers showed demand for evening study space."),
+        ("Harbour crane contract awarded", "A Rotterdam firm won the contract to supply two container cranes "
+         "to the harbour, worth 14 million euros."),
+        ("Schools close for staff training day", "All primary schools in the district will close on Friday "
+         "for a staff training day on the new curriculum."),
+        ("Marathon route changed for roadworks", "The spring marathon will avoid the ring road this year "
+         "because of resurfacing work near the stadium."),
+        ("Museum acquires medieval manuscript", "The city museum bought a fourteenth-century psalter at "
+         "auction, with help from a heritage lottery grant."),
+        ("Bakery chain opens tenth shop", "The family bakery chain opened its tenth shop, in the old post "
+         "office building on Market Street."),
+        ("Cyclist injured at junction", "A cyclist was taken to hospital after a collision with a van at "
+         "the junction of Mill Lane and the bypass."),
+        ("Zoo welcomes twin red pandas", "Keepers at the zoo said the twin red panda cubs were born healthy "
+         "and would be on show in July."),
+        ("Airport adds summer flights to Crete", "The regional airport will add three weekly flights to "
+         "Heraklion from June until the end of September."),
+        ("Theatre restoration nears completion", "Scaffolding came down from the Victorian theatre, whose "
+         "restored facade will be unveiled next month."),
+        ("Farmers' market moves to the square", "The weekly farmers' market will move to the cathedral "
+         "square while the covered hall is repaired."),
+        ("Hospital opens new maternity ward", "The maternity ward has twenty beds and a birthing pool, and "
+         "replaces a unit built in the 1960s."),
+        ("Police appeal after jewellery theft", "Detectives appealed for witnesses after rings and watches "
+         "worth thousands were stolen from a shop on the high street."),
+        ("Rowing club celebrates centenary", "Members of the rowing club marked its hundredth year with a "
+         "regatta on the river and a dinner at the boathouse."),
+        ("Solar panels for council offices", "The council will fit solar panels to the roofs of its offices, "
+         "which it expects to cut its electricity bills by a fifth."),
+    ])
+]
+#: Few articles: too few for what is rare among them to say what is related.
+SMALL = [STORY, COPY, *FOLLOW_UPS, *UNRELATED, EDITORIAL, TV_LISTING]
+
 
 @pytest.fixture(scope="module")
 def news_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     index_dir = tmp_path_factory.mktemp("related") / "index"
-    summary = update_index(index_dir, [STORY, COPY, *FOLLOW_UPS, *UNRELATED])
+    summary = update_index(index_dir, [*SMALL, *BRIEFS])
     assert summary.committed and summary.skipped == 0
     return index_dir
 
@@ -106,6 +167,27 @@ def test_a_follow_up_finds_the_story_once_and_its_sibling(news_index):
     found = related_ids(news_index, "rescuers-search")
     assert found[0] == "dam-inquiry" and found[1] in (STORY.id, COPY.id)
     assert not {STORY.id, COPY.id} <= set(found)  # one story, shown once
+
+
+def test_key_terms_are_never_stop_words(news_index):
+    stop_words = set(stoplists["en"]) | {"re", "ve", "ll"}
+    with WhooshBackend(news_index).snapshot() as snapshot:
+        for article in [*SMALL, *BRIEFS]:
+            assert not set(snapshot.related(article.id, 10).key_terms) & stop_words, article.id
+
+
+def test_chatter_in_common_is_not_coverage_in_common(news_index):
+    # The editorial and the listing share only the way they are written ("they were", "too many").
+    with WhooshBackend(news_index).snapshot() as snapshot:
+        related = snapshot.related(EDITORIAL.id, 10)
+    assert TV_LISTING.id not in [article.article_id for article in related.results]
+    assert not any(article.close for article in related.results)
+
+
+def test_an_index_of_a_few_articles_shows_no_related_coverage(tmp_path):
+    assert update_index(tmp_path, SMALL).committed
+    assert related_ids(tmp_path, STORY.id) == []
+    assert related_ids(tmp_path, EDITORIAL.id) == []
 
 
 def test_limit_keeps_the_most_similar_before_ordering_by_date(news_index):

@@ -3,16 +3,15 @@
 * :class:`MarkFormatter` -- a formatter that escapes every piece of text and wraps matched words in
   ``<mark>``; the escaping is done in Whoosh's text hook, so it lives here, beside the version check
   that guards it;
-* :func:`pinpoint_results` -- Whoosh results for some passages, told ahead where the query's words
+* :func:`pinpoint_results` -- Whoosh results for some passages, told ahead where the words to mark
   stand in each, so the highlighter reads them from the index instead of analysing the text again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable, Mapping
 from html import escape
 
-import numpy as np
 from whoosh import highlight
 from whoosh.query import Query
 from whoosh.searching import Results, Searcher
@@ -40,33 +39,24 @@ class MarkFormatter(highlight.Formatter):
         return before + text + after
 
 
-def pinpoint_results(searcher: Searcher, query: Query, fieldname: str, docnums: Sequence[int],
-                     holders: Callable[[str, str], np.ndarray],
-                     where: Callable[[str, str, list[int]], dict[int, list]]) -> Results:
-    """Whoosh results for the passages *docnums* that know which of the query's words in *fieldname*
-    each holds, so that the highlighter reads where the words are from the index (the field is indexed
-    with character offsets) instead of analysing each passage's text again.
+def pinpoint_results(searcher: Searcher, query: Query, fieldname: str, docnums: Iterable[int],
+                     places: Mapping[int, Mapping[str, list[tuple[int, int, int]]]]) -> Results:
+    """Whoosh results for the passages *docnums* that tell the highlighter where the words to mark
+    stand in *fieldname* (the field is indexed with character offsets), so that it reads them from
+    here instead of analysing each passage's text again, and marks only those.
 
-    :param holders: the passages that hold a word in a field, as a sorted array.
-    :param where: where a word stands in some of the passages: (position, first character, end
-        character) of each occurrence, by passage (:meth:`search.whoosh_backend.arrays.IndexArrays.characters`).
+    :param places: by passage number, each word's occurrences to mark in it: (position, first
+        character, end character), as the index holds them (:mod:`search.whoosh_backend.marks`);
+        a passage without any has nothing marked.
     """
-    wanted = np.asarray(sorted(set(docnums)), dtype=np.int64)
-    results = Results(searcher, query, [(0.0, int(docnum)) for docnum in wanted])
-    results.docterms, results.termdocs = {int(docnum): [] for docnum in wanted}, {}
-    # Where each word stands in each passage, read ahead for the highlighter (Whoosh would step
-    # through each word's postings one by one to find the same).
-    places: dict[int, dict[str, list]] = {int(docnum): {} for docnum in wanted}
-    for _, text in query.existing_terms(searcher.reader(), phrases=True, expand=True, fieldname=fieldname):
-        word = text.decode("utf-8") if isinstance(text, bytes) else text
-        held = holders(fieldname, word)
-        found = np.minimum(np.searchsorted(held, wanted), max(len(held) - 1, 0))
-        holding = [int(docnum) for docnum in wanted[held[found] == wanted]] if len(held) else []
-        if holding:
-            results.termdocs[fieldname, text] = holding
-            for docnum, characters in where(fieldname, word, holding).items():
-                results.docterms[docnum].append((fieldname, text))
-                places[docnum][word] = characters
+    wanted = sorted({int(docnum) for docnum in docnums} | {int(docnum) for docnum in places})
+    results = Results(searcher, query, [(0.0, docnum) for docnum in wanted])
+    results.docterms, results.termdocs = {}, {}
+    for docnum, words in places.items():
+        for word in words:
+            term = (fieldname, word.encode("utf-8"))
+            results.docterms.setdefault(int(docnum), []).append(term)
+            results.termdocs.setdefault(term, []).append(int(docnum))
     # Whoosh's pinpoint highlighter looks for the places in the results' character cache.
-    results._char_cache[fieldname] = places
+    results._char_cache[fieldname] = {docnum: dict(places.get(docnum, {})) for docnum in wanted}
     return results

@@ -10,8 +10,10 @@ Its parts, below the seam (:mod:`search.backend`):
 * :mod:`~search.whoosh_backend.arrays`, :mod:`~search.whoosh_backend.matching` -- the index as NumPy
   arrays; matching and BM25F scoring on them;
 * :mod:`~search.whoosh_backend.ranking` -- how articles are ordered: article BM25, passage evidence, feedback;
-* :mod:`~search.whoosh_backend.searching` -- a search's page, facets and suggestion; an article's view;
-* :mod:`~search.whoosh_backend.snippets` -- highlighted snippets with Whoosh's highlighter;
+* :mod:`~search.whoosh_backend.searching` -- a search's page and facets; an article's view;
+* :mod:`~search.whoosh_backend.marks`, :mod:`~search.whoosh_backend.snippets` -- what a query marks
+  in a passage and where (a phrase only where it stands); highlighted snippets with Whoosh's highlighter;
+* :mod:`~search.whoosh_backend.spelling` -- did-you-mean, from the index's own words;
 * :mod:`~search.whoosh_backend.related`, :mod:`~search.whoosh_backend.stories` -- related coverage; wire copies.
 
 A snapshot is not shared between threads (a Whoosh searcher is not meant to be). Idle ones are

@@ -28,6 +28,7 @@ from whoosh.util.times import datetime_to_long
 from index.store.reading import Postings, column_values, field_lengths, passage_characters, read_postings
 from index.schema import Fields
 from search.cache import BoundedCache
+from search.engine import sources_named
 
 #: Whoosh's column value for a document without a date (the largest unsigned 64-bit number).
 MISSING_NUMBER = 2**64 - 1
@@ -95,9 +96,10 @@ class IndexArrays:
     def article_count(self) -> int:
         return len(self.article_ids)
 
-    def source_code(self, name: str) -> int | None:
-        """The number of the source called *name* (in any case), or ``None`` when none is."""
-        return self.source_codes.get(name.lower())
+    def source_numbers(self, text: str) -> np.ndarray:
+        """The numbers of the sources a source filter *text* names (:func:`search.engine.sources_named`)."""
+        named = sources_named(text, self.source_names)
+        return np.asarray([self.source_codes[name.lower()] for name in named], dtype=np.int64)
 
     def postings(self, fieldname: str, text: str) -> Postings:
         """The live passages that hold *text* in *fieldname*, and its weight in each (cached)."""

@@ -1,26 +1,29 @@
 """Related coverage: the other articles most like one article.
 
 * :func:`key_terms` -- the words that characterise an article against the whole index (Whoosh's
-  Bo1 key-term model, as its ``more_like`` uses), minus those too common or found nowhere else;
+  Bo1 key-term model, as its ``more_like`` uses), minus stop words (:func:`stop_stems`) and words
+  too common or found nowhere else;
 * :func:`related_articles` -- the articles that share those words most, scored as search ranks
   articles (whole-article BM25, title words weighted; Whoosh's idf), the article's own copies left out.
 
 The order of the results: the *limit* most similar articles whose similarity is at least
 :data:`MIN_SHARE` of the article's similarity to itself; of those, the *close* ones (at least
 :data:`CLOSE_SHARE`) come first, newest first, so the latest developments of a story lead;
-the rest follow, most similar first.
+the rest follow, most similar first. An index of fewer than :data:`MIN_ARTICLES` articles shows none.
 
 Plain Python in, frozen dataclasses out (:mod:`search.results`).
 """
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections import Counter
 
 import numpy as np
-from whoosh.searching import Searcher
+from whoosh.analysis import Analyzer
+from whoosh.lang.stopwords import stoplists
 
 from index.errors import ArticleNotFound
 from index.schema import Fields
@@ -37,6 +40,22 @@ KEY_TERM_CANDIDATES = 60
 #: little about any one story, and reading its long postings would cost most of the time.
 COMMON_SHARE = 0.05
 MIN_COMMON = 50
+#: Nor does a word in more than this share of the articles, whatever the index's size ("said",
+#: "would", "many" in an index of a few dozen articles, where no word reaches MIN_COMMON passages).
+#: At a fifth it leaves the key terms of Reuters-21578 and BBC News as they were: there a word in a
+#: fifth of the articles is already in more than 5% of the passages.
+COMMON_ARTICLE_SHARE = 0.2
+#: Below this many articles no related coverage is shown (nor key terms): a key term is held by
+#: another article as well, and by at most COMMON_ARTICLE_SHARE of them, so by two articles at the
+#: least, which needs ten. In a handful of articles how rare a word is says little: in eight saved
+#: pages, "many" and "too" were as rare as any name, and what was listed was noise.
+MIN_ARTICLES = math.ceil(2 / COMMON_ARTICLE_SHARE)
+#: Words that never characterise an article, besides those the analyzer drops: the English stop list
+#: Whoosh ships (pronouns, auxiliaries, "but", "more", "too"), and the pieces the tokenizer splits
+#: off contractions ("they're", "we've", "didn't").
+STOP_LANGUAGE = "en"
+CONTRACTIONS = ("re", "ve", "ll", "don", "didn", "doesn", "isn", "wasn", "aren", "weren", "hasn", "haven",
+                "hadn", "couldn", "wouldn", "shouldn", "won", "ain")
 #: Similarity, as a share of the article's similarity to itself: below MIN_SHARE an article is not
 #: related; from CLOSE_SHARE it is close coverage of the same story.
 MIN_SHARE = 0.15
@@ -45,13 +64,15 @@ CLOSE_SHARE = 0.4
 _LETTER = re.compile(r"[^\W\d_]")
 
 
-def key_terms(searcher: Searcher, stored: list[dict], count: int = KEY_TERMS) -> dict[str, float]:
+def key_terms(gen: Generation, stored: list[dict], count: int = KEY_TERMS) -> dict[str, float]:
     """The stemmed words that best characterise an article (its stored passages), with their weights.
 
-    Words only this article holds are left out (they find nothing else), and so are words too
-    common to say what the article is about (see :data:`COMMON_SHARE`) and numbers: the figures
-    of a report are rare words, but they are not what it is about.
+    Words only this article holds are left out (they find nothing else), and so are stop words,
+    words too common to say what the article is about (see :data:`COMMON_SHARE`,
+    :data:`COMMON_ARTICLE_SHARE`) and numbers: the figures of a report are rare words, but they
+    are not what it is about.
     """
+    searcher = gen.searcher
     analyzer = searcher.schema[Fields.BODY].analyzer
     own: Counter[str] = Counter()  # passages of this article holding each word
     for fields in stored:
@@ -59,13 +80,29 @@ def key_terms(searcher: Searcher, stored: list[dict], count: int = KEY_TERMS) ->
     text = "\n".join([stored[0].get(Fields.TITLE, "")] + [fields[Fields.BODY] for fields in stored])
     reader = searcher.reader()
     common = max(COMMON_SHARE * reader.doc_count(), MIN_COMMON)
+    stopped = gen.arrays.derived("stop_stems", lambda: stop_stems(analyzer))
     chosen: dict[str, float] = {}
     for word, weight in searcher.key_terms_from_text(Fields.BODY, text, numterms=KEY_TERM_CANDIDATES):
-        if _LETTER.search(word) and own[word] < reader.doc_frequency(Fields.BODY, word) <= common:
+        if (_LETTER.search(word) and word not in stopped
+                and own[word] < reader.doc_frequency(Fields.BODY, word) <= common
+                and not too_common(gen.arrays, word)):
             chosen[word] = weight
             if len(chosen) == count:
                 break
     return chosen
+
+
+def stop_stems(analyzer: Analyzer) -> frozenset[str]:
+    """The stop words (see :data:`CONTRACTIONS`) as *analyzer* indexes them ("was" is ``wa``); those
+    it drops itself never reach the index, and their stems may be other words' ("us" of "used")."""
+    words = set(stoplists[STOP_LANGUAGE]) | set(CONTRACTIONS)
+    return frozenset(token.text for word in words for token in analyzer(word))
+
+
+def too_common(arrays: IndexArrays, word: str) -> bool:
+    """Whether more than :data:`COMMON_ARTICLE_SHARE` of the articles hold *word* (title or body)."""
+    holding = article_frequencies(arrays, [word], whoosh_idf)[word].articles
+    return len(holding) > COMMON_ARTICLE_SHARE * arrays.article_count
 
 
 def surface_words(gen: Generation, stored: list[dict], stems: list[str]) -> list[str]:
@@ -90,7 +127,8 @@ def similarities(arrays: IndexArrays, words: dict[str, float]) -> tuple[np.ndarr
 
 
 def related_articles(gen: Generation, article_id: str, limit: int = RELATED_LIMIT) -> Related:
-    """The articles most like *article_id*, without the article itself or its copies.
+    """The articles most like *article_id*, without the article itself or its copies; none (and no
+    key terms) in an index of fewer than :data:`MIN_ARTICLES` articles.
 
     Among the results, each story is shown once (see :class:`Copies`).
 
@@ -100,8 +138,10 @@ def related_articles(gen: Generation, article_id: str, limit: int = RELATED_LIMI
     stored = gen.stored_passages(article_id)
     if not stored:
         raise ArticleNotFound(f"no article has the id {article_id!r}", "article_id")
-    words = key_terms(gen.searcher, stored)
     arrays = gen.arrays
+    if arrays.article_count < MIN_ARTICLES:
+        return Related(article_id, [], [], round((time.perf_counter() - started) * 1000, 2))
+    words = key_terms(gen, stored)
     holding, scores = similarities(arrays, words)
     number = arrays.article_numbers[article_id]
     at = int(np.searchsorted(holding, number))  # holding is in article order

@@ -4,41 +4,43 @@
   wire copies (:mod:`search.whoosh_backend.stories`), count facets, highlight the page asked for;
   returns a :class:`search.results.Page`;
 * :func:`article_view` -- a whole article rebuilt from its passages, with the query's matches marked;
-* :func:`suggest` -- did-you-mean, from the index's own words.
+* :func:`named_sources` -- a query's ``source:`` words read as the source filter reads a name.
+
+Did-you-mean comes from :mod:`search.whoosh_backend.spelling`, what a query marks from
+:mod:`search.whoosh_backend.marks`.
 
 Every function takes the request's :class:`~search.whoosh_backend.generation.Generation`.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time as clock
 from functools import lru_cache
 from html import escape
 
 import numpy as np
-from whoosh.query import Every, Or, Term
+from whoosh.query import Every, Or, Query, Term
 from whoosh.searching import Hit as WhooshHit, Results as WhooshResults
 
 from index.errors import ArticleNotFound
-from index.schema import Fields, SEARCH_FIELDS
+from index.schema import Fields
 from index.store.highlight import pinpoint_results
+from search.engine import sources_named
 from search.params import SearchParams
-from search.query import OPERATORS, ReadQuery, negated_parts
+from search.query import ReadQuery, negated_parts
 from search.results import ArticlePassage, ArticleView, FacetCount, Hit, Page, PassageHit
 from search.whoosh_backend.arrays import UNDATED, IndexArrays
 from search.whoosh_backend.generation import Generation
+from search.whoosh_backend.marks import Marks, Places, marked_places, query_marks
 from search.whoosh_backend.matching import match_passages, word_mask
 from search.whoosh_backend.ranking import passage_evidence, rank_articles
-from search.whoosh_backend.related import surface_words
 from search.whoosh_backend.snippets import opening, passage_snippet, whole_highlight
+from search.whoosh_backend.spelling import suggest
 from search.whoosh_backend.stories import article_versions, collapse_stories
 
 #: Passages shown per article when results are grouped by article.
 PASSAGES_PER_ARTICLE = 3
-#: Words a spelling suggestion may replace: letters only, not a field name before a colon.
-_SPELLED_WORD = re.compile(r"(?<![\w:*])[^\W\d_]{3,}(?![\w:*])")
 
 
 @dataclass
@@ -85,15 +87,18 @@ def find(gen: Generation, params: SearchParams, read: ReadQuery) -> Page:
     """Every match of the search *params* (whose query *read* is), ordered, one article per story
     unless ``collapse=none``; the page asked for highlighted, and the facets of every match."""
     sort = params.effective_sort
+    if read.query is not None:
+        read = replace(read, query=named_sources(gen, read.query))
     found = Matches.none(gen.arrays) if params.q and read.query is None else match(gen, params, read)
     order = order_units(found, sort)
     shown = collapse_stories(gen, found.articles, order, params.collapse)
     first = (params.page - 1) * params.per_page
     page = shown.order[first : first + params.per_page]
     units = [found.unit(index) for index in page]
-    marked = highlighting(gen, read, units)
-    hits = [replace(make_hit(marked, unit, read), story=shown.story(index), other_versions=shown.versions(index))
-            for index, unit in zip(page, units)]
+    shown_docnums, marked = highlighting(gen, read, units)
+    hits = [replace(make_hit(marked, unit, docnums, read), story=shown.story(index),
+                    other_versions=shown.versions(index))
+            for index, unit, docnums in zip(page, units, shown_docnums)]
     facets, days = facet_counts(found)
     return Page(total=len(shown.order), hits=hits, facets=facets, days=days,
                 suggestion=suggest(gen, params.q) if params.q else None)
@@ -110,10 +115,31 @@ def filter_articles(arrays: IndexArrays, params: SearchParams) -> np.ndarray | N
         if params.date_to:
             allowed &= published <= np.datetime64(datetime.combine(params.date_to, clock.max), "us")
     if params.source:
-        code = arrays.source_code(params.source)
-        by_source = arrays.source == code if code is not None else np.zeros(arrays.article_count, dtype=bool)
+        by_source = np.isin(arrays.source, arrays.source_numbers(params.source))
         allowed = by_source if allowed is None else allowed & by_source
     return allowed
+
+
+def named_sources(gen: Generation, query: Query) -> Query:
+    """*query* with each ``source:`` word standing for the sources it names, as the source filter
+    reads it (:func:`search.engine.sources_named`): the field holds each source's whole name as one
+    lower-cased word, so ``source:bbc`` alone would find nothing of "BBC News"."""
+    if isinstance(query, Term) and query.fieldname == Fields.SOURCE:
+        names = sources_named(query.text, indexed_sources(gen))
+        if not names or names == [query.text]:
+            return query
+        terms = [Term(Fields.SOURCE, name, boost=query.boost) for name in names]
+        return terms[0] if len(terms) == 1 else Or(terms)
+    return query if query.is_leaf() else query.apply(lambda child: named_sources(gen, child))
+
+
+def indexed_sources(gen: Generation) -> list[str]:
+    """The source field's words: each source's name as indexed (read once per generation)."""
+    def read() -> list[str]:
+        words = gen.searcher.reader().field_terms(Fields.SOURCE)
+        return [word.decode("utf-8") if isinstance(word, bytes) else word for word in words]
+
+    return gen.arrays.derived("indexed_sources", read)
 
 
 def match(gen: Generation, params: SearchParams, read: ReadQuery) -> Matches:
@@ -186,25 +212,51 @@ def order_units(found: Matches, sort: str) -> np.ndarray:
     return np.concatenate([order[dated[order]], order[~dated[order]]])
 
 
-def highlighting(gen: Generation, read: ReadQuery, units: list[_Unit]) -> WhooshResults:
-    """The Whoosh results object the highlighter reads the shown passages' matches from."""
-    if read.query is None or read.phrases:
-        # Only the query is needed: the highlighter analyses each passage again.
-        return WhooshResults(gen.searcher, read.query or Every(), [])
-    arrays = gen.arrays
-    shown = [docnum for unit in units for docnum in unit.docnums[:PASSAGES_PER_ARTICLE]]
-    return pinpoint_results(gen.searcher, read.query, Fields.BODY, shown,
-                            lambda fieldname, text: arrays.postings(fieldname, text)[0], arrays.characters)
+def highlighting(gen: Generation, read: ReadQuery, units: list[_Unit]) -> tuple[list[list[int]], WhooshResults]:
+    """The passages shown of each unit, and the Whoosh results object the highlighter reads their
+    marks from (:mod:`search.whoosh_backend.marks`)."""
+    if read.query is None:
+        return [unit.docnums[:PASSAGES_PER_ARTICLE] for unit in units], WhooshResults(gen.searcher, Every(), [])
+    marks = query_marks(read.query, gen.searcher.reader())
+    shown, places = passages_to_show(gen, marks, units)
+    every = [docnum for docnums in shown for docnum in docnums]
+    return shown, pinpoint_results(gen.searcher, read.query, Fields.BODY, every, places)
 
 
-def make_hit(results: WhooshResults, unit: _Unit, read: ReadQuery) -> Hit:
-    """The result record of one unit, with its best passages highlighted."""
+def passages_to_show(gen: Generation, marks: Marks, units: list[_Unit]) -> tuple[list[list[int]], Places]:
+    """Of each unit's passages (best first), the first :data:`PASSAGES_PER_ARTICLE` that hold
+    something to mark, else its opening passage; and where the marks fall in them.
+
+    Every passage of an article carries its title, so an article whose title matches matches by
+    all its passages: those whose own text holds nothing of the query would show nothing.
+    Passages are tried a few per unit at a time, as a phrase's words can stand apart in a passage.
+    """
+    chosen: list[list[int]] = [[] for _ in units]
+    tried = [0 if marks.every_word() else len(unit.docnums) for unit in units]
+    places: Places = {}
+    while True:
+        batch = {number: unit.docnums[tried[number] : tried[number] + PASSAGES_PER_ARTICLE - len(chosen[number])]
+                 for number, unit in enumerate(units)
+                 if len(chosen[number]) < PASSAGES_PER_ARTICLE and tried[number] < len(unit.docnums)}
+        if not batch:
+            break
+        found = marked_places(gen.arrays, marks, [docnum for docnums in batch.values() for docnum in docnums])
+        places.update(found)
+        for number, docnums in batch.items():
+            tried[number] += len(docnums)
+            chosen[number] += [docnum for docnum in docnums if docnum in found]
+    # An article's passages are written in order: its first passage has the lowest number.
+    return [docnums or [min(unit.docnums)] for docnums, unit in zip(chosen, units)], places
+
+
+def make_hit(results: WhooshResults, unit: _Unit, docnums: list[int], read: ReadQuery) -> Hit:
+    """The result record of one unit, with its passages *docnums* highlighted."""
     passages, first = [], None
-    for docnum in unit.docnums[:PASSAGES_PER_ARTICLE]:
+    for docnum in docnums:
         hit = WhooshHit(results, docnum)
         stored = hit.fields()
         first = first or stored
-        snippet = passage_snippet(hit, stored[Fields.BODY], read.phrases) if read.query is not None \
+        snippet = passage_snippet(hit, stored[Fields.BODY]) if read.query is not None \
             else opening(stored[Fields.BODY])
         passages.append(PassageHit(stored[Fields.PASSAGE_ID], stored[Fields.POSITION], stored[Fields.START],
                                    stored[Fields.END], snippet))
@@ -251,39 +303,6 @@ def _counts(values: np.ndarray, missing: int) -> list[tuple[int, int]]:
     return [(int(value) + low, int(counts[value])) for value in np.flatnonzero(counts)]
 
 
-def suggest(gen: Generation, text: str) -> str | None:
-    """*text* with each word that occurs nowhere in the index replaced by the closest word that does;
-    ``None`` when nothing changes.
-
-    Whoosh's spelling corrector looks among the body's words as indexed (stems: ``ukran`` finds
-    ``ukrain``), and the stem found is written back as the index's text most often writes it
-    (``ukraine``). An index that keeps a separate list of unstemmed words is corrected from that.
-    """
-    searcher = gen.searcher
-    field = searcher.schema[Fields.BODY]
-    analyzer, corrector, unstemmed = field.analyzer, searcher.corrector(Fields.BODY), field.separate_spelling()
-
-    def respell(found: re.Match) -> str:
-        word = found.group(0)
-        stems = [token.text for token in analyzer(word)]
-        if word in OPERATORS or not stems or any(
-            searcher.doc_frequency(fieldname, stem) for stem in stems for fieldname in SEARCH_FIELDS
-        ):
-            return word
-        # Whoosh ranks every word within the distance by frequency alone: ask for one edit first.
-        wanted = word.lower() if unstemmed else stems[0]
-        options = corrector.suggest(wanted, limit=1, maxdist=1, prefix=1) \
-            or corrector.suggest(wanted, limit=1, maxdist=2, prefix=1)
-        if unstemmed or not options:
-            return options[0] if options else word
-        holders = gen.arrays.postings(Fields.BODY, options[0])[0]
-        return surface_words(gen, [searcher.stored_fields(int(holders[0]))], options)[0] if len(holders) \
-            else word
-
-    corrected = _SPELLED_WORD.sub(respell, text)
-    return corrected if corrected != text else None
-
-
 def article_view(gen: Generation, article_id: str, read: ReadQuery) -> ArticleView:
     """The article *article_id*, its passages in order; with a query, matches highlighted.
 
@@ -292,11 +311,7 @@ def article_view(gen: Generation, article_id: str, read: ReadQuery) -> ArticleVi
     stored = gen.stored_passages(article_id)
     if not stored:
         raise ArticleNotFound(f"no article has the id {article_id!r}", "article_id")
-    marked: dict[int, str] = {}
-    if read.query is not None:
-        results = gen.searcher.search(read.query, filter=Term(Fields.ARTICLE_ID, article_id), limit=None, terms=True)
-        for hit in results:
-            marked[hit[Fields.POSITION]] = whole_highlight(hit, hit[Fields.BODY], read.phrases)
+    marked = marked_passages(gen, article_id, read)
     # A passage matches when its own text does: a title match alone would mark them all.
     passages = [
         ArticlePassage(fields[Fields.PASSAGE_ID], fields[Fields.POSITION], fields[Fields.START], fields[Fields.END],
@@ -313,3 +328,18 @@ def article_view(gen: Generation, article_id: str, read: ReadQuery) -> ArticleVi
         body="".join(fields.get(Fields.LEAD, "") + fields[Fields.BODY] for fields in stored), passages=passages,
         story=story, other_versions=article_versions(gen, article_id, story),
     )
+
+
+def marked_passages(gen: Generation, article_id: str, read: ReadQuery) -> dict[int, str]:
+    """The passages of *article_id* that the query matches, by position, whole and highlighted."""
+    if read.query is None:
+        return {}
+    query = named_sources(gen, read.query)
+    matching = gen.searcher.search(query, filter=Term(Fields.ARTICLE_ID, article_id), limit=None)
+    places = marked_places(gen.arrays, query_marks(query, gen.searcher.reader()), matching.docs())
+    results = pinpoint_results(gen.searcher, query, Fields.BODY, places, places)
+    marked = {}
+    for docnum in places:
+        hit = WhooshHit(results, docnum)
+        marked[hit[Fields.POSITION]] = whole_highlight(hit, hit[Fields.BODY])
+    return marked

@@ -1,18 +1,23 @@
 """Highlighted snippets, made with Whoosh's highlighter: text HTML-escaped, matches in ``<mark>``.
 
-* :func:`passage_snippet` -- the best fragments of a passage hit;
+* :func:`passage_snippet` -- the best fragment of a passage hit, every match in it marked;
 * :func:`whole_highlight` -- a whole passage of an article, every match marked;
-* :func:`opening` -- the start of a passage, when nothing in it matched.
+* :func:`opening` -- the start of a passage, when nothing in it matched;
+* :class:`SnippetFragmenter`, :class:`WholeFragmenter` -- how the highlighter cuts a passage.
 
-The formatter (:class:`index.store.highlight.MarkFormatter`) is made per call: Whoosh's own keep
-state between searches.
+The hits come from :func:`index.store.highlight.pinpoint_results`, told where the words to mark
+stand (:mod:`search.whoosh_backend.marks`): the highlighter marks those and nothing else. The
+formatter (:class:`index.store.highlight.MarkFormatter`) is made per call: Whoosh's own keep state
+between searches.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from html import escape
 
 from whoosh import highlight
+from whoosh.analysis import Token
 from whoosh.searching import Hit
 
 from index.schema import Fields
@@ -23,28 +28,59 @@ SNIPPET_CHARS = 300
 SNIPPET_SURROUND = 120
 
 
-def passage_snippet(hit: Hit, text: str, strict_phrase: bool = False) -> str:
-    """The passage's text around the query's matches, escaped and marked; its opening when nothing
-    in the body matched (a title-only match).
+class SnippetFragmenter(highlight.PinpointFragmenter):
+    """Whoosh's pinpoint fragmenter, with every match that falls in a fragment's text marked in it.
 
-    With :func:`index.store.highlight.pinpoint_results` the matches are found from the index; otherwise (phrases, whose
-    words are marked only where they make the phrase) the text is analysed again."""
-    if hit.results.has_matched_terms() and not strict_phrase:
-        fragmenter = highlight.PinpointFragmenter(maxchars=SNIPPET_CHARS, surround=SNIPPET_SURROUND, autotrim=True)
-    else:
-        fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=SNIPPET_SURROUND)
-    highlighter = highlight.Highlighter(fragmenter=fragmenter, formatter=MarkFormatter())
-    snippet = highlighter.highlight_hit(hit, Fields.BODY, text=text, top=1, strict_phrase=strict_phrase)
-    if not snippet and strict_phrase:
-        snippet = highlighter.highlight_hit(hit, Fields.BODY, text=text, top=1)
-    return snippet or opening(text)
+    Whoosh's joins matches into a fragment only while each is near the last and the fragment stays
+    short, then adds context around them: the matches in that context belonged to the next fragment,
+    and were shown unmarked.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(maxchars=SNIPPET_CHARS, surround=SNIPPET_SURROUND, autotrim=True)
+
+    def fragment_matches(self, text: str, tokens: list[Token]) -> Iterator[highlight.Fragment]:
+        tokens = list(tokens)
+        for fragment in super().fragment_matches(text, tokens):
+            yield fragment_with_matches(text, tokens, fragment.startchar, fragment.endchar)
 
 
-def whole_highlight(hit: Hit, text: str, strict_phrase: bool = False) -> str:
-    """All of *text* (a matching passage), escaped, every match marked."""
-    highlighter = highlight.Highlighter(fragmenter=highlight.WholeFragmenter(), formatter=MarkFormatter())
-    marked = highlighter.highlight_hit(hit, Fields.BODY, text=text, top=1, strict_phrase=strict_phrase)
-    return marked or escape(text, quote=False)
+class WholeFragmenter(highlight.Fragmenter):
+    """One fragment, the whole text, every match marked; nothing when nothing matched."""
+
+    charlimit = None
+
+    def must_retokenize(self) -> bool:
+        return False
+
+    def fragment_tokens(self, text: str, tokens: Iterable[Token]) -> Iterator[highlight.Fragment]:
+        return self.fragment_matches(text, [token.copy() for token in tokens if token.matched])
+
+    def fragment_matches(self, text: str, tokens: list[Token]) -> Iterator[highlight.Fragment]:
+        if tokens:
+            yield fragment_with_matches(text, list(tokens), 0, len(text))
+
+
+def fragment_with_matches(text: str, tokens: list[Token], start: int, end: int) -> highlight.Fragment:
+    """The fragment of *text* from *start* to *end*, widened to any match it cuts, holding every match
+    within it (*tokens* in order)."""
+    inside = [token for token in tokens if token.startchar < end and token.endchar > start]
+    if inside:
+        start, end = min(start, inside[0].startchar), max(end, inside[-1].endchar)
+    return highlight.Fragment(text, inside, start, end)
+
+
+def passage_snippet(hit: Hit, text: str) -> str:
+    """The passage's text around the matches marked for it, escaped and marked; its opening when
+    nothing in it is marked (a passage that matched by its title)."""
+    highlighter = highlight.Highlighter(fragmenter=SnippetFragmenter(), formatter=MarkFormatter())
+    return highlighter.highlight_hit(hit, Fields.BODY, text=text, top=1) or opening(text)
+
+
+def whole_highlight(hit: Hit, text: str) -> str:
+    """All of *text* (a matching passage), escaped, every match marked for it."""
+    highlighter = highlight.Highlighter(fragmenter=WholeFragmenter(), formatter=MarkFormatter())
+    return highlighter.highlight_hit(hit, Fields.BODY, text=text, top=1) or escape(text, quote=False)
 
 
 def opening(text: str, limit: int = SNIPPET_CHARS) -> str:
