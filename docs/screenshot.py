@@ -1,5 +1,9 @@
-"""Make docs/search-page.png: the results page for a query, in headless Chromium, over the bundled
-corpus (``corpus/``, as the README's Start command indexes it), so it shows what a new user sees.
+"""Make the pictures of the pages in docs/, in headless Chromium, over the bundled corpus
+(``corpus/``, as the README's Start command indexes it), so they show what a new user sees:
+
+* ``search-page.png``: the results page for a query;
+* ``search-page-phone.png``: the same page at a phone's width;
+* ``error-page.png``: the page for an article that is not there.
 
     .venv/bin/python -m docs.screenshot
 """
@@ -19,10 +23,17 @@ from search import create_app
 from tests.test_browser import CHROMIUM, LAUNCH_ARGS
 
 REPO = Path(__file__).resolve().parent.parent
-OUTPUT = REPO / "docs" / "search-page.png"
+DOCS = REPO / "docs"
+
+#: Each picture: its file in docs/, the page's path and query, and the browser's viewport.
+SHOTS = [
+    ("search-page.png", "/?q=election", {"width": 1200, "height": 900}),
+    ("search-page-phone.png", "/?q=election", {"width": 375, "height": 812}),
+    ("error-page.png", "/articles/no-such-article?q=election", {"width": 1200, "height": 500}),
+]
 
 
-def main(query: str = "election") -> None:
+def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         index_dir = Path(folder) / "index"
         update_index(index_dir, read_articles([REPO / "corpus"]))
@@ -30,12 +41,14 @@ def main(query: str = "election") -> None:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.goto(f"http://127.0.0.1:{server.server_port}/?q={query}")
-            page.screenshot(path=str(OUTPUT), full_page=False)
+            for name, path, viewport in SHOTS:
+                page = browser.new_page(viewport=viewport)
+                page.goto(f"http://127.0.0.1:{server.server_port}{path}")
+                page.screenshot(path=str(DOCS / name), full_page=False)
+                page.close()
+                print(DOCS / name)
             browser.close()
         server.shutdown()
-    print(OUTPUT)
 
 
 if __name__ == "__main__":

@@ -77,10 +77,10 @@ def handle_error(error: NewsSearchError):
 
 
 def handle_http_error(error: HTTPException):
-    """404, 405 and the like: JSON under ``/api``, Flask's own page elsewhere."""
-    from search import api
+    """404, 405 and the like: JSON under ``/api``, the site's error page elsewhere."""
+    from search import api, web
 
-    return api.http_error_response(error) if _is_api() else error
+    return api.http_error_response(error) if _is_api() else web.http_error_page(error)
 
 
 def _is_api() -> bool:

@@ -12,16 +12,23 @@ from dataclasses import replace
 from datetime import date
 
 from flask import Blueprint, Response, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 from index.errors import NewsSearchError
 from search import engine
 from search.api import current_snapshot, http_status, results_cache
 from search.feed import MEDIA_TYPE, FeedLinks, results_feed
-from search.params import MAX_QUERY_CHARS, SORTS, SearchParams, parse_search_params
+from search.params import MAX_QUERY_CHARS, SEARCH_NAMES, SORTS, SearchParams, check_names, parse_search_params
 from search.timeline import TimelineBucket
 
 #: Related articles listed on an article's page.
 RELATED_ON_PAGE = 5
+#: What the order control calls each order.
+SORT_LABELS = {"relevance": "Most relevant first", "newest": "Newest first", "oldest": "Oldest first"}
+#: The error page's heading for a status; any other status is named as HTTP names it ("Method not allowed").
+ERROR_HEADINGS = {400: "Something is wrong with this request", 404: "Not found",
+                  500: "Something went wrong on our side", 503: "Search is not available right now"}
 
 bp = Blueprint("web", __name__)
 
@@ -32,13 +39,32 @@ def search():
     params = parse_search_params(request.args)
     results = engine.search(current_snapshot(), params, results_cache())
     feed_url = url_for("web.feed", **params.to_args(page=1, sort=None)) if params.q else None
-    return render_template("search.html", params=params, results=results, sorts=SORTS,
+    return render_template("search.html", params=params, results=results, sorts=sort_options(params),
                            api_url=url_for("api.search", **params.to_args()), feed_url=feed_url)
+
+
+def sort_options(params: SearchParams) -> list[tuple[str, str, bool]]:
+    """The order control's options, as ``(value, label, selected)``: each order once, the order used
+    when none is asked for as the empty value, labelled "(default)". That is relevance with a query
+    and newest without one, when relevance has nothing to rank by and is offered only if asked for.
+
+    >>> sort_options(SearchParams(q="missiles", sort="oldest"))[0]
+    ('', 'Most relevant first (default)', False)
+    """
+    default = replace(params, sort=None).effective_sort
+    options = []
+    for order in SORTS:
+        if order == "relevance" and order not in (default, params.sort):
+            continue
+        label = SORT_LABELS.get(order, order) + (" (default)" if order == default else "")
+        options.append(("" if order == default else order, label, order == params.effective_sort))
+    return options
 
 
 @bp.get("/search.atom")
 def feed():
     """The search as an Atom feed: the same parameters as ``/api/search``, newest first by default."""
+    check_names(request.args, SEARCH_NAMES)
     asked = parse_search_params(request.args)
     params = replace(asked, sort=asked.sort or "newest")
     snapshot = current_snapshot()
@@ -70,15 +96,31 @@ def article(article_id: str):
     snapshot = current_snapshot()
     view = engine.get_article(snapshot, article_id, params.q)
     related = snapshot.related(article_id, RELATED_ON_PAGE)
+    api_args = {"q": params.q} if params.q else {}  # the article's JSON takes only the query
     return render_template("article.html", article=view, related=related, params=params, back_args=params.to_args(),
-                           api_url=url_for("api.article", article_id=article_id, **params.to_args()))
+                           api_url=url_for("api.article", article_id=article_id, **api_args))
 
 
 def error_page(error: NewsSearchError):
     """Our error on the page, with the search form to try again."""
-    params = SearchParams(q=request.args.get("q", "")[:MAX_QUERY_CHARS].replace("\x00", ""))
     status = http_status(error)
-    return render_template("error.html", error=error, status=status, params=params, sorts=SORTS), status
+    return render_error(status, error.message), status
+
+
+def http_error_page(error: HTTPException):
+    """Werkzeug's HTTP errors (404 for an unknown path, 405, ...) as the same page, with their own
+    headers (a 405's ``Allow``) but an HTML content type."""
+    status = error.code or 500
+    headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+    return render_error(status, error.description or error.name), status, headers
+
+
+def render_error(status: int, message: str) -> str:
+    """The error page: the site's layout, a heading for the *status*, the *message*, and the search form
+    filled with the request's query, to try again."""
+    params = SearchParams(q=request.args.get("q", "")[:MAX_QUERY_CHARS].replace("\x00", ""))
+    heading = ERROR_HEADINGS.get(status) or HTTP_STATUS_CODES.get(status, "Error").capitalize()
+    return render_template("error.html", heading=heading, message=message, params=params)
 
 
 @bp.app_template_global()

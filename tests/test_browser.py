@@ -46,7 +46,7 @@ def test_type_a_query_read_highlights_and_open_the_article(page, live_server):
     first = page.locator("li.result").first
     assert first.locator(".snippet mark").first.inner_text() == "ATACMS"
     assert page.title() == "ATACMS – News search"
-    first.locator("h3 a").click()
+    first.locator("h2 a").click()
     page.wait_for_url("**/articles/000_4f5c96a77bf8f4f4.txt?q=ATACMS#p*")
     assert page.locator("h1").inner_text().startswith("Biden authorizes Ukraine")
     assert page.locator(".passage.matched mark").first.inner_text() == "ATACMS"
@@ -67,7 +67,7 @@ def test_hostile_article_runs_no_script(page, live_server):
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(live_server + "/?q=hostile")
-    page.locator("li.result h3 a").first.click()
+    page.locator("li.result h2 a").first.click()
     page.wait_for_load_state()
     assert "<script>" in page.locator("h1").inner_text()
     assert page.locator("article script, article iframe, article img").count() == 0

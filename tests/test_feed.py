@@ -107,3 +107,8 @@ def test_over_http(live_server):
     assert feed.status == 200 and feed.bozo == 0
     assert [entry.title for entry in feed.entries] == [
         "Biden authorizes Ukraine to strike inside Russia with U.S.-made ATACMS missiles"]
+
+
+def test_feed_refuses_a_parameter_it_does_not_know(client):
+    response = client.get("/search.atom?q=missiles&limit=2")
+    assert response.status_code == 400 and "limit" in response.get_data(as_text=True)

@@ -6,6 +6,8 @@ from urllib.parse import parse_qs, urlparse
 
 from bs4 import BeautifulSoup
 
+from search import create_app
+
 SEED_ID = "000_4f5c96a77bf8f4f4.txt"
 
 
@@ -23,11 +25,12 @@ def test_search_page_keeps_the_query_and_shows_marked_results(client):
     assert soup.find("main") and soup.find("form", {"role": "search"})
     results = soup.select("li.result")
     assert len(results) == 1
-    link = results[0].find("h3").find("a")
+    link = results[0].find("h2").find("a")
     assert link.get_text().startswith("Biden authorizes Ukraine") and f"/articles/{SEED_ID}" in link["href"]
     assert [mark.get_text() for mark in results[0].select(".snippet mark")][:1] == ["ATACMS"]
     assert "1 article" in soup.select_one(".summary").get_text()
-    assert soup.find("link", {"rel": "alternate", "type": "application/json"})["href"].startswith("/api/search?q=ATACMS")
+    json_link = soup.find("link", {"rel": "alternate", "type": "application/json"})
+    assert json_link["href"].startswith("/api/search?q=ATACMS")
 
 
 def test_empty_state(client):
@@ -96,7 +99,7 @@ def test_hostile_article_is_escaped_everywhere(client):
         soup = BeautifulSoup(response.text, "html.parser")
         assert soup.find("script") is None and soup.find("iframe") is None
         assert not soup.select("img[onerror]") and not soup.select("b")
-    hit = BeautifulSoup(client.get("/?q=hostile").text, "html.parser").select_one(".result h3 a")
+    hit = BeautifulSoup(client.get("/?q=hostile").text, "html.parser").select_one(".result h2 a")
     assert hit.get_text().startswith('<script>alert("title")</script>')
     article = client.get(hit["href"])
     soup = BeautifulSoup(article.text, "html.parser")
@@ -106,7 +109,7 @@ def test_hostile_article_is_escaped_everywhere(client):
 
 def test_result_links_carry_the_search_and_the_article_links_back(client):
     soup = page(client, "/?q=missiles&sort=newest&per_page=2")
-    href = soup.select_one(".result h3 a")["href"]
+    href = soup.select_one(".result h2 a")["href"]
     assert parse_qs(urlparse(href).query) == {"q": ["missiles"], "sort": ["newest"], "per_page": ["2"]}
     back = page(client, href).select_one(".back a")["href"]
     assert parse_qs(urlparse(back).query) == {"q": ["missiles"], "sort": ["newest"], "per_page": ["2"]}
@@ -118,3 +121,70 @@ def test_url_builder_arguments_in_the_query_string_are_ignored(client):
         assert response.status_code == 200, extra
         back = BeautifulSoup(response.text, "html.parser").select_one(".back a")["href"]
         assert back.startswith("/?") and "#" not in back, extra
+
+
+def test_every_error_on_a_page_is_a_site_page_with_the_search_form(client):
+    for url, status, heading in [("/nope?q=ukraine", 404, "Not found"),
+                                 ("/articles/no-such-article?q=ukraine", 404, "Not found"),
+                                 ("/?q=ukraine&page=0", 400, "Something is wrong with this request")]:
+        response = client.get(url)
+        assert response.status_code == status and response.mimetype == "text/html", url
+        soup = BeautifulSoup(response.text, "html.parser")
+        assert soup.select_one("header.site form[role=search] input[name=q]")["value"] == "ukraine", url
+        assert soup.select_one("main.error-page h1").get_text() == heading, url
+        assert soup.select_one("main.error-page .error").get_text().strip(), url
+        assert soup.find("link", {"rel": "stylesheet"}) and soup.select_one("footer.site"), url
+
+
+def test_a_wrong_method_on_a_page_is_a_405_site_page_that_says_what_is_allowed(client):
+    response = client.post("/?q=ukraine")
+    assert response.status_code == 405 and response.mimetype == "text/html"
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "HEAD"}
+    soup = BeautifulSoup(response.text, "html.parser")
+    assert soup.select_one("main.error-page h1").get_text() == "Method not allowed"
+    assert soup.select_one("header.site input[name=q]")["value"] == "ukraine"
+
+
+def test_errors_under_the_api_stay_json(client):
+    for response, status in [(client.get("/api/nope"), 404), (client.post("/api/health"), 405)]:
+        assert response.status_code == status and response.mimetype == "application/json"
+        assert set(response.get_json()["error"]) == {"code", "message", "parameter"}
+
+
+def sort_options(client, url: str) -> list[tuple[str, str, bool]]:
+    """The order control of a search page: each option's value, label and whether it is selected."""
+    select = page(client, url).select_one("form.filter-form select[name=sort]")
+    return [(option["value"], option.get_text(strip=True), option.has_attr("selected"))
+            for option in select.find_all("option")]
+
+
+def test_order_control_names_each_order_once_and_the_default_as_it_is(client):
+    with_query = [("", "Most relevant first (default)", True), ("newest", "Newest first", False),
+                  ("oldest", "Oldest first", False)]
+    assert sort_options(client, "/?q=missiles") == with_query
+    assert sort_options(client, "/?q=missiles&sort=relevance") == with_query
+    assert sort_options(client, "/?q=missiles&sort=oldest") == [
+        ("", "Most relevant first (default)", False), ("newest", "Newest first", False),
+        ("oldest", "Oldest first", True)]
+    # Without a query every article is listed, newest first; relevance has nothing to rank by.
+    assert sort_options(client, "/") == [("", "Newest first (default)", True), ("oldest", "Oldest first", False)]
+    assert sort_options(client, "/?sort=newest") == [("", "Newest first (default)", True),
+                                                     ("oldest", "Oldest first", False)]
+    assert sort_options(client, "/?sort=relevance") == [("relevance", "Most relevant first", True),
+                                                        ("", "Newest first (default)", False),
+                                                        ("oldest", "Oldest first", False)]
+
+
+def test_a_failure_inside_a_page_is_a_500_site_page_and_json_under_the_api(index_dir):
+    app = create_app({"INDEX": str(index_dir)})  # not TESTING: errors are answered, not raised
+    app.add_url_rule("/failing", "failing", lambda: 1 / 0)
+    app.add_url_rule("/api/failing", "api_failing", lambda: 1 / 0)
+    with app.extensions["news_search"]:
+        client = app.test_client()
+        response = client.get("/failing?q=ukraine")
+        assert response.status_code == 500 and response.mimetype == "text/html"
+        soup = BeautifulSoup(response.text, "html.parser")
+        assert soup.select_one("main.error-page h1").get_text() == "Something went wrong on our side"
+        assert soup.select_one("header.site input[name=q]")["value"] == "ukraine"
+        response = client.get("/api/failing")
+        assert response.status_code == 500 and response.get_json()["error"]["code"] == "internal_server_error"
