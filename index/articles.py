@@ -26,7 +26,8 @@ import json
 import os
 import re
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, replace
 from dataclasses import fields as dataclass_fields
 from functools import cached_property
@@ -40,6 +41,10 @@ from index.text import clean_text, is_web_url, json_text, one_line, parse_date
 SUFFIXES = (".txt", ".html", ".htm", ".jsonl")
 #: An article (a ``.txt``/``.html`` file, or one ``.jsonl`` line) larger than this is skipped.
 MAX_ARTICLE_BYTES = 10 * 1024 * 1024
+
+#: Told, as a file is read, how far reading it has got: ``on_read(path, offset)``, the offset in bytes of
+#: the file as stored (compressed, for a ``.gz`` file). Progress shown over one large file comes from it.
+OnRead = Callable[[Path, int], None]
 
 
 @dataclass(frozen=True)
@@ -97,19 +102,21 @@ def read_articles(paths: Iterable[str | os.PathLike]) -> Iterator[Article | Skip
     return read_files(find_article_files(paths))
 
 
-def read_files(found: Iterable[tuple[Path, Path] | Skipped]) -> Iterator[Article | Skipped]:
+def read_files(found: Iterable[tuple[Path, Path] | Skipped], on_read: OnRead | None = None
+               ) -> Iterator[Article | Skipped]:
     """Read the files :func:`find_article_files` found; its :class:`Skipped` records pass through.
 
     An article whose id was already read in this run is skipped with a reason, unless it is
     the very same article (same :attr:`Article.content_hash`): that one is silently read once.
-    Taking the files found lets a caller show progress over them.
+    Taking the files found, and telling *on_read* (:data:`OnRead`) how far into each reading has got,
+    lets a caller show progress over them.
     """
     first_read: dict[str, tuple[str, str]] = {}  # id -> (content hash, where it was read)
     for item in found:
         if isinstance(item, Skipped):
             yield item
             continue
-        for read in read_file(*item):
+        for read in read_file(*item, on_read=on_read):
             if isinstance(read, Article):
                 where = read.path if read.line is None else f"{read.path}:{read.line}"
                 if read.id in first_read:
@@ -212,10 +219,11 @@ def _article_format(path: Path) -> tuple[str, bool] | None:
     return (suffix, gzipped) if suffix else None
 
 
-def read_file(path: Path, root: Path) -> Iterator[Article | Skipped]:
+def read_file(path: Path, root: Path, on_read: OnRead | None = None) -> Iterator[Article | Skipped]:
     """All articles of one file: one for ``.txt``/``.html``, one per line for ``.jsonl``.
 
     :param root: the folder given to read; ids fall back to the path relative to it.
+    :param on_read: told how far reading the file has got, after each read from it (:data:`OnRead`).
     """
     fmt = _article_format(path)
     if fmt is None:
@@ -228,9 +236,9 @@ def read_file(path: Path, root: Path) -> Iterator[Article | Skipped]:
         relative = path.name
     try:
         if suffix == ".jsonl":
-            yield from _read_jsonl(path, relative, gzipped)
+            yield from _read_jsonl(path, relative, gzipped, on_read)
         else:
-            data = _read_whole(path, gzipped)
+            data = _read_whole(path, gzipped, on_read)
             if suffix == ".txt":
                 yield _txt_article(_decode(data), str(path), relative)
             else:
@@ -244,13 +252,35 @@ def read_file(path: Path, root: Path) -> Iterator[Article | Skipped]:
         yield Skipped(str(path), str(exc) or type(exc).__name__)
 
 
-def _open(path: Path, gzipped: bool) -> BinaryIO:
-    return gzip.open(path, "rb") if gzipped else open(path, "rb")
+@contextmanager
+def _open(path: Path, gzipped: bool, on_read: OnRead | None = None) -> Iterator[BinaryIO]:
+    """*path* opened to read its bytes, decompressed if *gzipped*; *on_read* told how far reading has got."""
+    stored = open(path, "rb") if on_read is None else io.BufferedReader(_ReportingFile(path, on_read))
+    with stored, gzip.GzipFile(fileobj=stored, mode="rb") if gzipped else nullcontext(stored) as file:
+        yield file
 
 
-def _read_whole(path: Path, gzipped: bool) -> bytes:
+class _ReportingFile(io.FileIO):
+    """A file that tells *on_read* the offset reached after each read from it."""
+
+    def __init__(self, path: Path, on_read: OnRead) -> None:
+        super().__init__(path, "rb")
+        self._path, self._on_read = path, on_read
+
+    def readinto(self, buffer) -> int | None:
+        count = super().readinto(buffer)
+        self._on_read(self._path, self.tell())
+        return count
+
+    def readall(self) -> bytes:
+        data = super().readall()
+        self._on_read(self._path, self.tell())
+        return data
+
+
+def _read_whole(path: Path, gzipped: bool, on_read: OnRead | None = None) -> bytes:
     """A file's bytes, at most :data:`MAX_ARTICLE_BYTES` of them (decompressed)."""
-    with _open(path, gzipped) as file:
+    with _open(path, gzipped, on_read) as file:
         # Reading one byte past the limit tells a file at the limit from a bigger one.
         data = file.read(MAX_ARTICLE_BYTES + 1)
     if len(data) > MAX_ARTICLE_BYTES:
@@ -308,9 +338,10 @@ def _txt_header(lines: list[str]) -> dict[str, str] | None:
     return fields or None
 
 
-def _read_jsonl(path: Path, relative: str, gzipped: bool) -> Iterator[Article | Skipped]:
+def _read_jsonl(path: Path, relative: str, gzipped: bool, on_read: OnRead | None = None
+                ) -> Iterator[Article | Skipped]:
     """The articles of a JSON Lines file, read a line at a time (never the whole file)."""
-    with _open(path, gzipped) as raw:
+    with _open(path, gzipped, on_read) as raw:
         head = raw.read(8192)
         if not head:
             yield Skipped(str(path), "empty file")

@@ -72,10 +72,11 @@ def cli() -> None:
 def index_command(
     paths: tuple[Path, ...], index_dir: Path, rebuild: bool, prune: bool, min_words: int, max_words: int
 ) -> None:
-    """Index article files or folders (default: corpus/).
+    """Index article files or folders (default: the bundled articles, corpus/ beside the package).
 
     Reads .txt, .html, .htm and .jsonl files (and the same gzip-compressed) recursively. Incremental:
-    new articles are added, changed ones replaced, unchanged ones skipped.
+    new articles are added, changed ones replaced, unchanged ones skipped. Shows how far reading has got:
+    a bar on a terminal, else a line every 10 seconds.
 
         news-search index corpus/ --prune
     """

@@ -1,10 +1,15 @@
 """The JSON API (``/api/...``): the same parameters and engine as the page, rendered as JSON.
 
-* ``GET /api/search`` -- :func:`results_to_json` of :func:`search.engine.search`;
+* ``GET /api/search`` -- :func:`results_to_json` of :func:`search.engine.search`; ``POST /api/search`` the
+  same, its parameters in a JSON body (for queries too long for a URL);
 * ``GET /api/articles/<id>`` -- :func:`article_to_json` of :func:`search.engine.get_article`;
 * ``GET /api/articles/<id>/related`` -- :func:`related_to_json` of the backend's related coverage;
-* ``GET /api/health`` -- counts and generation of the served index;
+* ``GET /api/health`` -- counts and generation of the served index (no paths: anyone may ask);
 * ``GET /api/openapi.json`` -- the OpenAPI description of all of this.
+
+Every endpoint refuses a parameter it does not take (:func:`search.params.check_names`), so that a misspelt
+or borrowed name is not quietly ignored; the pages (:mod:`search.web`) ignore them, since browsers and
+crawlers add their own.
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from search import engine
 from search.backend import Backend, Snapshot
 from search.cache import ResultsCache
 from search.openapi import openapi_document
-from search.params import MAX_RELATED_LIMIT, RELATED_LIMIT, parse_int, parse_query, parse_search_params
+from search.params import (ARTICLE_NAMES, MAX_BODY_BYTES, MAX_RELATED_LIMIT, RELATED_LIMIT, RELATED_NAMES,
+                           SEARCH_NAMES, UnknownParameter, check_names, parse_int, parse_query, parse_search_body,
+                           parse_search_params)
 from search.results import ArticleView, Related, Results
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -38,7 +45,9 @@ def plain(value):
 
 
 def results_to_json(results: Results) -> dict:
-    """The body of ``/api/search`` (and of ``news-search search --json``)."""
+    """The body of ``/api/search`` (and of ``news-search search --json``); a page past the last one says so."""
+    past_the_end = results.page > results.pages and results.total > 0
+    warnings = [*results.warnings, past_last_page(results)] if past_the_end else results.warnings
     return {
         "query": results.query,
         "total": results.total,
@@ -49,11 +58,16 @@ def results_to_json(results: Results) -> dict:
         "group": results.group,
         "collapse": results.collapse,
         "took_ms": results.took_ms,
-        "warnings": results.warnings,
+        "warnings": warnings,
         "results": [plain(hit) for hit in results.hits],
         "facets": {name: [plain(count) for count in counts] for name, counts in results.facets.items()},
         "suggestion": results.suggestion,
     }
+
+
+def past_last_page(results: Results) -> str:
+    """The warning of a page past the last one of *results*."""
+    return f"There is no page {results.page}: the last page of these results is {results.pages}."
 
 
 def article_to_json(article: ArticleView) -> dict:
@@ -93,13 +107,27 @@ def release_snapshot(_error: BaseException | None = None) -> None:
 @bp.get("/search")
 def search():
     """Search results as JSON."""
+    check_names(request.args, SEARCH_NAMES)
     params = parse_search_params(request.args)
+    return jsonify(results_to_json(engine.search(current_snapshot(), params, results_cache())))
+
+
+@bp.post("/search")
+def search_by_body():
+    """The same search, its parameters in a JSON object: a query too long for a URL fits in a body."""
+    if request.args:  # one parameter in the URL and another in the body: which would win is anyone's guess
+        name = next(iter(request.args))
+        raise UnknownParameter(f"unknown parameter {name} in the URL: a POST takes its parameters in the JSON body",
+                               name)
+    request.max_content_length = MAX_BODY_BYTES
+    params = parse_search_body(request.get_json())
     return jsonify(results_to_json(engine.search(current_snapshot(), params, results_cache())))
 
 
 @bp.get("/articles/<article_id:article_id>", merge_slashes=False)
 def article(article_id: str):
     """One whole article as JSON, with the matches of ``q`` marked."""
+    check_names(request.args, ARTICLE_NAMES)
     q = parse_query(request.args)
     return jsonify(article_to_json(engine.get_article(current_snapshot(), article_id, q)))
 
@@ -107,6 +135,7 @@ def article(article_id: str):
 @bp.get("/articles/<article_id:article_id>/related", merge_slashes=False)
 def related(article_id: str):
     """The articles most like this one, as JSON."""
+    check_names(request.args, RELATED_NAMES)
     snapshot = current_snapshot()
     limit = parse_int(request.args, "limit", RELATED_LIMIT, 1, MAX_RELATED_LIMIT)
     try:
@@ -120,10 +149,11 @@ def related(article_id: str):
 
 @bp.get("/health")
 def health():
-    """Whether the index is open, and what it holds."""
+    """Whether the index is open, and what it holds: figures only. A backend's details (the Whoosh index's
+    path on this machine, say) are for ``news-search stats``, not for anyone who can reach the service."""
     health = current_snapshot().health()
     return jsonify({"status": "ok", "articles": health.articles, "passages": health.passages,
-                    "generation": health.generation, **health.details})
+                    "generation": health.generation})
 
 
 @bp.get("/openapi.json")

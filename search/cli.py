@@ -8,8 +8,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
-from index import DEFAULT_CORPUS_DIR
 from search import engine
 from search.api import related_to_json, results_to_json
 from search.backends import open_backend
@@ -20,12 +20,13 @@ from search.results import Related, Results, Stories
 
 @click.command("search")
 @click.argument("query", required=False, default="")
-@click.option("--limit", "per_page", type=click.IntRange(1, MAX_PER_PAGE), default=10, show_default=True,
+@click.option("--per-page", type=click.IntRange(1, MAX_PER_PAGE), default=10, show_default=True,
               help="Results per page.")
+@click.option("--limit", type=click.IntRange(1, MAX_PER_PAGE), hidden=True, help="The old name of --per-page.")
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--from", "date_from", metavar="YYYY-MM-DD", help="Published on or after.")
 @click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Published on or before.")
-@click.option("--source", help="Only this source.")
+@click.option("--source", help="Only sources named by these words (any case).")
 @click.option("--sort", type=click.Choice(SORTS), help="Default: relevance with a query, newest without.")
 @click.option("--group", type=click.Choice(GROUPS), default="article", show_default=True)
 @click.option("--collapse", type=click.Choice(COLLAPSES), default="story", show_default=True,
@@ -33,12 +34,12 @@ from search.results import Related, Results, Stories
 @click.option("--json", "as_json", is_flag=True, help="Print exactly the JSON API's response body.")
 @click.pass_context
 def search_command(ctx: click.Context, query: str, as_json: bool, **options: object) -> None:
-    """Search the index, as the web page and /api/search do.
+    """Search the index, as the web page and /api/search do (the options are the API's parameters).
 
         news-search search '"general election" -trump' --from 2019-06-01
     """
-    args = {"q": query, "per_page": str(options["per_page"]), "page": str(options["page"]),
-            "from": options["date_from"] or "", "to": options["date_to"] or "",
+    args = {"q": query, "per_page": str(per_page(ctx, options["per_page"], options["limit"])),
+            "page": str(options["page"]), "from": options["date_from"] or "", "to": options["date_to"] or "",
             "source": options["source"] or "", "sort": options["sort"] or "", "group": options["group"],
             "collapse": options["collapse"]}
     try:
@@ -48,7 +49,7 @@ def search_command(ctx: click.Context, query: str, as_json: bool, **options: obj
     except ParameterError as error:
         if error.parameter in (None, "q"):
             raise
-        option = {"per_page": "limit"}.get(error.parameter, error.parameter)
+        option = {"per_page": "per-page"}.get(error.parameter, error.parameter)
         raise click.BadParameter(error.message, param_hint=f"--{option}") from None
     if as_json:
         click.echo(json.dumps(results_to_json(results), ensure_ascii=False))
@@ -56,11 +57,24 @@ def search_command(ctx: click.Context, query: str, as_json: bool, **options: obj
         click.echo(render_text(results))
 
 
+def per_page(ctx: click.Context, per_page: int, limit: int | None) -> int:
+    """Results per page: ``--per-page``, the API's name, or ``--limit``, its old name, but not both at odds."""
+    if limit is None:
+        return per_page
+    if ctx.get_parameter_source("per_page") is not ParameterSource.DEFAULT and limit != per_page:
+        raise click.BadParameter("give --per-page (or its old name, --limit) once", param_hint="--per-page")
+    return limit
+
+
 def render_text(results: Results) -> str:
-    """Results for a terminal: a summary line, then each hit with its snippets, marks as **bold**."""
+    """Results for a terminal: a summary line, then each hit with its snippets, marks as **bold**; a page
+    past the last one says which is the last."""
     noun = results.group + ("" if results.total == 1 else "s")
-    lines = [f"{results.total} {noun}, {results.sort} first, "
-             f"page {results.page} of {results.pages} ({results.took_ms:.0f} ms)"]
+    past_the_end = results.page > results.pages and results.total > 0
+    where = "" if past_the_end else f", page {results.page} of {results.pages}"
+    lines = [f"{results.total} {noun}, {results.sort} first{where} ({results.took_ms:.0f} ms)"]
+    if past_the_end:
+        lines.append(f"no results on page {results.page}: the last page is {results.pages}")
     lines += [f"warning: {warning}" for warning in results.warnings]
     if results.suggestion:
         lines.append(f"did you mean: {results.suggestion}")
@@ -71,12 +85,14 @@ def render_text(results: Results) -> str:
             count = len(hit.other_versions)
             versions = ", ".join(f"{version.source or '-'} ({version.article_id})" for version in hit.other_versions)
             lines.append(f"   {count} other version{'' if count == 1 else 's'}: {versions}")
-        lines += [f"   {plain_snippet(passage.snippet)}" for passage in hit.passages]
+        lines += [f"   {line}" for passage in hit.passages for line in plain_snippet(passage.snippet).splitlines()
+                  if line.strip()]
     return "\n".join(lines)
 
 
 def plain_snippet(snippet: str) -> str:
-    """An HTML snippet as terminal text: marks become ``**…**``, entities unescaped."""
+    """An HTML snippet as terminal text: marks become ``**…**``, entities unescaped; a snippet that runs over
+    paragraphs keeps their line breaks (each indented by :func:`render_text`)."""
     from html import unescape
 
     return unescape(snippet.replace("<mark>", "**").replace("</mark>", "**"))
@@ -148,22 +164,27 @@ def render_stories(stories: Stories) -> str:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--index-corpus", is_flag=True,
+              help="When the index directory holds no index yet, index the bundled articles into it first "
+                   "(done anyway for the default directory).")
 @click.option("--debug", is_flag=True, help="Reload on code changes and show tracebacks.")
-def serve_command(host: str, port: int, debug: bool, index_dir: Path) -> None:
+@click.pass_context
+def serve_command(ctx: click.Context, host: str, port: int, index_corpus: bool, debug: bool, index_dir: Path) -> None:
     """Serve the search page and JSON API (development server).
 
-    Indexes corpus/ first when there is no index yet. For production use gunicorn:
+    Without an index yet, the default index directory is first given the bundled articles; another
+    directory (--index-dir, $NEWS_SEARCH_INDEX) is refused, lest a misspelt one be served empty, unless
+    --index-corpus asks for them. For production use gunicorn:
 
-        gunicorn -w 2 -b 127.0.0.1:5000 wsgi:app
+        gunicorn -w 2 -b 127.0.0.1:5000 --limit-request-line 8190 wsgi:app
     """
-    from index.indexing import index_files
-    from index.passages import MAX_WORDS, MIN_WORDS
+    from index.indexing import index_missing
     from search import create_app
 
+    build = index_corpus or ctx.get_parameter_source("index_dir") is ParameterSource.DEFAULT
     with open_backend({"INDEX": index_dir}) as backend:
-        if not backend.exists():
-            click.echo(f"No index in {index_dir} yet; indexing {DEFAULT_CORPUS_DIR}/ first.", err=True)
-            summary = index_files((Path(DEFAULT_CORPUS_DIR),), backend, False, False, MIN_WORDS, MAX_WORDS)
-            click.echo(str(summary), err=True)
+        summary = index_missing(backend, index_dir, build)
+    if summary is not None:
+        click.echo(str(summary), err=True)
     app = create_app({"INDEX": str(index_dir)})
     app.run(host=host, port=port, debug=debug, threaded=True)

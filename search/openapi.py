@@ -5,8 +5,8 @@ Its schemas are JSON Schema 2020-12, so tests validate real responses against th
 
 from __future__ import annotations
 
-from search.params import (COLLAPSES, GROUPS, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_RELATED_LIMIT,
-                           RELATED_LIMIT, SORTS)
+from search.params import (COLLAPSES, GROUPS, MAX_BODY_BYTES, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS,
+                           MAX_RELATED_LIMIT, RELATED_LIMIT, SORTS)
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 
@@ -180,8 +180,9 @@ SCHEMAS: dict = {
             "articles": {"type": "integer", "minimum": 0},
             "passages": {"type": "integer", "minimum": 0},
             "generation": {"type": "integer"},
-            "index_dir": {"type": "string"},
         },
+        "additionalProperties": False,
+        "description": "Figures only: where the index lives is for `news-search stats`, not for every client.",
     },
 }
 
@@ -209,6 +210,25 @@ SEARCH_PARAMETERS = [
 ]
 
 
+def _body_property(parameter: dict) -> dict:
+    """A search parameter as a property of the JSON body of ``POST /api/search``: the same schema, or null."""
+    schema = dict(parameter["schema"])
+    schema["type"] = [schema["type"], "null"]
+    if "enum" in schema:
+        schema["enum"] = [*schema["enum"], None]
+    return {**schema, "description": parameter["description"]}
+
+
+#: The body of ``POST /api/search``.
+SEARCH_REQUEST = {
+    "type": "object",
+    "properties": {parameter["name"]: _body_property(parameter) for parameter in SEARCH_PARAMETERS},
+    "additionalProperties": False,
+    "description": "The parameters of GET /api/search as a JSON object: page and per_page as integers, the others "
+                   "as strings; null is the same as leaving a parameter out.",
+}
+
+
 def _json(ref: str, description: str) -> dict:
     return {"description": description,
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
@@ -217,6 +237,7 @@ def _json(ref: str, description: str) -> dict:
 def openapi_document() -> dict:
     """The OpenAPI 3.1 document of the API."""
     error = _json("Error", "Error")
+    wrong = _json("Error", "A parameter is wrong or unknown")
     article_id = {"name": "article_id", "in": "path", "required": True, "schema": {"type": "string"}}
     no_article = _json("Error", "No article has this id")
     return {
@@ -224,14 +245,31 @@ def openapi_document() -> dict:
         "info": {"title": "News search API", "version": "1.0.0",
                  "description": "Ranked full-text search over news articles, with highlighted passages."},
         "paths": {
-            "/api/search": {"get": {
-                "operationId": "search",
-                "summary": "Search articles",
-                "parameters": SEARCH_PARAMETERS,
-                "responses": {"200": _json("SearchResults", "A page of results"),
-                              "400": _json("Error", "A parameter is wrong"),
-                              "503": _json("Error", "No index has been built yet")},
-            }},
+            "/api/search": {
+                "get": {
+                    "operationId": "search",
+                    "summary": "Search articles",
+                    "description": "A parameter not listed here is refused (400, code unknown_parameter), not ignored.",
+                    "parameters": SEARCH_PARAMETERS,
+                    "responses": {"200": _json("SearchResults", "A page of results"),
+                                  "400": wrong,
+                                  "503": _json("Error", "No index has been built yet")},
+                },
+                "post": {
+                    "operationId": "searchByBody",
+                    "summary": "Search articles, the parameters in a JSON body",
+                    "description": "The same search and answer as GET /api/search, for queries too long for a URL. "
+                                   "Parameters go in the body only, none in the URL.",
+                    "requestBody": {"required": True, "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/SearchRequest"}}}},
+                    "responses": {"200": _json("SearchResults", "A page of results"),
+                                  "400": _json("Error", "The body is not a JSON object, or a parameter is wrong "
+                                                        "or unknown"),
+                                  "413": _json("Error", f"The body is longer than {MAX_BODY_BYTES:,} bytes"),
+                                  "415": _json("Error", "The body is not sent as application/json"),
+                                  "503": _json("Error", "No index has been built yet")},
+                },
+            },
             "/api/articles/{article_id}": {"get": {
                 "operationId": "getArticle",
                 "summary": "A whole article, optionally with a query's matches highlighted",
@@ -239,7 +277,7 @@ def openapi_document() -> dict:
                     article_id,
                     _param("q", "Query whose matches to highlight.", {"type": "string", "maxLength": MAX_QUERY_CHARS}),
                 ],
-                "responses": {"200": _json("Article", "The article"), "400": error,
+                "responses": {"200": _json("Article", "The article"), "400": wrong,
                               "404": no_article, "503": error},
             }},
             "/api/articles/{article_id}/related": {"get": {
@@ -252,7 +290,7 @@ def openapi_document() -> dict:
                     _param("limit", "Related articles to return.",
                            {"type": "integer", "minimum": 1, "maximum": MAX_RELATED_LIMIT, "default": RELATED_LIMIT}),
                 ],
-                "responses": {"200": _json("Related", "The related articles"), "400": error,
+                "responses": {"200": _json("Related", "The related articles"), "400": wrong,
                               "404": no_article, "503": error},
             }},
             "/search.atom": {"get": {
@@ -284,5 +322,5 @@ def openapi_document() -> dict:
                                       "content": {"application/json": {"schema": {"type": "object"}}}}},
             }},
         },
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": {**SCHEMAS, "SearchRequest": SEARCH_REQUEST}},
     }

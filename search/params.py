@@ -2,12 +2,16 @@
 
 >>> parse_search_params({"q": "missiles", "per_page": "5"}).per_page
 5
+
+The same search given as a JSON object (``POST /api/search``) is read by :func:`parse_search_body`, and
+:func:`check_names` refuses the names an endpoint does not take.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,11 +26,23 @@ MAX_PER_PAGE = 100
 MAX_QUERY_CHARS = 1000
 MAX_QUERY_TERMS = 64
 MAX_PAGE = 10_000
+#: The largest JSON body of a search (``POST /api/search``): a longest query, escaped, and the rest, many times over.
+MAX_BODY_BYTES = 64 * 1024
 #: Related articles returned by default, and at most.
 RELATED_LIMIT = 10
 MAX_RELATED_LIMIT = 50
 
-_DIGITS = re.compile(r"[0-9]{1,9}")
+#: The parameters of a search (``/api/search``, ``/search.atom``, the search page), of an article
+#: (``/api/articles/<id>``) and of its related articles (``/api/articles/<id>/related``).
+SEARCH_NAMES = ("q", "page", "per_page", "from", "to", "source", "sort", "group", "collapse")
+ARTICLE_NAMES = ("q",)
+RELATED_NAMES = ("limit",)
+#: Names other search APIs give our parameters, each with ours; a hint is given only for a name the endpoint takes.
+OTHER_NAMES = {"limit": "per_page", "size": "per_page", "per-page": "per_page", "query": "q", "per_page": "limit"}
+#: The parameters a search body gives as JSON integers; the others are strings.
+INTEGER_NAMES = ("page", "per_page")
+
+_DIGITS = re.compile(r"[0-9]+")
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -34,6 +50,12 @@ class ParameterError(NewsSearchError):
     """A search parameter is missing, malformed or out of range."""
 
     code = "invalid_parameter"
+
+
+class UnknownParameter(ParameterError):
+    """A request names a parameter the endpoint does not take: misspelt, or another API's name for one of ours."""
+
+    code = "unknown_parameter"
 
 
 @dataclass(frozen=True)
@@ -75,9 +97,11 @@ def parse_int(args: Mapping[str, str], name: str, default: int, low: int, high: 
     raw = args.get(name)
     if raw is None or raw == "":
         return default
-    if not _DIGITS.fullmatch(raw.strip()):
+    digits = raw.strip()
+    if not _DIGITS.fullmatch(digits):
         raise ParameterError(f"{name} must be a whole number, not {raw!r}", name)
-    value = int(raw.strip())
+    # Past nine digits a number is out of range, and past thousands Python will not even convert it.
+    value = int(digits) if len(digits.lstrip("0")) <= 9 else high + 1
     if not low <= value <= high:
         raise ParameterError(f"{name} must be between {low} and {high}", name)
     return value
@@ -116,6 +140,72 @@ def parse_query(args: Mapping[str, str]) -> str:
     if "\x00" in q:
         raise ParameterError("q must not contain NUL characters", "q")
     return q.strip()
+
+
+def check_names(args: Collection[str], known: tuple[str, ...]) -> None:
+    """Refuse any name in *args* (a mapping's keys) that is not one of *known*: an API that ignored it would
+    answer another question than the one asked (``?limit=2`` for ``?per_page=2``) without saying so.
+
+    >>> check_names({"q": "yen", "limit": "2"}, SEARCH_NAMES)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    search.params.UnknownParameter: unknown parameter limit (did you mean per_page?); known: q, page, per_page, ...
+
+    :raises UnknownParameter: naming the first unknown name (the message names them all).
+    """
+    unknown = [name for name in args if name not in known]
+    if unknown:
+        names = ", ".join(f"{name} (did you mean {meant}?)" if (meant := _meant(name, known)) else name
+                          for name in unknown)
+        noun = "parameter" if len(unknown) == 1 else "parameters"
+        raise UnknownParameter(f"unknown {noun} {names}; known: {', '.join(known)}", unknown[0])
+
+
+def _meant(name: str, known: tuple[str, ...]) -> str | None:
+    """The known name an unknown *name* most likely stands for: ours for another API's, or a near spelling."""
+    other = OTHER_NAMES.get(name.lower())
+    if other in known:
+        return other
+    alike = [known_name for known_name in known if abs(len(known_name) - len(name)) <= 2]  # a misspelling, not a prefix
+    return next(iter(difflib.get_close_matches(name.lower(), alike, n=1, cutoff=0.75)), None)
+
+
+def parse_search_body(body: object) -> SearchParams:
+    """Check and convert a search given as a JSON object (the body of ``POST /api/search``).
+
+    It takes the names of :data:`SEARCH_NAMES`: ``page`` and ``per_page`` as JSON integers, the others as
+    strings, and ``null`` as if the name were left out; then it is checked as the same arguments in a URL are.
+
+    >>> parse_search_body({"q": "missiles", "per_page": 5}) == parse_search_params({"q": "missiles", "per_page": "5"})
+    True
+
+    :raises ParameterError: for a body that is not an object, or a value of the wrong type (or one that is wrong).
+    :raises UnknownParameter: for a name a search does not take.
+    """
+    if not isinstance(body, dict):
+        raise ParameterError(f"the body must be a JSON object of search parameters, not {_json_type(body)}")
+    check_names(body, SEARCH_NAMES)
+    args = {}
+    for name, value in body.items():
+        if value is None:
+            continue
+        if name in INTEGER_NAMES:
+            if type(value) is not int:  # a bool is an int to Python, not to JSON
+                raise ParameterError(f"{name} must be a whole number, not {_json_type(value)}", name)
+            args[name] = str(value)
+        elif isinstance(value, str):
+            args[name] = value
+        else:
+            raise ParameterError(f"{name} must be a string, not {_json_type(value)}", name)
+    return parse_search_params(args)
+
+
+_JSON_TYPES = {type(None): "null", bool: "true or false", int: "a number", float: "a number", str: "a string",
+               list: "an array", dict: "an object"}
+
+
+def _json_type(value: object) -> str:
+    """What *value* is, in JSON's words."""
+    return _JSON_TYPES.get(type(value), type(value).__name__)
 
 
 def parse_search_params(args: Mapping[str, str]) -> SearchParams:

@@ -141,6 +141,28 @@ def test_any_path_and_method_under_api_get_the_json_error_body(fuzz_client, path
         assert "GET" in response.headers["Allow"]
 
 
+#: Any JSON value at all.
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.floats(allow_nan=False) | st.text(max_size=20)
+    | st.sampled_from(AWKWARD),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8,
+)
+#: Search bodies: the parameters' names (now and then another) with values of any JSON type, or any JSON at all.
+search_bodies = st.one_of(
+    json_values,
+    st.dictionaries(st.sampled_from([*PARAMETERS, "collapse", "limit"]),
+                    st.one_of(json_values, queries, numbers.map(int), st.sampled_from([*SORTS, *GROUPS])), max_size=6),
+)
+
+
+@generated
+@given(body=search_bodies)
+def test_any_json_body_is_searched_or_refused_with_the_json_error(fuzz_client, body):
+    response = fuzz_client.post("/api/search", data=json.dumps(body), content_type="application/json")
+    assert_answered(response, "/api/search")
+
+
 @settings(deadline=None, max_examples=20)
 @given(q=too_many_words)
 def test_thousands_of_words_are_refused(fuzz_client, q):
@@ -190,9 +212,9 @@ def test_results_grouped_by_passage(fuzz_client, query):
 
 
 def test_a_405_from_the_api_names_the_allowed_methods(fuzz_client):
-    response = fuzz_client.post("/api/search?q=missiles")
+    response = fuzz_client.put("/api/search?q=missiles")
     assert response.status_code == 405 and response.mimetype == "application/json"
-    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "POST"}
     assert response.get_json()["error"]["code"] == "method_not_allowed"
 
 

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import random
 import re
+import subprocess
+import sys
 import threading
 import time
 from datetime import datetime
@@ -61,8 +66,8 @@ def test_index_then_reindex_changes_nothing(runner, corpus_copy, tmp_path):
     assert stats(runner, index_dir)["generation"] == before["generation"]
 
 
-def test_bundled_corpus_is_the_default(runner, tmp_path, monkeypatch):
-    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+def test_bundled_corpus_is_the_default_wherever_the_command_runs(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # not the checkout: the bundled articles are found beside the package
     index_dir = tmp_path / "index"
     result = run(runner, "index", "--index-dir", index_dir)
     assert result.exit_code == 0, result.output
@@ -308,3 +313,92 @@ def test_several_writer_processes_build_the_same_index(corpus_copy, tmp_path):
     assert index_stats(tmp_path / "two")["articles"] == 6
     assert len(contents(tmp_path / "two")) == single.passages - sum(
         1 for passage_id, _ in contents(tmp_path / "one") if passage_id.startswith("marathon.txt#"))
+
+
+def write_feed(path: Path, articles: int) -> Path:
+    """A ``.jsonl`` feed of *articles* distinct articles of about 2 KB each."""
+    words = ("harbor council vote ferry grain port minister election storm shadow missiles energy grid winter "
+             "bank rates inflation marathon runners record bridge river lock canal court ruling appeal").split()
+    rng = random.Random(7)
+    with path.open("w", encoding="utf-8") as feed:
+        for number in range(articles):
+            body = "\n".join(" ".join(rng.choice(words) for _ in range(60)) + "." for _ in range(5))
+            feed.write(json.dumps({"id": f"feed-{number}", "title": f"Report {number}", "body": body}) + "\n")
+    return path
+
+
+PROGRESS_LINE = re.compile(r"^indexing: ([\d,]+) articles read \(([\d.]+) MB of ([\d.]+) MB\)(; writing the index)?$")
+
+
+def test_a_piped_run_says_how_far_reading_has_got(runner, tmp_path, monkeypatch):
+    feed = write_feed(tmp_path / "feed.jsonl", 1500)
+    size_mb = feed.stat().st_size / 2**20
+    assert size_mb > 2.5
+    monkeypatch.setattr("index.indexing.PROGRESS_SECONDS", 0)  # a line each time there is news, not every 10 s
+    result = run(runner, "index", feed, "--index-dir", tmp_path / "index")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    progress = [PROGRESS_LINE.match(line) for line in lines[:-1]]
+    assert all(progress), [line for line, match in zip(lines, progress) if not match][:3]
+    articles = [int(match.group(1).replace(",", "")) for match in progress]
+    done = [float(match.group(2)) for match in progress]
+    assert articles == sorted(articles) and done == sorted(done) and len(articles) > 100
+    assert {match.group(3) for match in progress} == {f"{size_mb:.1f}"}
+    # Counted inside the one file, not a file at a time.
+    assert any(0 < count < 1500 for count in articles) and any(0 < mb < size_mb - 0.5 for mb in done)
+    size = f"{size_mb:.1f} MB"
+    assert progress[-1].group(0) == f"indexing: 1,500 articles read ({size} of {size}); writing the index"
+    assert not any(match.group(4) for match in progress[:-1])
+    assert summary_of(result.output)[:2] == (1500, 1500)
+
+
+def test_a_short_piped_run_prints_only_its_summary(runner, corpus_copy, tmp_path):
+    result = run(runner, "index", corpus_copy, "--index-dir", tmp_path / "index")
+    assert result.exit_code == 0 and len(result.output.splitlines()) == 1
+
+
+def screen_lines(output: str) -> list[str]:
+    """The lines a terminal shows for *output*: a carriage return goes back to the line's start, ``ESC [K``
+    clears the rest of it, and other escape sequences (hiding the cursor) show nothing."""
+    lines = []
+    for raw in output.split("\n"):
+        line, column = "", 0
+        for part in re.split(r"(\r|\x1b\[[0-9;?]*[A-Za-z])", raw):
+            if part == "\r":
+                column = 0
+            elif part == "\x1b[K":
+                line = line[:column]
+            elif not part.startswith("\x1b"):
+                line = line[:column] + part + line[column + len(part):]
+                column += len(part)
+        lines.append(line)
+    return lines
+
+
+def test_on_a_terminal_the_bar_counts_articles_and_warnings_get_lines_of_their_own(corpus_copy, tmp_path):
+    (corpus_copy / "empty.txt").write_bytes(b"")
+    (corpus_copy / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    write_feed(corpus_copy / "zz-feed.jsonl", 300)  # read after the bad files: skips are named while the bar is up
+    controller, terminal = pty.openpty()
+    command = [str(Path(sys.executable).parent / "news-search"), "index", str(corpus_copy),
+               "--index-dir", str(tmp_path / "index")]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=terminal, text=True) as indexer:
+        os.close(terminal)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the terminal's other end closed: the indexer is done
+                break
+            if not chunk:
+                break
+            shown += chunk
+        os.close(controller)
+        summary = indexer.stdout.read()
+    assert indexer.returncode == 0, shown
+    lines = screen_lines(shown.decode().replace("\r\n", "\n"))
+    assert f"{corpus_copy / 'empty.txt'}: empty file" in lines, lines
+    assert f"{corpus_copy / 'binary.txt'}: binary file, not text" in lines, lines
+    bars = [line for line in lines if line.startswith("Indexing")]
+    assert bars and re.search(r"100%.*\b307 articles\b", bars[-1]), lines
+    assert summary_of(summary)[:2] == (307, 307)
