@@ -4,7 +4,6 @@
   the page of results, and add what every backend shares: pagination, the timeline's periods
   (:mod:`search.timeline`), the query's warnings, the results cache; returns :class:`Results`;
 * :func:`get_article` -- a whole article, with the query's matches marked;
-* :func:`sources_named` -- which sources a source filter names, the rule every backend follows;
 * :func:`filter_warning` -- what to say when the filters leave nothing of what the query finds.
 
 What a backend does for a search: match, score and rank (by relevance, results holding every word
@@ -12,7 +11,7 @@ of a plain-words query first -- not of a description, see :func:`search.query.is
 then by score; by date, undated results last), keep one article per story of wire copies
 (the first in that order, the story's other matching articles as its ``other_versions``), count
 facets over every match, highlight the page shown. A source filter (the ``source`` parameter, and
-``source:`` in a query) keeps the sources :func:`sources_named` names.
+``source:`` in a query) keeps the sources :func:`search.params.sources_named` names.
 
 Plain Python in, frozen dataclasses out (:mod:`search.results`): no Flask and no click in here.
 """
@@ -20,9 +19,7 @@ Plain Python in, frozen dataclasses out (:mod:`search.results`): no Flask and no
 from __future__ import annotations
 
 import math
-import re
 import time
-from collections.abc import Iterable
 from dataclasses import replace
 
 from index.schema import SCHEMA
@@ -32,9 +29,6 @@ from search.params import SearchParams
 from search.query import ReadQuery, read_query
 from search.results import ArticleView, Page, Results
 from search.timeline import timeline
-
-_NAME_WORD = re.compile(r"\w+")
-
 
 def search(snapshot: Snapshot, params: SearchParams, cache: ResultsCache | None = None) -> Results:
     """Run one search.
@@ -67,34 +61,6 @@ def get_article(snapshot: Snapshot, article_id: str, q: str = "") -> ArticleView
     query = read_query(q, SCHEMA) if q.strip() else ReadQuery(None)
     view = snapshot.article(article_id, query)
     return replace(view, query=q, warnings=[*query.warnings, *view.warnings])
-
-
-def sources_named(text: str, names: Iterable[str]) -> list[str]:
-    """The *names* (of sources) that a source filter *text* names: the one name it spells out, in any
-    case, else every name that holds its words, whole and in order ("bbc" and "news" name "BBC News";
-    "bb" does not). A filter that names one source exactly is not widened to others that contain it.
-
-    >>> sources_named("bbc", ["BBC News", "Sky News", "Reuters"])
-    ['BBC News']
-    >>> sources_named("News", ["BBC News", "Sky News", "Reuters"])
-    ['BBC News', 'Sky News']
-    >>> sources_named("bbc news", ["BBC News", "BBC News Online"])
-    ['BBC News']
-    """
-    names = list(names)
-    wanted = text.casefold().strip()
-    exact = [name for name in names if name.casefold().strip() == wanted]
-    if exact:
-        return exact
-    words = _NAME_WORD.findall(wanted)
-    if not words:
-        return []
-    return [name for name in names if _holds_run(_NAME_WORD.findall(name.casefold()), words)]
-
-
-def _holds_run(words: list[str], run: list[str]) -> bool:
-    """Whether *run* occurs in *words* as consecutive whole words."""
-    return any(words[start : start + len(run)] == run for start in range(len(words) - len(run) + 1))
 
 
 def filter_warning(snapshot: Snapshot, params: SearchParams, query: ReadQuery, page: Page) -> str | None:

@@ -4,14 +4,15 @@
 5
 
 The same search given as a JSON object (``POST /api/search``) is read by :func:`parse_search_body`, and
-:func:`check_names` refuses the names an endpoint does not take.
+:func:`check_names` refuses the names an endpoint does not take; :func:`sources_named` is which sources
+a source filter names, the rule every backend follows.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -42,6 +43,8 @@ OTHER_NAMES = {"limit": "per_page", "size": "per_page", "per-page": "per_page", 
 #: The parameters a search body gives as JSON integers; the others are strings.
 INTEGER_NAMES = ("page", "per_page")
 
+#: A word of a source's name, as a source filter matches it.
+_NAME_WORD = re.compile(r"\w+")
 _DIGITS = re.compile(r"[0-9]+")
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -229,3 +232,31 @@ def parse_search_params(args: Mapping[str, str]) -> SearchParams:
     if params.source is not None and len(params.source) > 200:
         raise ParameterError("source is longer than 200 characters", "source")
     return params
+
+
+def sources_named(text: str, names: Iterable[str]) -> list[str]:
+    """The *names* (of sources) that a source filter *text* names: the one name it spells out, in any
+    case, else every name that holds its words, whole and in order ("bbc" and "news" name "BBC News";
+    "bb" does not). A filter that names one source exactly is not widened to others that contain it.
+
+    >>> sources_named("bbc", ["BBC News", "Sky News", "Reuters"])
+    ['BBC News']
+    >>> sources_named("News", ["BBC News", "Sky News", "Reuters"])
+    ['BBC News', 'Sky News']
+    >>> sources_named("bbc news", ["BBC News", "BBC News Online"])
+    ['BBC News']
+    """
+    names = list(names)
+    wanted = text.casefold().strip()
+    exact = [name for name in names if name.casefold().strip() == wanted]
+    if exact:
+        return exact
+    words = _NAME_WORD.findall(wanted)
+    if not words:
+        return []
+    return [name for name in names if _holds_run(_NAME_WORD.findall(name.casefold()), words)]
+
+
+def _holds_run(words: list[str], run: list[str]) -> bool:
+    """Whether *run* occurs in *words* as consecutive whole words."""
+    return any(words[start : start + len(run)] == run for start in range(len(words) - len(run) + 1))

@@ -45,7 +45,6 @@ class ReadQuery:
     query: Query | None
     required: frozenset[str] = frozenset()
     warnings: list[str] = field(default_factory=list)
-    phrases: bool = False
 
 
 class StarWildcardPlugin(qparser.WildcardPlugin):
@@ -111,7 +110,7 @@ def read_query(text: str, schema: Schema) -> ReadQuery:
         except Exception:  # noqa: BLE001 -- any parser failure means: fall back to plain words
             problem = "an operator in a place it cannot apply"
         else:
-            return _finish(query, [], phrases='"' in text, description=is_description(text, schema))
+            return _finish(query, [], description=is_description(text, schema))
     warning = f"The query's syntax could not be read ({problem}), so it was searched as plain words."
     return _finish(plain_query(text, schema), [warning], description=is_description(text, schema))
 
@@ -156,11 +155,11 @@ def lift_negations(query: Query) -> Query:
     return AndNot(positive, negated[0] if len(negated) == 1 else Or(negated))
 
 
-def _finish(query: Query, warnings: list[str], phrases: bool = False, description: bool = False) -> ReadQuery:
+def _finish(query: Query, warnings: list[str], description: bool = False) -> ReadQuery:
     query = lift_negations(query).normalize()
     if query is NullQuery:
         return ReadQuery(None, warnings=warnings + ["The query has no words that can be searched for."])
-    return ReadQuery(query, frozenset() if description else required_words(query), warnings, phrases)
+    return ReadQuery(query, frozenset() if description else required_words(query), warnings)
 
 
 def required_words(query: Query) -> frozenset[str]:

@@ -28,7 +28,7 @@ from whoosh.util.times import datetime_to_long
 from index.store.reading import Postings, column_values, field_lengths, passage_characters, read_postings
 from index.schema import Fields
 from search.cache import BoundedCache
-from search.engine import sources_named
+from search.params import sources_named
 
 #: Whoosh's column value for a document without a date (the largest unsigned 64-bit number).
 MISSING_NUMBER = 2**64 - 1
@@ -97,7 +97,7 @@ class IndexArrays:
         return len(self.article_ids)
 
     def source_numbers(self, text: str) -> np.ndarray:
-        """The numbers of the sources a source filter *text* names (:func:`search.engine.sources_named`)."""
+        """The numbers of the sources a source filter *text* names (:func:`search.params.sources_named`)."""
         named = sources_named(text, self.source_names)
         return np.asarray([self.source_codes[name.lower()] for name in named], dtype=np.int64)
 

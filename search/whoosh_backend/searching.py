@@ -26,8 +26,7 @@ from whoosh.searching import Hit as WhooshHit, Results as WhooshResults
 from index.errors import ArticleNotFound
 from index.schema import Fields
 from index.store.highlight import pinpoint_results
-from search.engine import sources_named
-from search.params import SearchParams
+from search.params import SearchParams, sources_named
 from search.query import ReadQuery, negated_parts
 from search.results import ArticlePassage, ArticleView, FacetCount, Hit, Page, PassageHit
 from search.whoosh_backend.arrays import UNDATED, IndexArrays
@@ -122,7 +121,7 @@ def filter_articles(arrays: IndexArrays, params: SearchParams) -> np.ndarray | N
 
 def named_sources(gen: Generation, query: Query) -> Query:
     """*query* with each ``source:`` word standing for the sources it names, as the source filter
-    reads it (:func:`search.engine.sources_named`): the field holds each source's whole name as one
+    reads it (:func:`search.params.sources_named`): the field holds each source's whole name as one
     lower-cased word, so ``source:bbc`` alone would find nothing of "BBC News"."""
     if isinstance(query, Term) and query.fieldname == Fields.SOURCE:
         names = sources_named(query.text, indexed_sources(gen))
