@@ -16,6 +16,7 @@ from werkzeug.routing import PathConverter
 from index.errors import NewsSearchError
 
 from index import resolve_index_dir
+from search import addresses
 from search.backends import open_backend
 from search.cache import ResultsCache
 
@@ -36,7 +37,8 @@ def build_app(config: Mapping | None = None) -> Flask:
     >>> app = build_app({"INDEX": "instance/index"})
     """
     app = Flask("search")
-    app.config.from_mapping(BACKEND=None, INDEX=None, JSON_SORT_KEYS=False, RESULTS_CACHE=RESULTS_CACHE)
+    app.config.from_mapping(BACKEND=None, INDEX=None, JSON_SORT_KEYS=False, RESULTS_CACHE=RESULTS_CACHE,
+                            BASE_URL=None)
     app.config.from_prefixed_env("NEWS_SEARCH")
     if config:
         app.config.from_mapping(config)
@@ -44,6 +46,7 @@ def build_app(config: Mapping | None = None) -> Flask:
     index_dir = app.config["INDEX"]
     app.config["INDEX"] = str(resolve_index_dir(None if index_dir is None else str(index_dir)))
     app.json.sort_keys = False
+    addresses.configure(app.config)
     cache_size = app.config["RESULTS_CACHE"]
     if type(cache_size) is not int or cache_size < 0:
         raise ValueError(f"NEWS_SEARCH_RESULTS_CACHE must be a whole number of results, 0 or more; got {cache_size!r}")
@@ -55,6 +58,7 @@ def build_app(config: Mapping | None = None) -> Flask:
 
     app.register_blueprint(api.bp)
     app.register_blueprint(web.bp)
+    app.before_request(addresses.check_host)
     app.register_error_handler(NewsSearchError, handle_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.after_request(add_security_headers)

@@ -17,6 +17,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from index.errors import NewsSearchError
 from search import engine
+from search.addresses import absolute_url
 from search.api import current_snapshot, http_status, results_cache
 from search.feed import MEDIA_TYPE, FeedLinks, results_feed
 from search.params import MAX_QUERY_CHARS, SEARCH_NAMES, SORTS, SearchParams, check_names, parse_search_params
@@ -70,13 +71,11 @@ def feed():
     snapshot = current_snapshot()
     results = engine.search(snapshot, params, results_cache())
     links = FeedLinks(
-        feed=url_for("web.feed", _external=True, **asked.to_args()),
-        page=url_for("web.search", _external=True, **params.to_args()),
-        article=lambda article_id: url_for("web.article", article_id=article_id, _external=True),
-        next=url_for("web.feed", _external=True, **asked.to_args(page=results.page + 1))
-        if results.page < results.pages else None,
-        previous=url_for("web.feed", _external=True, **asked.to_args(page=results.page - 1))
-        if results.page > 1 else None,
+        feed=absolute_url("web.feed", **asked.to_args()),
+        page=absolute_url("web.search", **params.to_args()),
+        article=lambda article_id: absolute_url("web.article", article_id=article_id),
+        next=absolute_url("web.feed", **asked.to_args(page=results.page + 1)) if results.page < results.pages else None,
+        previous=absolute_url("web.feed", **asked.to_args(page=results.page - 1)) if results.page > 1 else None,
     )
     body = results_feed(results, feed_title(params), links, snapshot.updated())
     return Response(body, content_type=f"{MEDIA_TYPE}; charset=utf-8")
