@@ -29,6 +29,28 @@ def open_backend(settings: Mapping | None = None) -> Backend:
     if name not in BACKENDS:
         raise BadConfiguration(f"{ENV_BACKEND} must be one of {', '.join(BACKENDS)}; got {name!r}")
     from search.whoosh_backend import WhooshBackend
+    from search.whoosh_backend.expansion import MAX_EXPANSIONS
 
-    return WhooshBackend(settings.get("INDEX"))
+    return WhooshBackend(settings.get("INDEX"), max_expansions=max_expansions(settings, MAX_EXPANSIONS))
+
+
+def max_expansions(settings: Mapping, default: int) -> int:
+    """The words a ``prefix*`` stands for at most: ``MAX_EXPANSIONS`` in *settings*, else
+    ``$NEWS_SEARCH_MAX_EXPANSIONS``, else *default*.
+
+    >>> max_expansions({"MAX_EXPANSIONS": "0"}, 50)
+    Traceback (most recent call last):
+    ...
+    index.errors.BadConfiguration: NEWS_SEARCH_MAX_EXPANSIONS must be a whole number of words, 1 or more; got '0'
+    """
+    value = settings.get("MAX_EXPANSIONS")
+    if value is None:
+        value = os.environ.get("NEWS_SEARCH_MAX_EXPANSIONS") or default
+    try:
+        limit = int(str(value), 10)
+    except ValueError:
+        limit = 0
+    if limit < 1 or isinstance(value, bool):
+        raise BadConfiguration(f"NEWS_SEARCH_MAX_EXPANSIONS must be a whole number of words, 1 or more; got {value!r}")
+    return limit
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -39,6 +40,7 @@ from search.backend import Backend
 from search.params import SearchParams
 from search.query import ReadQuery
 from search.results import ArticleView, Health, Page, Related, Stories
+from search.whoosh_backend.expansion import MAX_EXPANSIONS, bounded_patterns
 from search.whoosh_backend.generation import Generation
 from search.whoosh_backend.ranking import collection_totals
 from search.whoosh_backend.related import related_articles
@@ -49,19 +51,31 @@ from search.whoosh_backend.stories import grouped_counts, largest_stories
 class WhooshSnapshot(Generation):
     """One committed generation of the index in *index_dir*, as one request reads it."""
 
-    def __init__(self, searcher, index_dir: Path) -> None:
+    def __init__(self, searcher, index_dir: Path, max_expansions: int = MAX_EXPANSIONS) -> None:
         super().__init__(searcher)
         self.index_dir = index_dir
+        self.max_expansions = max_expansions
 
     @property
     def generation(self) -> int:
         return self.number
 
     def search(self, params: SearchParams, read: ReadQuery) -> Page:
-        return find(self, params, read)
+        read, warnings = self._bounded(read)
+        page = find(self, params, read)
+        return replace(page, warnings=[*warnings, *page.warnings]) if warnings else page
 
     def article(self, article_id: str, read: ReadQuery) -> ArticleView:
-        return article_view(self, article_id, read)
+        read, warnings = self._bounded(read)
+        view = article_view(self, article_id, read)
+        return replace(view, warnings=[*warnings, *view.warnings]) if warnings else view
+
+    def _bounded(self, read: ReadQuery) -> tuple[ReadQuery, list[str]]:
+        """*read* with each pattern standing for at most :attr:`max_expansions` words."""
+        if read.query is None:
+            return read, []
+        query, warnings = bounded_patterns(read.query, self.searcher.reader(), self.max_expansions)
+        return replace(read, query=query), warnings
 
     def has_article(self, article_id: str) -> bool:
         return bool(self.stored_passages(article_id))
@@ -81,12 +95,14 @@ class WhooshSnapshot(Generation):
 
 
 class WhooshBackend(Backend):
-    """The Whoosh index in *index_dir* (else ``$NEWS_SEARCH_INDEX``, else ``instance/index``), opened lazily."""
+    """The Whoosh index in *index_dir* (else ``$NEWS_SEARCH_INDEX``, else ``instance/index``), opened
+    lazily; a ``prefix*`` stands for at most *max_expansions* words (:mod:`~search.whoosh_backend.expansion`)."""
 
     name = "whoosh"
 
-    def __init__(self, index_dir: str | os.PathLike | None = None) -> None:
+    def __init__(self, index_dir: str | os.PathLike | None = None, max_expansions: int = MAX_EXPANSIONS) -> None:
         self.index_dir = resolve_index_dir(index_dir)
+        self.max_expansions = max_expansions
         self._lock = threading.Lock()
         self._index: FileIndex | None = None
         self._idle: list[WhooshSnapshot] = []
@@ -112,7 +128,7 @@ class WhooshBackend(Backend):
             # old segment readers, which would keep showing deleted and replaced passages.
             snapshot.close()
             self._close_stale()
-        return WhooshSnapshot(self.index().searcher(), self.index_dir)
+        return WhooshSnapshot(self.index().searcher(), self.index_dir, self.max_expansions)
 
     def release(self, snapshot: WhooshSnapshot) -> None:
         with self._lock:
