@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, make_response, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
 
 from index.errors import NewsSearchError
 
 from index import resolve_index_dir
-from search import addresses
+from search import addresses, budget
 from search.backends import open_backend
 from search.cache import ResultsCache
 
@@ -38,7 +38,7 @@ def build_app(config: Mapping | None = None) -> Flask:
     """
     app = Flask("search")
     app.config.from_mapping(BACKEND=None, INDEX=None, JSON_SORT_KEYS=False, RESULTS_CACHE=RESULTS_CACHE,
-                            BASE_URL=None)
+                            BASE_URL=None, TIME_BUDGET=budget.TIME_BUDGET)
     app.config.from_prefixed_env("NEWS_SEARCH")
     if config:
         app.config.from_mapping(config)
@@ -47,6 +47,7 @@ def build_app(config: Mapping | None = None) -> Flask:
     app.config["INDEX"] = str(resolve_index_dir(None if index_dir is None else str(index_dir)))
     app.json.sort_keys = False
     addresses.configure(app.config)
+    app.config["TIME_BUDGET"] = budget.budget_setting(app.config["TIME_BUDGET"])
     cache_size = app.config["RESULTS_CACHE"]
     if type(cache_size) is not int or cache_size < 0:
         raise ValueError(f"NEWS_SEARCH_RESULTS_CACHE must be a whole number of results, 0 or more; got {cache_size!r}")
@@ -59,11 +60,22 @@ def build_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(web.bp)
     app.before_request(addresses.check_host)
+    app.before_request(start_budget)
+    app.teardown_request(end_budget)
     app.register_error_handler(NewsSearchError, handle_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.after_request(add_security_headers)
     app.teardown_appcontext(api.release_snapshot)
     return app
+
+
+def start_budget() -> None:
+    """Each request searches within ``TIME_BUDGET`` seconds (:mod:`search.budget`)."""
+    budget.begin(current_app.config["TIME_BUDGET"])
+
+
+def end_budget(_error: BaseException | None = None) -> None:
+    budget.end()
 
 
 class ArticleIdConverter(PathConverter):
@@ -74,10 +86,15 @@ class ArticleIdConverter(PathConverter):
 
 
 def handle_error(error: NewsSearchError):
-    """Our errors: the JSON error body under ``/api``, the error page elsewhere."""
+    """Our errors: the JSON error body under ``/api``, the error page elsewhere; when trying again
+    later may help (a search over its time budget), a ``Retry-After``."""
     from search import api, web
 
-    return api.error_response(error) if _is_api() else web.error_page(error)
+    response = make_response(api.error_response(error) if _is_api() else web.error_page(error))
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def handle_http_error(error: HTTPException):

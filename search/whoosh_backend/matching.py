@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.searching import Searcher
+from whoosh.collectors import TimeLimitCollector
+from whoosh.searching import Searcher, TimeLimit
 
 from index.store.reading import expanded_words
 from index.schema import Fields
+from search import budget
 from search.whoosh_backend.arrays import IndexArrays
 
 #: Whoosh's default BM25F parameters, which the passage scores reproduce.
@@ -85,6 +87,7 @@ class _Evaluator:
         return Matched(np.zeros(0, dtype=np.int64), np.zeros(0))
 
     def __call__(self, query: wq.Query) -> Matched:
+        budget.check()  # between one word's (or node's) work and the next
         kind = type(query)
         if kind is wq.Term:
             found = self.term(query.fieldname, _text(query.text))
@@ -180,7 +183,15 @@ class _Evaluator:
         return Matched(found.docs[~held], found.scores[~held])
 
     def by_whoosh(self, query: wq.Query) -> Matched:
-        pairs = self.searcher.search(query, limit=None).top_n
+        collector = self.searcher.collector(limit=None)
+        seconds = budget.remaining()
+        if seconds is not None:  # Whoosh's own matcher stops when the budget runs out
+            collector = TimeLimitCollector(collector, timelimit=max(seconds, 0.001), use_alarm=False)
+        try:
+            self.searcher.search_with_collector(query, collector)
+        except TimeLimit:
+            budget.spent()
+        pairs = collector.results().top_n
         if not pairs:
             return self.empty()
         scores, docs = (np.array(values) for values in zip(*pairs))

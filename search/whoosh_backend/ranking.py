@@ -29,6 +29,7 @@ from whoosh.query import Query
 from whoosh.searching import Searcher
 
 from index.schema import Fields
+from search import budget
 from search.query import negated_parts
 from search.whoosh_backend.arrays import IndexArrays
 from search.whoosh_backend.generation import Generation
@@ -140,6 +141,7 @@ def article_frequencies(arrays: IndexArrays, words: Iterable[str],
     count, average = collection_totals(arrays)
 
     def frequency(word: str) -> ArticleCounts:
+        budget.check()
         docs, weights = arrays.postings(Fields.BODY, word)
         body = np.bincount(arrays.article[docs], weights=weights.astype(np.float64), minlength=arrays.article_count)
         docs, weights = arrays.postings(Fields.TITLE, word)

@@ -26,6 +26,7 @@ from whoosh.searching import Hit as WhooshHit, Results as WhooshResults
 from index.errors import ArticleNotFound
 from index.schema import Fields
 from index.store.highlight import pinpoint_results
+from search import budget
 from search.params import SearchParams, sources_named
 from search.query import ReadQuery, negated_parts
 from search.results import ArticlePassage, ArticleView, FacetCount, Hit, Page, PassageHit
@@ -89,6 +90,7 @@ def find(gen: Generation, params: SearchParams, read: ReadQuery) -> Page:
     if read.query is not None:
         read = replace(read, query=named_sources(gen, read.query))
     found = Matches.none(gen.arrays) if params.q and read.query is None else match(gen, params, read)
+    budget.check()
     order = order_units(found, sort)
     shown = collapse_stories(gen, found.articles, order, params.collapse)
     first = (params.page - 1) * params.per_page
