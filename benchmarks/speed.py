@@ -244,16 +244,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_service(index_dir: Path, port: int, log: Path, cache: int | None = None) -> subprocess.Popen:
+def start_service(index_dir: Path, port: int, log: Path, cache: int | None = None,
+                  options: Sequence[str] = ()) -> subprocess.Popen:
     """The real service under gunicorn, answering ``/api/health`` (or an error saying why not);
-    *cache* sets ``NEWS_SEARCH_RESULTS_CACHE`` (``None``: the service's default)."""
+    *cache* sets ``NEWS_SEARCH_RESULTS_CACHE`` (``None``: the service's default), *options* are
+    more of gunicorn's own."""
     env = dict(os.environ, NEWS_SEARCH_INDEX=str(index_dir))
     env.pop("NEWS_SEARCH_RESULTS_CACHE", None)
     if cache is not None:
         env["NEWS_SEARCH_RESULTS_CACHE"] = str(cache)
     with log.open("w") as out:
         process = subprocess.Popen(
-            [console_script("gunicorn"), "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "wsgi:app"],
+            [console_script("gunicorn"), "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", *options, "wsgi:app"],
             cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
     deadline = time.monotonic() + READY_SECONDS

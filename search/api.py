@@ -23,6 +23,7 @@ from index.errors import ArticleNotFound, IndexBusy, IndexNotFound, NewsSearchEr
 from search import engine
 from search.backend import Backend, Snapshot
 from search.budget import SearchTimeout
+from search.fairness import TooBusy
 from search.cache import ResultsCache
 from search.openapi import openapi_document
 from search.params import (ARTICLE_NAMES, MAX_BODY_BYTES, MAX_RELATED_LIMIT, RELATED_LIMIT, RELATED_NAMES,
@@ -164,7 +165,7 @@ def openapi():
 
 
 #: The HTTP status of each of our errors; anything else a client causes is a 400.
-HTTP_STATUS = {ArticleNotFound: 404, IndexBusy: 409, IndexNotFound: 503, SearchTimeout: 503}
+HTTP_STATUS = {ArticleNotFound: 404, IndexBusy: 409, IndexNotFound: 503, SearchTimeout: 503, TooBusy: 429}
 
 
 def http_status(error: NewsSearchError) -> int:

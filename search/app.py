@@ -16,7 +16,7 @@ from werkzeug.routing import PathConverter
 from index.errors import NewsSearchError
 
 from index import resolve_index_dir
-from search import addresses, budget
+from search import addresses, budget, fairness
 from search.backends import open_backend
 from search.cache import ResultsCache
 
@@ -38,7 +38,7 @@ def build_app(config: Mapping | None = None) -> Flask:
     """
     app = Flask("search")
     app.config.from_mapping(BACKEND=None, INDEX=None, JSON_SORT_KEYS=False, RESULTS_CACHE=RESULTS_CACHE,
-                            BASE_URL=None, TIME_BUDGET=budget.TIME_BUDGET)
+                            BASE_URL=None, TIME_BUDGET=budget.TIME_BUDGET, COSTLY_SHARE=fairness.COSTLY_SHARE)
     app.config.from_prefixed_env("NEWS_SEARCH")
     if config:
         app.config.from_mapping(config)
@@ -48,11 +48,13 @@ def build_app(config: Mapping | None = None) -> Flask:
     app.json.sort_keys = False
     addresses.configure(app.config)
     app.config["TIME_BUDGET"] = budget.budget_setting(app.config["TIME_BUDGET"])
+    app.config["COSTLY_SHARE"] = fairness.share_setting(app.config["COSTLY_SHARE"])
     cache_size = app.config["RESULTS_CACHE"]
     if type(cache_size) is not int or cache_size < 0:
         raise ValueError(f"NEWS_SEARCH_RESULTS_CACHE must be a whole number of results, 0 or more; got {cache_size!r}")
     app.extensions["news_search"] = open_backend(app.config)
     app.extensions["news_search_results"] = ResultsCache(cache_size)
+    app.extensions["news_search_costly"] = fairness.CostlyShare(app.config["COSTLY_SHARE"])
     app.url_map.converters["article_id"] = ArticleIdConverter
 
     from search import api, web
@@ -70,12 +72,15 @@ def build_app(config: Mapping | None = None) -> Flask:
 
 
 def start_budget() -> None:
-    """Each request searches within ``TIME_BUDGET`` seconds (:mod:`search.budget`)."""
+    """Each request searches within ``TIME_BUDGET`` seconds (:mod:`search.budget`), its costly searches
+    counted against the worker's ``COSTLY_SHARE`` (:mod:`search.fairness`)."""
     budget.begin(current_app.config["TIME_BUDGET"])
+    fairness.begin(current_app.extensions["news_search_costly"])
 
 
 def end_budget(_error: BaseException | None = None) -> None:
     budget.end()
+    fairness.end()
 
 
 class ArticleIdConverter(PathConverter):

@@ -23,6 +23,7 @@ import time
 from dataclasses import replace
 
 from index.schema import SCHEMA
+from search import fairness
 from search.backend import Snapshot
 from search.cache import ResultsCache
 from search.params import SearchParams
@@ -42,7 +43,8 @@ def search(snapshot: Snapshot, params: SearchParams, cache: ResultsCache | None 
         results = cache.get(snapshot.generation, params, lambda: search(snapshot, params))
         return replace(results, took_ms=round((time.perf_counter() - started) * 1000, 2))
     query = read_query(params.q, SCHEMA) if params.q else ReadQuery(None)
-    page = snapshot.search(params, query)
+    with fairness.searching(query):
+        page = snapshot.search(params, query)
     emptied = filter_warning(snapshot, params, query, page)
     return Results(
         query=params.q, total=page.total, page=params.page, pages=max(1, math.ceil(page.total / params.per_page)),
