@@ -174,9 +174,10 @@ def serve_command(ctx: click.Context, host: str, port: int, index_corpus: bool, 
 
     Without an index yet, the default index directory is first given the bundled articles; another
     directory (--index-dir, $NEWS_SEARCH_INDEX) is refused, lest a misspelt one be served empty, unless
-    --index-corpus asks for them. For production use gunicorn:
+    --index-corpus asks for them. It answers only for this machine's own names (localhost) unless
+    NEWS_SEARCH_BASE_URL or NEWS_SEARCH_TRUSTED_HOSTS says otherwise. For production use gunicorn:
 
-        gunicorn -w 2 -b 127.0.0.1:5000 --limit-request-line 8190 wsgi:app
+        gunicorn -w 2 -b 127.0.0.1:5000 --timeout 10 --limit-request-line 8190 wsgi:app
     """
     from index.indexing import index_missing
     from search import create_app

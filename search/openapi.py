@@ -240,6 +240,11 @@ def openapi_document() -> dict:
     wrong = _json("Error", "A parameter is wrong or unknown")
     article_id = {"name": "article_id", "in": "path", "required": True, "schema": {"type": "string"}}
     no_article = _json("Error", "No article has this id")
+    too_busy = _json("Error", "Searches for many words at once (a prefix*, more than six words) have taken their "
+                              "share of the service's time while others wait (code too_busy); try again after "
+                              "the seconds the Retry-After header gives")
+    unavailable = _json("Error", "No index has been built yet (code index_not_found), or the search took longer "
+                                 "than its time budget and was stopped (code search_timeout, with a Retry-After header)")
     return {
         "openapi": "3.1.0",
         "info": {"title": "News search API", "version": "1.0.0",
@@ -252,8 +257,7 @@ def openapi_document() -> dict:
                     "description": "A parameter not listed here is refused (400, code unknown_parameter), not ignored.",
                     "parameters": SEARCH_PARAMETERS,
                     "responses": {"200": _json("SearchResults", "A page of results"),
-                                  "400": wrong,
-                                  "503": _json("Error", "No index has been built yet")},
+                                  "400": wrong, "429": too_busy, "503": unavailable},
                 },
                 "post": {
                     "operationId": "searchByBody",
@@ -267,7 +271,7 @@ def openapi_document() -> dict:
                                                         "or unknown"),
                                   "413": _json("Error", f"The body is longer than {MAX_BODY_BYTES:,} bytes"),
                                   "415": _json("Error", "The body is not sent as application/json"),
-                                  "503": _json("Error", "No index has been built yet")},
+                                  "429": too_busy, "503": unavailable},
                 },
             },
             "/api/articles/{article_id}": {"get": {
