@@ -20,8 +20,9 @@ from whoosh.query import DateRange
 
 from index.articles import Article
 from index.cli import cli
+from index.runs import passage_documents
 from index.store import open_index
-from index.writer import delete_articles, index_stats, passage_documents, update_index
+from index.writer import delete_articles, index_stats, update_index
 from tests.conftest import ARTICLES, write_corpus
 
 SUMMARY = re.compile(
