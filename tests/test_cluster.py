@@ -30,7 +30,7 @@ from search.sphinxql_backend.cluster import (
     stop_cluster,
     stop_node,
 )
-from search.sphinxql_backend.config import HEAD_INDEX, Cluster, ClusterError, article_key, load_cluster
+from search.sphinxql_backend.config import HEAD_INDEX, Cluster, ClusterError, article_key, load_cluster, row_id
 from search.sphinxql_backend.connection import connect
 
 #: Articles as (id, title, source, published, passages): tiny, real-looking, on both shards.
@@ -59,7 +59,7 @@ ARTICLES = [
 ]
 PASSAGES = sum(len(article[4]) for article in ARTICLES)
 COLUMNS = ("id", "title", "body", "akey", "article_id", "passage_id", "position", "start_offset", "end_offset",
-           "lead", "title_text", "body_text", "source", "published")
+           "lead", "title_text", "body_text", "source", "published", "month")
 
 
 def require_searchd() -> None:
@@ -79,8 +79,9 @@ def rows_of(article: tuple) -> list[tuple]:
     stamp = int(dt.datetime.fromisoformat(published).replace(tzinfo=dt.timezone.utc).timestamp())
     rows, start = [], 0
     for position, text in enumerate(passages):
-        rows.append((akey << 8 | position, title, text, akey, article_id, f"{article_id}#{position}", position,
-                     start, start + len(text), position == 0, title, text, source, stamp))
+        rows.append((row_id(f"{article_id}#{position}"), title, text, akey, article_id, f"{article_id}#{position}",
+                     position, start, start + len(text), position == 0, title, text, source, stamp,
+                     int(published[:4] + published[5:7])))
         start += len(text) + 1
     return rows
 
@@ -187,7 +188,7 @@ def test_best_passage_per_article_and_facets_in_one_batch(cluster: Cluster) -> N
              " OPTION max_matches=100;"
              f" SELECT source, COUNT(DISTINCT akey) n FROM {HEAD_INDEX} WHERE MATCH(%s) GROUP BY source"
              " ORDER BY n DESC, source ASC;"
-             f" SELECT YEARMONTH(published) ym, COUNT(DISTINCT akey) n FROM {HEAD_INDEX} WHERE MATCH(%s)"
+             f" SELECT month ym, COUNT(DISTINCT akey) n FROM {HEAD_INDEX} WHERE MATCH(%s)"
              " GROUP BY ym ORDER BY ym DESC")
     with connect(cluster.head) as connection, connection.cursor() as cursor:
         cursor.execute(batch, (match, match, match))

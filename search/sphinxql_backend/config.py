@@ -26,7 +26,7 @@ import json
 import os
 import shlex
 import socket
-import zlib
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,24 +44,32 @@ AGENT_QUERY_TIMEOUT_MS = 3000
 FIELDS = ("title", "body")
 #: Attributes of a shard's RT index, as (type, name); one row per passage.
 ATTRIBUTES = (
-    ("bigint", "akey"),  # CRC-32 of article_id: COUNT(DISTINCT) of a string is wrong across agents
+    ("bigint", "akey"),  # a 63-bit hash of article_id (article_key): COUNT(DISTINCT) of a string is wrong across agents
     ("string", "article_id"),
     ("string", "passage_id"),
     ("uint", "position"),
     ("uint", "start_offset"),  # the passage's character offsets into the article body
     ("uint", "end_offset"),
-    ("bool", "lead"),
+    ("bool", "lead"),  # the article's first passage: one row per article, for counting and listing articles
+    ("string", "lead_text"),  # the body's text between the previous passage and this one
     ("string", "title_text"),  # fields are not stored, so what is shown comes from these strings
     ("string", "body_text"),
     ("string", "source"),
     ("string", "section"),
     ("string", "url"),
     ("string", "author"),
-    ("timestamp", "published"),
+    ("bigint", "published"),  # seconds from 1970 (before it too) of the article's own wall-clock time
+    ("uint", "month"),  # YYYYMM, 0 when undated: the month facet, for dates before 1970 as well
+    ("uint", "day"),  # the date's proleptic ordinal, 0 when undated: the timeline and the date filters
+    ("string", "published_text"),  # the date as the article gave it
     ("string", "story"),
-    ("bigint", "skey"),  # CRC-32 of story, for grouping and counting stories
+    ("bigint", "skey"),  # article_key of story, for grouping and counting stories
     ("uint", "article_words"),  # the whole article's length; a passage's lengths come from index_field_lengths
     ("string", "content_hash"),  # lets a writer skip unchanged articles
+    ("string", "path"),  # the article's source file, for --prune
+    ("string", "story_bands"),  # what finds later wire copies of the article (base64), on its first passage
+    ("string", "story_sketch"),
+    ("uint", "story_since"),
 )
 #: Letters of words, lower-cased: ASCII, Latin-1, Latin Extended-A/B, Greek, Cyrillic (Ukrainian too). The
 #: 2.2.11 default knows only English and Russian letters and cuts "naïve" into "na" and "ve"; no accent
@@ -86,12 +94,22 @@ class ClusterError(Exception):
 
 
 def article_key(article_id: str) -> int:
-    """The ``akey`` attribute of *article_id*'s passages: its CRC-32.
+    """The ``akey`` attribute of *article_id*'s passages: a 63-bit hash (a signed ``bigint``), so that
+    two of ten million articles share one about once in a billion archives.
 
     >>> article_key("reuters/0001")
-    1477164260
+    1017631565238944226
     """
-    return zlib.crc32(article_id.encode("utf-8"))
+    return int.from_bytes(hashlib.blake2b(article_id.encode("utf-8"), digest_size=8).digest(), "big") >> 1
+
+
+def row_id(passage_id: str) -> int:
+    """The document id of a passage's row: a 63-bit hash of its id, never 0.
+
+    >>> row_id("reuters/0001#0") != row_id("reuters/0001#1")
+    True
+    """
+    return article_key(passage_id) or 1
 
 
 def split_address(address: str) -> tuple[str, int]:
