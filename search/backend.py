@@ -34,6 +34,11 @@ if TYPE_CHECKING:
     from index.articles import Article, Skipped
     from index.summary import IndexSummary
 
+#: The words a ``prefix*`` stands for at most, the most frequent ones, in every backend, unless
+#: configured (``NEWS_SEARCH_MAX_EXPANSIONS``; Elasticsearch's ``max_expansions`` has the same default).
+MAX_EXPANSIONS = 50
+
+
 class Snapshot(Protocol):
     """The index at one point in time, as one request reads it: every answer of one request comes
     from the same state of the index, whatever is written meanwhile."""

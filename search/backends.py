@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 
 from index.errors import BadConfiguration
-from search.backend import Backend
+from search.backend import MAX_EXPANSIONS, Backend
 
 #: The backends this version knows, by the name ``NEWS_SEARCH_BACKEND`` gives.
 BACKENDS = ("whoosh",)
@@ -29,7 +29,6 @@ def open_backend(settings: Mapping | None = None) -> Backend:
     if name not in BACKENDS:
         raise BadConfiguration(f"{ENV_BACKEND} must be one of {', '.join(BACKENDS)}; got {name!r}")
     from search.whoosh_backend import WhooshBackend
-    from search.whoosh_backend.expansion import MAX_EXPANSIONS
 
     return WhooshBackend(settings.get("INDEX"), max_expansions=max_expansions(settings, MAX_EXPANSIONS))
 

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from search.backend import MAX_EXPANSIONS
+
 HOST = "127.0.0.1"
 MAP_NAME = "cluster.json"
 HEAD = "head"
@@ -40,8 +42,9 @@ HEAD_INDEX = "passages"
 AGENT_CONNECT_TIMEOUT_MS = 300
 AGENT_QUERY_TIMEOUT_MS = 3000
 
-#: Full-text fields of a shard's RT index (not stored: 2.2.11 RT indexes keep no field text).
-FIELDS = ("title", "body")
+#: Full-text fields of a shard's RT index (not stored: 2.2.11 RT indexes keep no field text); the
+#: article's source and section as words too, for ``source:`` and ``section:`` in a query.
+FIELDS = ("title", "body", "source_name", "section_name")
 #: Attributes of a shard's RT index, as (type, name); one row per passage.
 ATTRIBUTES = (
     ("bigint", "akey"),  # a 63-bit hash of article_id (article_key): COUNT(DISTINCT) of a string is wrong across agents
@@ -83,10 +86,11 @@ CHARSET_TABLE = ", ".join((
     "U+391..U+3A1->U+3B1..U+3C1, U+3A3..U+3AB->U+3C3..U+3CB, U+3AC..U+3CE",
     "U+400..U+40F->U+450..U+45F, U+410..U+42F->U+430..U+44F, U+430..U+45F, U+490..U+4FF/2",
 ))
-#: Settings shared by every shard: stems and ``=exact`` forms, prefixes for ``word*``, and field lengths
+#: Settings shared by every shard: stems and ``=exact`` forms, prefixes of two letters or more for ``word*``
+#: (as :data:`search.query.MIN_PREFIX`), and field lengths
 #: (attributes ``title_len``, ``body_len``), without which ``bm25a``/``bm25f`` ignore their ``b``.
 INDEX_SETTINGS = (("dict", "keywords"), ("morphology", "stem_en"), ("index_exact_words", "1"),
-                  ("min_prefix_len", "3"), ("index_field_lengths", "1"), ("charset_table", CHARSET_TABLE))
+                  ("min_prefix_len", "2"), ("index_field_lengths", "1"), ("charset_table", CHARSET_TABLE))
 
 
 class ClusterError(Exception):
@@ -274,6 +278,8 @@ def render_config(node: Node, shards: tuple[Shard, ...] = ()) -> str:
         "query_log_format = sphinxql",
         f"binlog_path = {home}",
         "ha_ping_interval = 100",  # mirrors found dead within 0.1 s rather than 1 s
+        # A prefix* stands for at most this many words, the most frequent (NEWS_SEARCH_MAX_EXPANSIONS's default).
+        f"expansion_limit = {MAX_EXPANSIONS}",
     ]))
     header = f"# searchd node {node.name!r} of the local cluster in {node.config.parent} ({__name__})\n"
     return header + "".join(f"\n{title}\n{{\n" + "".join(f"    {line}\n" for line in lines) + "}\n"

@@ -68,6 +68,7 @@ def passage_row(document: dict) -> dict:
     return {
         "id": row_id(document[Fields.PASSAGE_ID]),
         "title": document.get(Fields.TITLE, ""), "body": document[Fields.BODY],
+        "source_name": document.get(Fields.SOURCE) or "", "section_name": document.get(Fields.SECTION) or "",
         "akey": article_key(article_id), "article_id": article_id, "passage_id": document[Fields.PASSAGE_ID],
         "position": document[Fields.POSITION], "start_offset": document[Fields.START],
         "end_offset": document[Fields.END], "lead": document[Fields.POSITION] == 0,

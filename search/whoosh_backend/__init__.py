@@ -36,11 +36,11 @@ from whoosh.index import FileIndex
 
 from index import resolve_index_dir
 from index.store import committed_at, index_exists, open_index
-from search.backend import Backend
+from search.backend import MAX_EXPANSIONS, Backend
 from search.params import SearchParams
 from search.query import ReadQuery
 from search.results import ArticleView, Health, Page, Related, Stories
-from search.whoosh_backend.expansion import MAX_EXPANSIONS, bounded_patterns
+from search.whoosh_backend.expansion import bounded_patterns
 from search.whoosh_backend.generation import Generation
 from search.whoosh_backend.ranking import collection_totals
 from search.whoosh_backend.related import related_articles

@@ -14,9 +14,8 @@ from whoosh import query as wq
 from whoosh.reading import IndexReader
 
 from index.store.reading import expanded_words
+from search.backend import MAX_EXPANSIONS
 
-#: The words a pattern stands for at most, unless configured (``NEWS_SEARCH_MAX_EXPANSIONS``).
-MAX_EXPANSIONS = 50
 
 
 def bounded_patterns(query: wq.Query, reader: IndexReader, limit: int = MAX_EXPANSIONS) -> tuple[wq.Query, list[str]]:

@@ -1,0 +1,155 @@
+"""A query in Sphinx's extended syntax, written from the parse tree, never from what a person typed.
+
+The same parser reads the query for every backend (:func:`search.query.read_query`), so the syntax,
+its warnings and the fall-back to plain words are the same; here it reads with :data:`SPHINX_SCHEMA`,
+whose analyzers keep each word as typed (lower-cased, stop words dropped) for Sphinx to stem with its
+own ``stem_en``. :func:`sphinx_match` then writes the tree:
+
+=====================================  ============================================
+parse tree                             extended syntax
+=====================================  ============================================
+a word in title and body               ``@(title,body) word``
+a phrase                               ``@(title,body) "two words"`` (``~N`` for slop)
+``prefix*``                            ``@(title,body) prefix*`` (``expansion_limit`` bounds it)
+``source:`` / ``section:``             ``@source_name word`` / ``@section_name word``
+OR / AND / ``-word``, NOT              ``(a | b)`` / ``(a b)`` / ``(a -b)``
+=====================================  ============================================
+
+Every character Sphinx reads as an operator is escaped in words, and words are lower-cased, so
+``AND``/``OR``/``NOT``, ``MAYBE``, ``NEAR/3`` and ``@field`` typed by a person are only words. Sphinx
+refuses a query that only excludes, and applies an exclusion to the passage it matches, where the
+Whoosh backend applies it to the whole article: :class:`SphinxMatch` gives what is excluded apart
+(``excluded``), for the caller to leave out the articles that match it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from whoosh import query as wq
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, StopFilter
+from whoosh.fields import ID, TEXT, Schema
+
+from index.schema import Fields
+from search.query import ReadQuery, negated_parts
+
+#: The full-text fields of a shard that a query can name (see :data:`search.sphinxql_backend.config.FIELDS`).
+TEXT_FIELDS = {Fields.TITLE: "title", Fields.BODY: "body", Fields.SOURCE: "source_name", Fields.SECTION: "section_name"}
+#: Characters Sphinx's extended syntax reads as operators; escaped with a backslash inside words.
+_SPECIAL = re.compile(r'([\\()|\-!@~"&/^$=<>\[\]{}:,.\'+])')
+
+
+def _words_analyzer():
+    return RegexTokenizer() | LowercaseFilter() | StopFilter()
+
+
+def build_sphinx_schema() -> Schema:
+    """The fields a query may name, read as words that Sphinx stems itself."""
+    return Schema(title=TEXT(analyzer=_words_analyzer()), body=TEXT(analyzer=_words_analyzer(), phrase=True),
+                  source=TEXT(analyzer=_words_analyzer()), section=TEXT(analyzer=_words_analyzer()))
+
+
+#: The schema the SphinxQL backend reads queries with.
+SPHINX_SCHEMA = build_sphinx_schema()
+
+
+@dataclass(frozen=True)
+class SphinxMatch:
+    """What goes in ``MATCH()``: *text* (empty: every article); *excluded*, what an article must not hold
+    anywhere -- an exclusion applies to the whole article, as in the Whoosh backend, not only to the
+    passage that matches -- and *nothing* when the query can match nothing."""
+
+    text: str
+    excluded: str = ""
+    nothing: bool = False
+
+
+def escape(word: str) -> str:
+    """*word* with every operator character escaped, lower-cased.
+
+    >>> escape("NEAR/3"), escape("@title"), escape("u.s.")
+    ('near\\\\/3', '\\\\@title', 'u\\\\.s\\\\.')
+    """
+    return _SPECIAL.sub(r"\\\1", word.lower())
+
+
+def sphinx_match(read: ReadQuery, asked: bool = True) -> SphinxMatch:
+    """The query *read* (read with :data:`SPHINX_SCHEMA`) as the text of ``MATCH()``; *asked* says
+    whether a query was typed at all (one without searchable words matches nothing).
+
+    >>> from search.query import read_query
+    >>> sphinx_match(read_query('"storm shadow" missiles -ukraine', SPHINX_SCHEMA))
+    SphinxMatch(text='((@(title,body) "storm shadow" | @(title,body) missiles) -((@(title,body) ukraine)))', excluded='(@(title,body) ukraine)', nothing=False)
+    >>> sphinx_match(read_query("NOT ukraine", SPHINX_SCHEMA))
+    SphinxMatch(text='', excluded='(@(title,body) ukraine)', nothing=False)
+    """
+    query = read.query
+    if query is None or query is wq.NullQuery:
+        return SphinxMatch("", nothing=asked)
+    if isinstance(query, wq.Every):
+        return SphinxMatch("")
+    excluded = negated_parts(query)
+    excluded_text = _write(excluded[0] if len(excluded) == 1 else wq.Or(excluded)) if excluded else ""
+    only_excludes = isinstance(query, wq.Not) or (
+        isinstance(query, wq.And) and all(isinstance(child, wq.Not) for child in query.children()))
+    if isinstance(query, wq.Not):
+        excluded_text = _write(query.query)
+    return SphinxMatch("" if only_excludes else _write(query), excluded_text)
+
+
+def _write(node: wq.Query) -> str:
+    key = _leaf_key(node)
+    if key is not None:
+        return _leaf(key, [node.fieldname])
+    if isinstance(node, wq.Or):
+        # The parser asks for each word in title and in body: one item, limited to both fields.
+        fields: dict[tuple, list[str]] = {}
+        parts: list[str | tuple] = []
+        for child in node.children():
+            key = _leaf_key(child)
+            if key is None:
+                parts.append(_write(child))
+            else:
+                if key not in fields:
+                    fields[key] = []
+                    parts.append(key)
+                fields[key].append(child.fieldname)
+        return "(" + " | ".join(part if isinstance(part, str) else _leaf(part, fields[part]) for part in parts) + ")"
+    if isinstance(node, wq.And):
+        return "(" + " ".join(f"-({_write(child.query)})" if isinstance(child, wq.Not) else _write(child)
+                              for child in node.children()) + ")"
+    if isinstance(node, wq.AndNot):
+        return f"({_write(node.a)} -({_write(node.b)}))"
+    if isinstance(node, wq.AndMaybe):
+        return f"({_write(node.a)} MAYBE {_write(node.b)})"
+    if isinstance(node, wq.Require):
+        return f"({_write(node.a)} {_write(node.b)})"
+    if isinstance(node, wq.Not):
+        return f"-({_write(node.query)})"
+    raise ValueError(f"no Sphinx syntax for {type(node).__name__}")
+
+
+def _leaf_key(node: wq.Query) -> tuple | None:
+    """What a word, phrase or prefix asks for, whatever its field; ``None`` for anything else."""
+    if isinstance(node, wq.Term):
+        return ("word", escape(_text(node.text)))
+    if isinstance(node, wq.Phrase):
+        return ("phrase", " ".join(escape(word) for word in node.words), node.slop)
+    if isinstance(node, (wq.Prefix, wq.Wildcard)):
+        return ("prefix", escape(_text(node.text).split("*")[0].split("?")[0]))
+    return None
+
+
+def _leaf(key: tuple, fieldnames: list[str]) -> str:
+    names = ",".join(dict.fromkeys(TEXT_FIELDS[name] for name in fieldnames))
+    limit = f"@({names})" if "," in names else f"@{names}"
+    if key[0] == "word":
+        return f"{limit} {key[1]}"
+    if key[0] == "phrase":
+        return f'{limit} "{key[1]}"' + (f"~{key[2]}" if key[2] > 1 else "")
+    return f"{limit} {key[1]}*"
+
+
+def _text(text: bytes | str) -> str:
+    return text.decode("utf-8") if isinstance(text, bytes) else text
