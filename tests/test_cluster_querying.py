@@ -51,7 +51,8 @@ def sphinx_articles(cluster: Cluster, text: str) -> set[str]:
         return set()
     with connect(cluster.head) as connection, connection.cursor() as cursor:
         def articles(match_text: str) -> set[str]:
-            where = "WHERE MATCH(%s)" if match_text else ""
+            # Passage rows, as the Whoosh backend matches passages (an AND within one passage).
+            where = "WHERE MATCH(%s) AND whole = 0" if match_text else "WHERE whole = 0"
             cursor.execute(f"SELECT article_id FROM {HEAD_INDEX} {where} GROUP BY akey LIMIT 1000 "
                            "OPTION max_matches=1000", (match_text,) if match_text else ())
             return {row[0] for row in cursor.fetchall()}

@@ -14,7 +14,9 @@ Its parts:
 - **Configs**: :func:`render_config`, one ``searchd`` config per node, ``DIR/<node>.conf``, with the node's
   files under ``DIR/<node>/`` (:func:`node_directory`: pid file, logs, binlog, RT index).
 - **Schema**: every shard is an RT index with :data:`FIELDS`, :data:`ATTRIBUTES` and
-  :data:`INDEX_SETTINGS`; :func:`article_key` is its ``akey`` attribute, which also picks an article's shard.
+  :data:`INDEX_SETTINGS`: a row per passage and one per whole article (``whole = 1``), on which
+  articles are ranked as a whole, counted and listed without grouping; :func:`article_key` is the
+  ``akey`` attribute, which also picks an article's shard.
 
 Data nodes speak SphinxQL (``mysql41``) on their ``address`` and the binary Sphinx API on their ``agent``
 port: the head's agents speak the latter only. Everything is ``127.0.0.1``; nothing here is for production.
@@ -53,7 +55,8 @@ ATTRIBUTES = (
     ("uint", "position"),
     ("uint", "start_offset"),  # the passage's character offsets into the article body
     ("uint", "end_offset"),
-    ("bool", "lead"),  # the article's first passage: one row per article, for counting and listing articles
+    ("bool", "lead"),  # the article's first passage
+    ("bool", "whole"),  # the article's own row: its title and whole body, for ranking, counting and listing articles
     ("string", "lead_text"),  # the body's text between the previous passage and this one
     ("string", "title_text"),  # fields are not stored, so what is shown comes from these strings
     ("string", "body_text"),

@@ -71,7 +71,7 @@ def passage_row(document: dict) -> dict:
         "source_name": document.get(Fields.SOURCE) or "", "section_name": document.get(Fields.SECTION) or "",
         "akey": article_key(article_id), "article_id": article_id, "passage_id": document[Fields.PASSAGE_ID],
         "position": document[Fields.POSITION], "start_offset": document[Fields.START],
-        "end_offset": document[Fields.END], "lead": document[Fields.POSITION] == 0,
+        "end_offset": document[Fields.END], "lead": document[Fields.POSITION] == 0, "whole": False,
         "lead_text": document.get(Fields.LEAD, ""), "title_text": document.get(Fields.TITLE, ""),
         "body_text": document[Fields.BODY], "source": document.get(Fields.SOURCE) or "",
         "section": document.get(Fields.SECTION) or "", "url": document.get(Fields.URL) or "",
@@ -85,6 +85,16 @@ def passage_row(document: dict) -> dict:
         "story_bands": _b64(document.get(Fields.STORY_BANDS)), "story_sketch": _b64(document.get(Fields.STORY_SKETCH)),
         "story_since": document.get(Fields.STORY_SINCE) or 0,
     }
+
+
+def article_row(documents: list[dict]) -> dict:
+    """The row of a whole article, from its passage documents (the first one's metadata and story):
+    its title and whole body as fields, no passage text kept (the passages' rows hold it)."""
+    first = passage_row(documents[0])
+    body = "".join(document.get(Fields.LEAD, "") + document[Fields.BODY] for document in documents)
+    return {**first, "id": row_id(first["article_id"] + "#article"), "body": body, "passage_id": "",
+            "position": 0, "start_offset": 0, "end_offset": len(body), "lead": False, "whole": True,
+            "lead_text": "", "body_text": ""}
 
 
 def _b64(value: bytes | None) -> str:
@@ -121,7 +131,7 @@ class ClusterSink:
             except (pymysql.Error, OSError):
                 pass  # a copy that went away: nothing to close
 
-    def _rows_of(self, copy: Copy, columns: str, where: str = "lead = 1") -> Iterator[tuple]:
+    def _rows_of(self, copy: Copy, columns: str, where: str = "whole = 1") -> Iterator[tuple]:
         """Every row of *copy* matching *where*, *columns* first after the id, in pages by id."""
         last = 0
         while True:
@@ -170,7 +180,9 @@ class ClusterSink:
         # Rows are replaced by id; deleting the article's rows first removes passages it no longer has.
         number = self.cluster.shard_for(article_id).number
         self._deleted.setdefault(number, []).append(article_key(article_id))
-        self._rows.setdefault(number, []).extend(passage_row(document) for document in documents)
+        rows = self._rows.setdefault(number, [])
+        rows.append(article_row(documents))
+        rows.extend(passage_row(document) for document in documents)
 
     def delete(self, article_id: str) -> None:
         self._deleted.setdefault(self.cluster.shard_for(article_id).number, []).append(article_key(article_id))
@@ -277,14 +289,13 @@ def delete_from_cluster(cluster: Cluster, article_ids: Iterable[str], timeout: f
 
 
 def copy_rows(cluster: Cluster, timeout: float = 10.0) -> dict[str, dict[str, int]]:
-    """Rows and articles of every copy, by node: what a status report and the tests compare."""
+    """Passages and articles of every copy, by node: what a status report and the tests compare."""
     counts = {}
     for shard in cluster.shards:
         for copy in shard.copies:
             with connect(copy.address, timeout=timeout) as connection, connection.cursor() as cursor:
-                cursor.execute(f"SELECT COUNT(*) FROM {copy.index}")
-                rows = cursor.fetchall()[0][0]
-                cursor.execute(f"SELECT COUNT(*) FROM {copy.index} WHERE lead = 1")
-                counts[copy.node] = {"rows": int(rows), "articles": int(cursor.fetchall()[0][0])}
+                cursor.execute(f"SELECT whole, COUNT(*) FROM {copy.index} GROUP BY whole")
+                by_kind = dict(cursor.fetchall())
+                counts[copy.node] = {"passages": int(by_kind.get(0, 0)), "articles": int(by_kind.get(1, 0))}
     return counts
 
