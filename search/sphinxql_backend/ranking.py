@@ -1,0 +1,101 @@
+"""Article BM25 on a cluster, computed as the Whoosh backend computes it.
+
+Sphinx's own rankers weigh words with an idf of their own and fields by their own lengths. So the
+engine only finds the candidates -- the articles' own rows (``whole = 1``) that match, the best
+:data:`CANDIDATES` by its ``bm25a`` -- and reports, for each, how often each query word occurs in it
+(``PACKEDFACTORS()``), once over title and body and once over the title alone. From those counts, the
+article's length and each word's number of articles over the whole cluster, :func:`article_bm25`
+computes the Whoosh backend's whole-article BM25 (:func:`search.whoosh_backend.ranking.article_idf`,
+its ``K1``, ``B`` and ``TITLE_WEIGHT``, the title's field boost): the same score for the same article.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.schema import TITLE_BOOST
+from search.sphinxql_backend.config import HEAD_INDEX
+from search.sphinxql_backend.querying import escape
+from search.whoosh_backend.ranking import B, K1, TITLE_WEIGHT, article_idf
+
+#: Articles the engine finds by its own ranking, to be scored here.
+CANDIDATES = 1000
+_WORD_TF = re.compile(r"word(\d+)=\(tf=(\d+)")
+
+
+@dataclass(frozen=True)
+class ArticleScores:
+    """The candidates' article keys and ids, whole-article BM25, and whether each holds every word."""
+
+    keys: np.ndarray
+    article_ids: list[str]
+    scores: np.ndarray
+    holds_all: np.ndarray
+
+
+def word_frequencies(factors: str, count: int) -> np.ndarray:
+    """The frequency of each of *count* query words in a row, from its ``PACKEDFACTORS()``.
+
+    >>> word_frequencies("bm25=527, field_mask=3, word0=(tf=3, idf=-0.03), word1=(tf=1, idf=0.1)", 3).tolist()
+    [3.0, 1.0, 0.0]
+    """
+    frequencies = np.zeros(count)
+    for number, tf in _WORD_TF.findall(factors):
+        if int(number) < count:
+            frequencies[int(number)] = int(tf)
+    return frequencies
+
+
+def _results(cursor, statements: list[tuple[str, tuple]]) -> list[list[tuple]]:
+    """Every statement's rows, sent in one batch."""
+    cursor.execute("; ".join(statement for statement, _ in statements), [arg for _, args in statements for arg in args])
+    results = [list(cursor.fetchall())]
+    while cursor.nextset():
+        results.append(list(cursor.fetchall()))
+    return results
+
+
+def article_bm25(cursor, words: list[str], match: str, where: str = "", args: tuple = (),
+                 candidates: int = CANDIDATES) -> ArticleScores:
+    """The whole-article BM25 of the best *candidates* articles matching *match* (and *where*, with *args*)
+    for *words* (as typed, each once; Sphinx stems them), from a connection's *cursor* to the head."""
+    limit = f"LIMIT {candidates} OPTION max_matches={candidates}, ranker=expr('bm25a({K1}, {B})*1000')"
+    words_match = "(" + " | ".join(escape(word) for word in words) + ")"
+    filters = f"whole = 1{' AND ' + where if where else ''}"
+    found, totals, *held = _results(cursor, [
+        (f"SELECT akey, article_id, article_words FROM {HEAD_INDEX} WHERE MATCH(%s) AND {filters} {limit}",
+         (match, *args)),
+        (f"SELECT COUNT(*), SUM(article_words) FROM {HEAD_INDEX} WHERE whole = 1", ()),
+        *[(f"SELECT COUNT(*) FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 1", (f"@(title,body) {escape(word)}",))
+          for word in words],
+    ])
+    if not found:
+        return ArticleScores(np.zeros(0, dtype=np.int64), [], np.zeros(0), np.zeros(0, dtype=bool))
+    keys = np.array([row[0] for row in found], dtype=np.int64)
+    keys_list = ", ".join(str(key) for key in keys.tolist())
+    every, titles = _results(cursor, [
+        (f"SELECT akey, PACKEDFACTORS() FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 1 AND akey IN ({keys_list}) "
+         f"LIMIT {len(keys)} OPTION max_matches={len(keys)}, ranker=expr('1')", (f"@(title,body) {words_match}",)),
+        (f"SELECT akey, PACKEDFACTORS() FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 1 AND akey IN ({keys_list}) "
+         f"LIMIT {len(keys)} OPTION max_matches={len(keys)}, ranker=expr('1')", (f"@title {words_match}",)),
+    ])
+    at = {key: number for number, key in enumerate(keys.tolist())}
+    tf = np.zeros((len(keys), len(words)))
+    for key, factors in every:
+        tf[at[key]] += word_frequencies(factors, len(words))
+    for key, factors in titles:
+        # The Whoosh title's postings carry its field boost in their weights: a title word counts
+        # TITLE_WEIGHT times its boost, once of which the count over both fields already holds.
+        tf[at[key]] += (TITLE_WEIGHT * TITLE_BOOST - 1) * word_frequencies(factors, len(words))
+    count = int(totals[0][0])
+    average = int(totals[0][1] or 0) / (count or 1) or 1.0
+    lengths = np.array([max(row[2], 1) for row in found], dtype=np.float64)
+    scores = np.zeros(len(keys))
+    for number, rows in enumerate(held):
+        rarity = article_idf(count, int(rows[0][0]))
+        column = tf[:, number]
+        scores += rarity * (column * (K1 + 1)) / (column + K1 * ((1 - B) + B * lengths / average))
+    return ArticleScores(keys, [row[1] for row in found], scores, (tf > 0).all(axis=1))
