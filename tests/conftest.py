@@ -133,3 +133,20 @@ def live_server(app) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
+
+
+@pytest.fixture(scope="module")
+def cluster_and_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
+    """The test articles written both to a local Sphinx cluster (two shards, the first mirrored) and to
+    a Whoosh index, for comparing the backends; ``(cluster, index_dir)``, the cluster stopped after the module."""
+    from search.sphinxql_backend.cluster import running_cluster
+    from search.sphinxql_backend.writing import update_cluster
+    from tests.test_cluster import require_searchd
+
+    require_searchd()
+    work = tmp_path_factory.mktemp("backends")
+    corpus = write_corpus(work / "corpus")
+    build_index(corpus, work / "index")
+    with running_cluster(work / "cluster", shards=2, mirrors=1) as cluster:
+        update_cluster(cluster, read_articles([corpus]))
+        yield cluster, work / "index"

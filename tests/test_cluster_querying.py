@@ -4,24 +4,17 @@ hostile and broken queries included."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from index.articles import read_articles
-from index.writer import update_index
 from search.backends import open_backend
 from search.engine import search
 from search.params import SearchParams
 from search.query import read_query
-from search.sphinxql_backend.cluster import running_cluster
 from search.sphinxql_backend.config import HEAD_INDEX, Cluster
 from search.sphinxql_backend.connection import connect
 from search.sphinxql_backend.querying import SPHINX_SCHEMA, sphinx_match
-from search.sphinxql_backend.writing import update_cluster
-from tests.conftest import write_corpus
-from tests.test_cluster import require_searchd
 
 QUERIES = [
     "missiles", "storm shadow", '"storm shadow"', '"shadow storm"', "missiles -ukraine", "missiles -ukraine -russia",
@@ -32,17 +25,6 @@ QUERIES = [
     "= exact", "!missiles", "the of and", "ukraine's power grid", "Kyiv — missiles", "‘quoted’ “missiles”",
     "bank <script>alert(1)</script>", "missiles~2", "a" * 300,
 ]
-
-
-@pytest.fixture(scope="module")
-def indexed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Cluster, Path]]:
-    require_searchd()
-    work = tmp_path_factory.mktemp("querying")
-    corpus = write_corpus(work / "corpus")
-    update_index(work / "index", read_articles([corpus]))
-    with running_cluster(work / "cluster", shards=2, mirrors=1) as cluster:
-        update_cluster(cluster, read_articles([corpus]))
-        yield cluster, work / "index"
 
 
 def sphinx_articles(cluster: Cluster, text: str) -> set[str]:
@@ -67,13 +49,13 @@ def whoosh_articles(index_dir: Path, text: str) -> set[str]:
 
 
 @pytest.mark.parametrize("text", QUERIES)
-def test_a_query_matches_the_articles_the_whoosh_backend_matches(indexed, text: str) -> None:
-    cluster, index_dir = indexed
+def test_a_query_matches_the_articles_the_whoosh_backend_matches(cluster_and_index, text: str) -> None:
+    cluster, index_dir = cluster_and_index
     assert sphinx_articles(cluster, text) == whoosh_articles(index_dir, text)
 
 
-def test_the_queries_find_something_and_leave_something_out(indexed) -> None:
-    cluster, index_dir = indexed
+def test_the_queries_find_something_and_leave_something_out(cluster_and_index) -> None:
+    cluster, index_dir = cluster_and_index
     every = whoosh_articles(index_dir, "")
     found = [sphinx_articles(cluster, text) for text in QUERIES]
     assert sum(1 for articles in found if articles and articles != every) >= len(QUERIES) // 2

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from whoosh import query as wq
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StopFilter
-from whoosh.fields import ID, TEXT, Schema
+from whoosh.fields import TEXT, Schema
 
 from index.schema import Fields
 from search.query import ReadQuery, negated_parts
