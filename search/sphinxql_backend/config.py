@@ -70,7 +70,9 @@ ATTRIBUTES = (
     ("string", "published_text"),  # the date as the article gave it
     ("string", "story"),
     ("bigint", "skey"),  # article_key of story, for grouping and counting stories
-    ("uint", "article_words"),  # the whole article's length; a passage's lengths come from index_field_lengths
+    ("uint", "article_words"),  # the whole article's length
+    ("uint", "title_words"),  # the title's and the passage's lengths as the Whoosh index counts them
+    ("uint", "body_words"),
     ("string", "content_hash"),  # lets a writer skip unchanged articles
     ("string", "path"),  # the article's source file, for --prune
     ("string", "story_bands"),  # what finds later wire copies of the article (base64), on its first passage

@@ -1,4 +1,4 @@
-"""Article BM25 on a cluster, computed as the Whoosh backend computes it.
+"""Article BM25 and passage BM25F on a cluster, computed as the Whoosh backend computes them.
 
 Sphinx's own rankers weigh words with an idf of their own and fields by their own lengths. So the
 engine only finds the candidates -- the articles' own rows (``whole = 1``) that match, the best
@@ -7,6 +7,9 @@ engine only finds the candidates -- the articles' own rows (``whole = 1``) that 
 article's length and each word's number of articles over the whole cluster, :func:`article_bm25`
 computes the Whoosh backend's whole-article BM25 (:func:`search.whoosh_backend.ranking.article_idf`,
 its ``K1``, ``B`` and ``TITLE_WEIGHT``, the title's field boost): the same score for the same article.
+:func:`passage_bm25f` does the same for the passages of chosen articles, with Whoosh's BM25F, its idf
+over passages and the fields' lengths as the Whoosh index's analyzer counts them (within 2% of
+the Whoosh backend's scores: its indexer's tokenizer counts a word more in places).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import numpy as np
 from index.schema import TITLE_BOOST
 from search.sphinxql_backend.config import HEAD_INDEX
 from search.sphinxql_backend.querying import escape
+from search.whoosh_backend.arrays import whoosh_idf
+from search.whoosh_backend.matching import PASSAGE_B, PASSAGE_K1
 from search.whoosh_backend.ranking import B, K1, TITLE_WEIGHT, article_idf
 
 #: Articles the engine finds by its own ranking, to be scored here.
@@ -99,3 +104,37 @@ def article_bm25(cursor, words: list[str], match: str, where: str = "", args: tu
         column = tf[:, number]
         scores += rarity * (column * (K1 + 1)) / (column + K1 * ((1 - B) + B * lengths / average))
     return ArticleScores(keys, [row[1] for row in found], scores, (tf > 0).all(axis=1))
+
+
+def passage_bm25f(cursor, words: list[str], match: str, keys: list[int]) -> dict[str, float]:
+    """Whoosh's BM25F score of each passage of the articles *keys* that matches *match*, for *words*
+    (each once, as typed): by passage id. Word counts per field from ``PACKEDFACTORS()``, each field's
+    lengths as the Whoosh index counts them (``title_words``, ``body_words``), idf over passages."""
+    if not keys:
+        return {}
+    keys_list = ", ".join(str(key) for key in keys)
+    words_match = "(" + " | ".join(escape(word) for word in words) + ")"
+    fields = (("title", "title_words", TITLE_BOOST), ("body", "body_words", 1.0))
+    scan = (f"SELECT passage_id, PACKEDFACTORS(), title_words, body_words FROM {HEAD_INDEX} WHERE MATCH(%s) "
+            f"AND whole = 0 AND akey IN ({keys_list}) LIMIT 100000 OPTION max_matches=100000, ranker=expr('1')")
+    statements = [(f"SELECT passage_id FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 0 AND akey IN ({keys_list}) "
+                   "LIMIT 100000 OPTION max_matches=100000", (match,)),
+                  (f"SELECT COUNT(*), SUM(title_words), SUM(body_words) FROM {HEAD_INDEX} WHERE whole = 0", ())]
+    statements += [(scan, (f"@{field} {words_match}",)) for field, _, _ in fields]
+    statements += [(f"SELECT COUNT(*) FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 0", (f"@{field} {escape(word)}",))
+                   for field, _, _ in fields for word in words]
+    matching, totals, *rest = _results(cursor, statements)
+    per_field, held = rest[: len(fields)], rest[len(fields):]
+    count = int(totals[0][0])
+    scores = {row[0]: 0.0 for row in matching}
+    for number, ((_, length_column, boost), rows) in enumerate(zip(fields, per_field)):
+        average = (int(totals[0][1 + number] or 0) / (count or 1)) or 1.0
+        idfs = np.array([whoosh_idf(count, int(held[number * len(words) + word][0][0])) for word in range(len(words))])
+        for passage_id, factors, title_words, body_words in rows:
+            if passage_id not in scores:
+                continue
+            weights = word_frequencies(factors, len(words)) * boost
+            length = max(title_words if length_column == "title_words" else body_words, 1)
+            parts = idfs * (weights * (PASSAGE_K1 + 1)) / (weights + PASSAGE_K1 * ((1 - PASSAGE_B) + PASSAGE_B * length / average))
+            scores[passage_id] += float(parts[weights > 0].sum())
+    return scores

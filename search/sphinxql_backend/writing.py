@@ -40,7 +40,7 @@ from index.articles import Article, Skipped
 from index.errors import IndexBusy, NewsSearchError
 from index.passages import MAX_WORDS, MIN_WORDS
 from index.runs import Run, StoredArticle
-from index.schema import Fields
+from index.schema import SCHEMA, Fields
 from index.stories import Candidate, StoryParams, unpack_keys
 from index.summary import IndexSummary
 from search.sphinxql_backend.config import Cluster, Copy, article_key, row_id
@@ -84,7 +84,14 @@ def passage_row(document: dict) -> dict:
         "content_hash": document.get(Fields.CONTENT_HASH, ""), "path": document.get(Fields.PATH, ""),
         "story_bands": _b64(document.get(Fields.STORY_BANDS)), "story_sketch": _b64(document.get(Fields.STORY_SKETCH)),
         "story_since": document.get(Fields.STORY_SINCE) or 0,
+        "title_words": word_count(Fields.TITLE, document.get(Fields.TITLE, "")),
+        "body_words": word_count(Fields.BODY, document[Fields.BODY]),
     }
+
+
+def word_count(fieldname: str, text: str) -> int:
+    """The words of *text* as the Whoosh index counts a field's length: its analyzer's tokens."""
+    return sum(1 for _ in SCHEMA[fieldname].analyzer(text)) if text else 0
 
 
 def article_row(documents: list[dict]) -> dict:
@@ -94,7 +101,7 @@ def article_row(documents: list[dict]) -> dict:
     body = "".join(document.get(Fields.LEAD, "") + document[Fields.BODY] for document in documents)
     return {**first, "id": row_id(first["article_id"] + "#article"), "body": body, "passage_id": "",
             "position": 0, "start_offset": 0, "end_offset": len(body), "lead": False, "whole": True,
-            "lead_text": "", "body_text": ""}
+            "lead_text": "", "body_text": "", "body_words": word_count(Fields.BODY, body)}
 
 
 def _b64(value: bytes | None) -> str:
