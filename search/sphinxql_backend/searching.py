@@ -1,0 +1,249 @@
+"""A search's page on a cluster: the articles' own rows matched, filtered, counted, ordered and paged by
+the engine, the ranking computed as the Whoosh backend's (:mod:`~search.sphinxql_backend.ranking`),
+the page's passages and snippets read from the passages' rows.
+
+* :func:`find` -- a :class:`search.results.Page` for checked parameters, through a cursor on the head.
+
+What it answers as the Whoosh backend does: the matching articles (an exclusion applies to the whole
+article), their total and facets by source and month and the days of the timeline, the date filters and
+the source filter, relevance (articles holding every word of a plain-words query first, then whole-article
+BM25 fused with each article's best two passages' BM25F) or date order (undated last), one article per
+story of wire copies unless ``collapse=none``, and the page's best passages with their snippets, only our
+``<mark>`` as markup. What it does not yet: feedback from the best articles for descriptions (their order is
+that of article and passage evidence alone), ``group=passage``, and did-you-mean.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from search.params import SearchParams, sources_named
+from search.query import ReadQuery, negated_parts
+from search.results import FacetCount, Hit, Page, PassageHit, Version
+from search.sphinxql_backend.config import HEAD_INDEX
+from search.sphinxql_backend.querying import SphinxMatch, escape, sphinx_match
+from search.sphinxql_backend.ranking import CANDIDATES, _results, article_bm25, passage_bm25f
+from search.whoosh_backend.ranking import PASSAGES_SCORED, fuse
+from search.whoosh_backend.searching import PASSAGES_PER_ARTICLE
+
+#: Articles an exclusion may leave out; a query that excludes more is refused with a warning.
+MAX_EXCLUDED = 100_000
+#: The engine's words between ``SNIPPET()``'s markers and around them, as in the Whoosh backend's snippets.
+SNIPPET_OPTIONS = "'before_match=\x02', 'after_match=\x03', 'limit=300', 'around=12', 'chunk_separator= … '"
+_ARTICLE_COLUMNS = "akey, article_id, title_text, url, source, published_text, story, skey"
+
+
+@dataclass(frozen=True)
+class _Filters:
+    """The ``WHERE`` conditions beside ``MATCH()`` and their arguments."""
+
+    where: str
+    args: tuple
+
+
+def words_of(read: ReadQuery) -> list[str]:
+    """The words a query looks for in title and body, as typed, each once: what ranking counts."""
+    words: dict[str, None] = {}
+    excluded = set(_excluded_leaves(read))
+    for leaf in read.query.leaves() if read.query is not None else ():
+        if leaf in excluded or getattr(leaf, "fieldname", None) not in ("title", "body"):
+            continue
+        for word in getattr(leaf, "words", None) or [getattr(leaf, "text", None)]:
+            if isinstance(word, str) and word and "*" not in word:
+                words[word] = None
+    return list(words)
+
+
+def _excluded_leaves(read: ReadQuery) -> list:
+    return [leaf for part in (negated_parts(read.query) if read.query is not None else []) for leaf in part.leaves()]
+
+
+def find(cursor, params: SearchParams, q_read: ReadQuery, sources: list[str]) -> Page:
+    """The page of results of *params*, whose query *q_read* was read with
+    :data:`search.sphinxql_backend.querying.SPHINX_SCHEMA`;
+    *sources* are the indexed sources' names (for the source filter)."""
+    match = sphinx_match(q_read, asked=bool(params.q.strip()))
+    if match.nothing:
+        return Page(total=0, hits=[], facets={"source": [], "published": []}, days={})
+    warnings: list[str] = []
+    filters = _filters(cursor, params, match, sources, warnings)
+    if filters is None:
+        return Page(total=0, hits=[], facets={"source": [], "published": []}, days={}, warnings=warnings)
+    match_where = "MATCH(%s) AND " if match.text else ""
+    match_args = (match.text,) if match.text else ()
+    where, args = f"{match_where}whole = 1{filters.where}", (*match_args, *filters.args)
+    distinct = "COUNT(DISTINCT skey)" if params.collapse == "story" else "COUNT(*)"
+    totals, by_source, by_month, by_day = _results(cursor, [
+        (f"SELECT {distinct} FROM {HEAD_INDEX} WHERE {where}", args),
+        (f"SELECT source, COUNT(*) n FROM {HEAD_INDEX} WHERE {where} GROUP BY source ORDER BY n DESC "
+         "LIMIT 1000 OPTION max_matches=1000", args),
+        (f"SELECT month, COUNT(*) n FROM {HEAD_INDEX} WHERE {where} AND month > 0 GROUP BY month ORDER BY month DESC "
+         "LIMIT 10000 OPTION max_matches=10000", args),
+        (f"SELECT day, COUNT(*) n FROM {HEAD_INDEX} WHERE {where} AND day > 0 GROUP BY day ORDER BY day ASC "
+         "LIMIT 100000 OPTION max_matches=100000", args),
+    ])
+    total = int(totals[0][0]) if totals else 0
+    facets = {"source": [FacetCount(source, int(n)) for source, n in sorted(by_source, key=lambda row: (-row[1], row[0]))
+                         if source],
+              "published": [FacetCount(f"{month // 100:04d}-{month % 100:02d}", int(n)) for month, n in by_month]}
+    days = {date.fromordinal(int(day)): int(n) for day, n in by_day}
+    first = (params.page - 1) * params.per_page
+    words = words_of(q_read)
+    if params.effective_sort == "relevance" and match.text and words:
+        rows, scores, versions = _by_relevance(cursor, params, match, filters, words, first)
+    else:
+        rows, scores, versions = _by_date(cursor, params, where, args, first)
+    hits = _hits(cursor, rows, scores, versions, match, words)
+    return Page(total=total, hits=hits, facets=facets, days=days, warnings=warnings)
+
+
+def _filters(cursor, params: SearchParams, match: SphinxMatch, sources: list[str], warnings: list[str]) -> _Filters | None:
+    """The date range, the source filter and the excluded articles as conditions; ``None`` when they
+    leave nothing."""
+    where, args = "", []
+    if params.date_from:
+        where += f" AND day >= {params.date_from.toordinal()}"
+    if params.date_to:
+        where += f" AND day > 0 AND day <= {params.date_to.toordinal()}"
+    if params.source:
+        named = sources_named(params.source, sources)
+        if not named:
+            return None
+        where += " AND source IN (" + ", ".join(["%s"] * len(named)) + ")"
+        args += named
+    if match.excluded:
+        cursor.execute(f"SELECT akey FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 1 LIMIT {MAX_EXCLUDED} "
+                       f"OPTION max_matches={MAX_EXCLUDED}", (match.excluded,))
+        keys = [str(row[0]) for row in cursor.fetchall()]
+        if len(keys) >= MAX_EXCLUDED:
+            warnings.append(f"The words excluded are in more than {MAX_EXCLUDED:,} articles; nothing was searched.")
+            return None
+        if keys:
+            where += f" AND akey NOT IN ({', '.join(keys)})"
+    return _Filters(where, tuple(args))
+
+
+def _by_relevance(cursor, params: SearchParams, match: SphinxMatch, filters: _Filters, words: list[str],
+                  first: int) -> tuple[list[tuple], list[float], dict[int, list[Version]]]:
+    """The page's article rows by relevance, scored as the Whoosh backend scores them."""
+    found = article_bm25(cursor, words, match.text, filters.where.removeprefix(" AND "), filters.args, CANDIDATES)
+    if not len(found.keys):
+        return [], [], {}
+    passages = passage_bm25f(cursor, words, match.text, found.keys.tolist())
+    best: dict[str, list[float]] = {}
+    for passage_id, score in passages.items():
+        best.setdefault(passage_id.rsplit("#", 1)[0], []).append(score)
+    evidence = np.array([sum(sorted(best.get(article_id, []), reverse=True)[:PASSAGES_SCORED])
+                         for article_id in found.article_ids])
+    scores = fuse(found.scores, evidence)
+    required = len(words) > 1
+    order = np.lexsort((-scores, ~found.holds_all if required else np.zeros(len(scores), dtype=bool)))
+    keys = [int(found.keys[number]) for number in order]
+    rows = {row[0]: row for row in _article_rows(cursor, keys)}
+    shown, versions = _collapse([rows[key] for key in keys if key in rows], params.collapse)
+    page = shown[first : first + params.per_page]
+    score_of = {int(found.keys[number]): float(scores[number]) for number in order}
+    return page, [score_of[row[0]] for row in page], {row[0]: versions.get(row[7], []) for row in page}
+
+
+def _by_date(cursor, params: SearchParams, where: str, args: tuple, first: int) \
+        -> tuple[list[tuple], list[float], dict[int, list[Version]]]:
+    """The page's article rows by date (newest or oldest first, undated last), or in index order."""
+    direction = "ASC" if params.effective_sort == "oldest" else "DESC"
+    order = f"dated DESC, published {direction}, akey ASC"
+    needed = first + params.per_page
+    if params.collapse == "story":
+        statement = (f"SELECT {_ARTICLE_COLUMNS}, IF(day > 0, 1, 0) AS dated FROM {HEAD_INDEX} WHERE {where} "
+                     f"GROUP BY skey WITHIN GROUP ORDER BY dated DESC, published {direction} ORDER BY {order} "
+                     f"LIMIT {first}, {params.per_page} OPTION max_matches={max(needed, 1)}")
+    else:
+        statement = (f"SELECT {_ARTICLE_COLUMNS}, IF(day > 0, 1, 0) AS dated FROM {HEAD_INDEX} WHERE {where} "
+                     f"ORDER BY {order} LIMIT {first}, {params.per_page} OPTION max_matches={max(needed, 1)}")
+    cursor.execute(statement, args)
+    page = [row[:8] for row in cursor.fetchall()]
+    versions: dict[int, list[Version]] = {}
+    if params.collapse == "story" and page:
+        skeys = ", ".join(str(row[7]) for row in page)
+        cursor.execute(f"SELECT akey, article_id, source, skey FROM {HEAD_INDEX} WHERE {where} AND skey IN ({skeys}) "
+                       "LIMIT 10000 OPTION max_matches=10000", args)
+        shown = {row[0] for row in page}
+        for key, article_id, source, skey in cursor.fetchall():
+            if key not in shown:
+                versions.setdefault(skey, []).append(Version(article_id, source or None))
+        versions = {row[0]: versions.get(row[7], []) for row in page}
+    return page, [0.0] * len(page), versions
+
+
+def _article_rows(cursor, keys: list[int]) -> list[tuple]:
+    if not keys:
+        return []
+    cursor.execute(f"SELECT {_ARTICLE_COLUMNS} FROM {HEAD_INDEX} WHERE whole = 1 AND akey IN "
+                   f"({', '.join(str(key) for key in keys)}) LIMIT {len(keys)} OPTION max_matches={len(keys)}")
+    return list(cursor.fetchall())
+
+
+def _collapse(rows: list[tuple], collapse: str) -> tuple[list[tuple], dict[int, list[Version]]]:
+    """*rows* in order, the first of each story kept unless *collapse* is ``none``; the others by story key."""
+    if collapse != "story":
+        return rows, {}
+    kept, seen, versions = [], set(), {}
+    for row in rows:
+        if row[7] in seen:
+            versions.setdefault(row[7], []).append(Version(row[1], row[4] or None))
+        else:
+            seen.add(row[7])
+            kept.append(row)
+    return kept, versions
+
+
+def _hits(cursor, rows: list[tuple], scores: list[float], versions: dict[int, list[Version]],
+          match: SphinxMatch, words: list[str]) -> list[Hit]:
+    """The page's hits: each article's best matching passages (at most :data:`PASSAGES_PER_ARTICLE`,
+    else its opening passage), with snippets."""
+    if not rows:
+        return []
+    keys = [row[0] for row in rows]
+    best = passage_bm25f(cursor, words, match.text, keys) if match.text and words else {}
+    chosen: dict[str, list[str]] = {}
+    for passage_id in sorted(best, key=lambda passage: -best[passage]):
+        article_id = passage_id.rsplit("#", 1)[0]
+        if len(chosen.setdefault(article_id, [])) < PASSAGES_PER_ARTICLE:
+            chosen[article_id].append(passage_id)
+    marks = "(" + " | ".join(escape(word) for word in words) + ")" if words else ""
+    keys_list = ", ".join(str(key) for key in keys)
+    snippet = f"SNIPPET(body_text, %s, {SNIPPET_OPTIONS})" if marks else "body_text"
+    cursor.execute(f"SELECT akey, passage_id, position, start_offset, end_offset, {snippet} FROM {HEAD_INDEX} "
+                   f"WHERE whole = 0 AND akey IN ({keys_list}) ORDER BY akey ASC, position ASC "
+                   "LIMIT 100000 OPTION max_matches=100000", (marks,) if marks else ())
+    passages: dict[str, tuple] = {}
+    openings: dict[int, tuple] = {}
+    for key, passage_id, position, start, end, text in cursor.fetchall():
+        passages[passage_id] = (passage_id, position, start, end, text)
+        if position == 0:
+            openings[key] = (passage_id, position, start, end, text)
+    hits = []
+    for row, score in zip(rows, scores):
+        key, article_id, title, url, source, published, story, _ = row
+        shown = [passages[passage_id] for passage_id in chosen.get(article_id, []) if passage_id in passages]
+        if not shown and key in openings:
+            shown = [openings[key]]
+        hits.append(Hit(article_id=article_id, title=title, url=url or None, source=source or None,
+                        published=published or None, score=round(score, 6),
+                        passages=[PassageHit(passage_id, int(position), int(start), int(end), marked(text))
+                                  for passage_id, position, start, end, text in shown],
+                        story=story or article_id, other_versions=versions.get(key, [])))
+    return hits
+
+
+def marked(snippet: str) -> str:
+    """A snippet from the engine as HTML: its text escaped, the engine's markers as ``<mark>``.
+
+    >>> marked("a <b>\\x02missiles\\x03</b> & more")
+    'a &lt;b&gt;<mark>missiles</mark>&lt;/b&gt; &amp; more'
+    """
+    return html.escape(snippet, quote=False).replace("\x02", "<mark>").replace("\x03", "</mark>")
+
