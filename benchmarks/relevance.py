@@ -237,6 +237,33 @@ def run_fts5_articles(collection: Collection, queries: dict[str, str]) -> Engine
     return run_fts5("FTS5 articles", rows, queries)
 
 
+def run_cluster(collection: Collection, queries: dict[str, str]) -> EngineRun:
+    """The same search on a local Sphinx cluster of two shards (``--cluster``): the collection written
+    with the cluster's writer, each query's page found by :func:`search.sphinxql_backend.searching.find`."""
+    from search.query import read_query
+    from search.sphinxql_backend.cluster import running_cluster
+    from search.sphinxql_backend.config import HEAD_INDEX
+    from search.sphinxql_backend.connection import connect
+    from search.sphinxql_backend.querying import SPHINX_SCHEMA
+    from search.sphinxql_backend.searching import find
+    from search.sphinxql_backend.writing import update_cluster
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="relevance-cluster-") as work, \
+            running_cluster(work, shards=2) as cluster:
+        update_cluster(cluster, (to_article(collection.name, document) for document in collection.documents))
+        with connect(cluster.head) as connection, connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM {HEAD_INDEX} WHERE whole = 1")
+            report = EngineRun("news-search, cluster", {}, 0.0, int(cursor.fetchall()[0][0]))
+            for query_id, text in queries.items():
+                params = parse_search_params({"q": text, "per_page": str(DEPTH), "group": "article"})
+                page = find(cursor, params, read_query(text, SPHINX_SCHEMA), [])
+                report.rankings[query_id] = [hit.article_id for hit in page.hits]
+    report.seconds = time.perf_counter() - started
+    report.no_results = [query_id for query_id in queries if not report.rankings.get(query_id)]
+    return report
+
+
 RUNNERS: dict[str, Callable[[Collection, dict[str, str]], EngineRun]] = {
     "news-search": run_engine,
     "FTS5 passages": run_fts5_passages,
@@ -244,8 +271,8 @@ RUNNERS: dict[str, Callable[[Collection, dict[str, str]], EngineRun]] = {
 }
 
 
-def benchmark(name: str, data: Path) -> CollectionReport:
-    """Read, index, search and score one collection with every engine."""
+def benchmark(name: str, data: Path, cluster: bool = False) -> CollectionReport:
+    """Read, index, search and score one collection with every engine (and on a cluster, with *cluster*)."""
     started = time.perf_counter()
     collection = read_collection(name, data)
     queries = {query_id: typed_query(text) for query_id, text in collection.queries.items()}
@@ -253,7 +280,8 @@ def benchmark(name: str, data: Path) -> CollectionReport:
         query_id for query_id, text in collection.queries.items()
         if len(text.split()) > len(queries[query_id].split())
     ]
-    runs = {engine: runner(collection, queries) for engine, runner in RUNNERS.items()}
+    runners = {**RUNNERS, "news-search, cluster": run_cluster} if cluster else RUNNERS
+    runs = {engine: runner(collection, queries) for engine, runner in runners.items()}
     return CollectionReport(
         collection=name, documents=len(collection.documents), queries=len(collection.queries),
         judged=len(collection.qrels), judgments=collection.judgment_count, shortened=shortened,
@@ -332,6 +360,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--data", type=Path, default=None,
                         help="the shared data directory (default: $NEWS_SEARCH_DATA, else ../shared/data)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
+    parser.add_argument("--cluster", action="store_true",
+                        help="also run the search on a local Sphinx cluster (needs searchd)")
     args = parser.parse_args(argv)
     args.collections = [name.strip() for name in args.collections.split(",") if name.strip()]
     unknown = [name for name in args.collections if name not in READERS]
@@ -350,7 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     reports = []
     for name in args.collections:
-        reports.append(benchmark(name, data))
+        reports.append(benchmark(name, data, args.cluster))
         print(f"{name}: done in {reports[-1].seconds:.1f} s", file=sys.stderr, flush=True)
     print(figures_table(reports), runs_table(reports), sep="\n\n")
     if details := notes(reports):

@@ -59,3 +59,14 @@ def test_passage_scores_are_the_whoosh_backends(cluster_and_index, words: list[s
     # places ("U.S."), and the average comes from its totals: within 2%, and the same best passages.
     assert ours == pytest.approx(expected, rel=0.02)
     assert sorted(ours, key=lambda passage: -ours[passage])[:3] == sorted(expected, key=lambda p: -expected[p])[:3]
+
+
+def test_a_query_of_many_words_is_scored_in_batches_searchd_takes(cluster_and_index) -> None:
+    cluster, index_dir = cluster_and_index
+    words = ("missiles ukraine russia storm shadow council bike lanes interest rates inflation bank marathon "
+             "runners record grid power winter drones ministers france paris weapons range kyiv britain").split()
+    with connect(cluster.head) as connection, connection.cursor() as cursor:
+        found = article_bm25(cursor, words, "@(title,body) (" + " | ".join(words) + ")")
+        passages = passage_bm25f(cursor, words, "@(title,body) (" + " | ".join(words) + ")", found.keys.tolist())
+    assert len(words) > 16 and len(found.keys) >= 5 and len(passages) >= 10
+    assert dict(zip(found.article_ids, found.scores.tolist())) == pytest.approx(whoosh_scores(index_dir, words), rel=1e-9)

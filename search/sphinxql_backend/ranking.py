@@ -28,6 +28,8 @@ from search.whoosh_backend.ranking import B, K1, TITLE_WEIGHT, article_idf
 
 #: Articles the engine finds by its own ranking, to be scored here.
 CANDIDATES = 1000
+#: Statements sent in one batch at most: searchd refuses more than 32.
+BATCH = 32
 _WORD_TF = re.compile(r"word(\d+)=\(tf=(\d+)")
 
 
@@ -55,11 +57,14 @@ def word_frequencies(factors: str, count: int) -> np.ndarray:
 
 
 def _results(cursor, statements: list[tuple[str, tuple]]) -> list[list[tuple]]:
-    """Every statement's rows, sent in one batch."""
-    cursor.execute("; ".join(statement for statement, _ in statements), [arg for _, args in statements for arg in args])
-    results = [list(cursor.fetchall())]
-    while cursor.nextset():
+    """Every statement's rows, sent in batches of at most :data:`BATCH` (searchd takes 32 at once)."""
+    results = []
+    for start in range(0, len(statements), BATCH):
+        batch = statements[start : start + BATCH]
+        cursor.execute("; ".join(statement for statement, _ in batch), [arg for _, args in batch for arg in args])
         results.append(list(cursor.fetchall()))
+        while cursor.nextset():
+            results.append(list(cursor.fetchall()))
     return results
 
 
