@@ -76,3 +76,22 @@ def test_snippets_mark_the_words_and_escape_everything_else(cluster_and_index) -
     for snippet in snippets:
         assert not re.search(r"<(?!/?mark>)", snippet), snippet
     assert any("&lt;script&gt;" in snippet for snippet in snippets)
+
+
+def test_a_shard_with_no_live_copy_leaves_the_others_results_with_a_warning(tmp_path) -> None:
+    from index.articles import read_articles
+    from search.sphinxql_backend.cluster import running_cluster, start_node, stop_node
+    from search.sphinxql_backend.writing import update_cluster
+    from tests.conftest import write_corpus
+    from tests.test_cluster import require_searchd
+
+    require_searchd()
+    with running_cluster(tmp_path / "cluster", shards=2) as cluster:
+        update_cluster(cluster, read_articles([write_corpus(tmp_path / "corpus")]))
+        whole = cluster_page(cluster, SearchParams(q="", per_page=50))
+        stop_node(cluster.node("data1"))
+        part = cluster_page(cluster, SearchParams(q="", per_page=50))
+        assert 0 < part.total < whole.total and len(part.hits) == part.total
+        assert any("incomplete" in warning for warning in part.warnings) and not whole.warnings
+        start_node(cluster.node("data1"))
+        assert cluster_page(cluster, SearchParams(q="", per_page=50)).total == whole.total

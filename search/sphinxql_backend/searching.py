@@ -86,6 +86,10 @@ def find(cursor, params: SearchParams, q_read: ReadQuery, sources: list[str]) ->
         (f"SELECT day, COUNT(*) n FROM {HEAD_INDEX} WHERE {where} AND day > 0 GROUP BY day ORDER BY day ASC "
          "LIMIT 100000 OPTION max_matches=100000", args),
     ])
+    cursor.execute("SHOW META")
+    if dict(cursor.fetchall()).get("warning"):
+        warnings.append("Part of the archive did not answer (a shard with no live copy): these results are "
+                        "incomplete, and counts cover only what answered.")
     total = int(totals[0][0]) if totals else 0
     facets = {"source": [FacetCount(source, int(n)) for source, n in sorted(by_source, key=lambda row: (-row[1], row[0]))
                          if source],
