@@ -29,7 +29,7 @@ from search.openapi import openapi_document
 from search.params import (ARTICLE_NAMES, MAX_BODY_BYTES, MAX_RELATED_LIMIT, RELATED_LIMIT, RELATED_NAMES,
                            SEARCH_NAMES, UnknownParameter, check_names, parse_int, parse_query, parse_search_body,
                            parse_search_params)
-from search.results import ArticleView, Related, Results
+from search.results import ArticleView, Hit, Related, Results
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -61,10 +61,18 @@ def results_to_json(results: Results) -> dict:
         "collapse": results.collapse,
         "took_ms": results.took_ms,
         "warnings": warnings,
-        "results": [plain(hit) for hit in results.hits],
+        "results": [hit_to_json(hit) for hit in results.hits],
         "facets": {name: [plain(count) for count in counts] for name, counts in results.facets.items()},
         "suggestion": results.suggestion,
     }
+
+
+def hit_to_json(hit: Hit) -> dict:
+    """One result; its ``explanation`` only when it was asked for (``explain=1``)."""
+    body = plain(hit)
+    if body["explanation"] is None:
+        del body["explanation"]
+    return body
 
 
 def past_last_page(results: Results) -> str:

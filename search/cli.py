@@ -31,6 +31,9 @@ from search.results import Related, Results, Stories
 @click.option("--group", type=click.Choice(GROUPS), default="article", show_default=True)
 @click.option("--collapse", type=click.Choice(COLLAPSES), default="story", show_default=True,
               help="One result per story of wire copies, or every article.")
+@click.option("--recency", metavar="DAYS",
+              help="Favour recent articles: relevance halves for every DAYS behind the newest match.")
+@click.option("--explain", is_flag=True, help="Show the components of each result's score.")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly the JSON API's response body.")
 @click.pass_context
 def search_command(ctx: click.Context, query: str, as_json: bool, **options: object) -> None:
@@ -41,7 +44,8 @@ def search_command(ctx: click.Context, query: str, as_json: bool, **options: obj
     args = {"q": query, "per_page": str(per_page(ctx, options["per_page"], options["limit"])),
             "page": str(options["page"]), "from": options["date_from"] or "", "to": options["date_to"] or "",
             "source": options["source"] or "", "sort": options["sort"] or "", "group": options["group"],
-            "collapse": options["collapse"]}
+            "collapse": options["collapse"], "recency": options["recency"] or "",
+            "explain": "1" if options["explain"] else ""}
     try:
         params = parse_search_params(args)
         with open_backend({"INDEX": options["index_dir"]}) as backend, backend.snapshot() as snapshot:
@@ -87,7 +91,23 @@ def render_text(results: Results) -> str:
             lines.append(f"   {count} other version{'' if count == 1 else 's'}: {versions}")
         lines += [f"   {line}" for passage in hit.passages for line in plain_snippet(passage.snippet).splitlines()
                   if line.strip()]
+        if hit.explanation is not None:
+            lines.append(f"   score {hit.score}: {explanation_text(hit.explanation)}")
     return "\n".join(lines)
+
+
+def explanation_text(explanation: dict) -> str:
+    """A score's components on one line: ``name=value``, each word's article BM25 as ``bm25(word)``."""
+    parts = [f"bm25({word})={value:.4f}" for word, value in explanation.get("article_bm25", {}).items()]
+    for name, value in explanation.items():
+        if name in ("article_bm25", "total"):
+            continue
+        if name == "expansions":
+            parts += [f"{bounded['pattern']} limited to {bounded['limit']} words: {', '.join(bounded['words'])}"
+                      for bounded in value]
+        else:
+            parts.append(f"{name}={value:.4f}" if isinstance(value, float) else f"{name}={value}")
+    return ", ".join(parts)
 
 
 def plain_snippet(snippet: str) -> str:

@@ -6,7 +6,7 @@ Its schemas are JSON Schema 2020-12, so tests validate real responses against th
 from __future__ import annotations
 
 from search.params import (COLLAPSES, GROUPS, MAX_BODY_BYTES, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS,
-                           MAX_RELATED_LIMIT, RELATED_LIMIT, SORTS)
+                           MAX_RECENCY_DAYS, MAX_RELATED_LIMIT, RELATED_LIMIT, SORTS)
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 
@@ -54,7 +54,37 @@ SCHEMAS: dict = {
             "other_versions": {"type": "array", "items": {"$ref": "#/components/schemas/Version"},
                                "description": "With collapse=story, the story's other matching articles, "
                                               "left out of the results; empty with collapse=none."},
+            "explanation": {"$ref": "#/components/schemas/Explanation"},
         },
+    },
+    "Explanation": {
+        "type": "object",
+        "required": ["recency", "total"],
+        "description": "With explain=1, the components of the score. Ranked by relevance (group=article): "
+                       "(sum of article_bm25 + passage_evidence + feedback) * recency = total; all_words "
+                       "orders results (those holding every word first) but adds nothing. Otherwise the "
+                       "passage's score (group=passage) or the passage evidence, times recency.",
+        "properties": {
+            "article_bm25": {"type": "object", "additionalProperties": {"type": "number"},
+                             "description": "Each (stemmed) word's whole-article BM25, scaled to the best article's."},
+            "passage_evidence": {"type": "number", "description": "The best two passages' share of the score."},
+            "passage_score": {"type": "number", "description": "With group=passage: the passage's BM25F."},
+            "feedback": {"type": "number", "description": "Pseudo-relevance feedback's share (queries of three "
+                                                          "words or more)."},
+            "all_words": {"type": "boolean", "description": "Whether the article holds every word of the query."},
+            "recency": {"type": "number", "minimum": 0, "maximum": 1,
+                        "description": "The recency decay the sum is multiplied by; 1 without recency."},
+            "total": {"type": "number", "description": "The score shown (rounded to 4 places)."},
+            "expansions": {
+                "type": "array",
+                "description": "Each prefix* that stands for more words than the limit, and the words searched.",
+                "items": {"type": "object", "required": ["pattern", "field", "limit", "words"],
+                          "properties": {"pattern": {"type": "string"}, "field": {"type": "string"},
+                                         "limit": {"type": "integer"},
+                                         "words": {"type": "array", "items": {"type": "string"}}}},
+            },
+        },
+        "additionalProperties": False,
     },
     "Version": {
         "type": "object",
@@ -207,6 +237,12 @@ SEARCH_PARAMETERS = [
                        "others as other_versions (with group=passage, the passages of that article only); "
                        "none: every article.",
            {"type": "string", "enum": list(COLLAPSES), "default": "story"}),
+    _param("recency", "A half-life in days: with sort=relevance, each score is multiplied by "
+                      "0.5 ** (age / recency), age in days behind the newest match (undated: as old as the oldest). "
+                      "Absent: off.",
+           {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_RECENCY_DAYS}),
+    _param("explain", "1 (or true): each result carries the components of its score (explanation).",
+           {"type": "boolean", "default": False}),
 ]
 
 
@@ -224,8 +260,9 @@ SEARCH_REQUEST = {
     "type": "object",
     "properties": {parameter["name"]: _body_property(parameter) for parameter in SEARCH_PARAMETERS},
     "additionalProperties": False,
-    "description": "The parameters of GET /api/search as a JSON object: page and per_page as integers, the others "
-                   "as strings; null is the same as leaving a parameter out.",
+    "description": "The parameters of GET /api/search as a JSON object: page and per_page as integers, "
+                   "recency a number, explain true or false, the others as strings; null is the same as leaving "
+                   "a parameter out.",
 }
 
 

@@ -35,13 +35,19 @@ MAX_RELATED_LIMIT = 50
 
 #: The parameters of a search (``/api/search``, ``/search.atom``, the search page), of an article
 #: (``/api/articles/<id>``) and of its related articles (``/api/articles/<id>/related``).
-SEARCH_NAMES = ("q", "page", "per_page", "from", "to", "source", "sort", "group", "collapse")
+SEARCH_NAMES = ("q", "page", "per_page", "from", "to", "source", "sort", "group", "collapse", "recency", "explain")
 ARTICLE_NAMES = ("q",)
 RELATED_NAMES = ("limit",)
 #: Names other search APIs give our parameters, each with ours; a hint is given only for a name the endpoint takes.
 OTHER_NAMES = {"limit": "per_page", "size": "per_page", "per-page": "per_page", "query": "q", "per_page": "limit"}
 #: The parameters a search body gives as JSON integers; the others are strings.
 INTEGER_NAMES = ("page", "per_page")
+#: The parameters a search body gives as JSON numbers, and as JSON booleans.
+NUMBER_NAMES = ("recency",)
+BOOLEAN_NAMES = ("explain",)
+#: The longest half-life ``recency`` takes, in days (a thousand years: beyond it, the decay is nothing).
+MAX_RECENCY_DAYS = 365_250
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?|\.[0-9]+")
 
 #: A word of a source's name, as a source filter matches it.
 _NAME_WORD = re.compile(r"\w+")
@@ -74,6 +80,10 @@ class SearchParams:
     sort: str | None = None
     group: str = "article"
     collapse: str = "story"
+    #: A half-life in days: relevance decays by half for each such age behind the newest match (``None``: off).
+    recency: float | None = None
+    #: Whether each result carries the components of its score.
+    explain: bool = False
 
     @property
     def effective_sort(self) -> str:
@@ -85,7 +95,8 @@ class SearchParams:
         values = {
             "q": self.q, "page": self.page, "per_page": self.per_page, "from": self.date_from,
             "to": self.date_to, "source": self.source, "sort": self.sort, "group": self.group,
-            "collapse": self.collapse,
+            "collapse": self.collapse, "recency": None if self.recency is None else f"{self.recency:g}",
+            "explain": "1" if self.explain else None,
         }
         values.update(changes)
         defaults = {"page": 1, "per_page": 10, "group": "article", "collapse": "story"}
@@ -121,6 +132,27 @@ def parse_date(args: Mapping[str, str], name: str) -> date | None:
         return date.fromisoformat(raw)
     except ValueError:
         raise ParameterError(f"{name} must be a date as YYYY-MM-DD, not {raw!r}", name) from None
+
+
+def parse_recency(args: Mapping[str, str]) -> float | None:
+    """The half-life of ``recency``: a positive number of days, at most :data:`MAX_RECENCY_DAYS`."""
+    raw = (args.get("recency") or "").strip()
+    if not raw:
+        return None
+    if not _NUMBER.fullmatch(raw):
+        raise ParameterError(f"recency must be a positive number of days, not {raw!r}", "recency")
+    days = float(raw)
+    if not 0 < days <= MAX_RECENCY_DAYS:
+        raise ParameterError(f"recency must be more than 0 and at most {MAX_RECENCY_DAYS} days", "recency")
+    return days
+
+
+def parse_flag(args: Mapping[str, str], name: str) -> bool:
+    """A yes-or-no argument: ``1`` or ``true`` for yes, ``0``, ``false`` or nothing for no."""
+    raw = (args.get(name) or "").strip().lower()
+    if raw not in ("", "0", "1", "true", "false"):
+        raise ParameterError(f"{name} must be 1 or 0 (or true or false), not {raw!r}", name)
+    return raw in ("1", "true")
 
 
 def parse_choice(args: Mapping[str, str], name: str, choices: tuple[str, ...], default: str | None) -> str | None:
@@ -175,8 +207,9 @@ def _meant(name: str, known: tuple[str, ...]) -> str | None:
 def parse_search_body(body: object) -> SearchParams:
     """Check and convert a search given as a JSON object (the body of ``POST /api/search``).
 
-    It takes the names of :data:`SEARCH_NAMES`: ``page`` and ``per_page`` as JSON integers, the others as
-    strings, and ``null`` as if the name were left out; then it is checked as the same arguments in a URL are.
+    It takes the names of :data:`SEARCH_NAMES`: ``page`` and ``per_page`` as JSON integers, ``recency`` as a
+    number, ``explain`` as true or false, the others as strings, and ``null`` as if the name were left out;
+    then it is checked as the same arguments in a URL are.
 
     >>> parse_search_body({"q": "missiles", "per_page": 5}) == parse_search_params({"q": "missiles", "per_page": "5"})
     True
@@ -195,6 +228,14 @@ def parse_search_body(body: object) -> SearchParams:
             if type(value) is not int:  # a bool is an int to Python, not to JSON
                 raise ParameterError(f"{name} must be a whole number, not {_json_type(value)}", name)
             args[name] = str(value)
+        elif name in NUMBER_NAMES:
+            if type(value) not in (int, float):
+                raise ParameterError(f"{name} must be a number, not {_json_type(value)}", name)
+            args[name] = repr(value)
+        elif name in BOOLEAN_NAMES:
+            if type(value) is not bool:
+                raise ParameterError(f"{name} must be true or false, not {_json_type(value)}", name)
+            args[name] = "1" if value else "0"
         elif isinstance(value, str):
             args[name] = value
         else:
@@ -226,6 +267,8 @@ def parse_search_params(args: Mapping[str, str]) -> SearchParams:
         sort=parse_choice(args, "sort", SORTS, None),
         group=parse_choice(args, "group", GROUPS, "article") or "article",
         collapse=parse_choice(args, "collapse", COLLAPSES, "story") or "story",
+        recency=parse_recency(args),
+        explain=parse_flag(args, "explain"),
     )
     if params.date_from and params.date_to and params.date_from > params.date_to:
         raise ParameterError("from must not be later than to", "from")

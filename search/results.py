@@ -72,6 +72,9 @@ class Hit:
     #: The article's story of wire copies, and (with ``collapse=story``) the story's other matching articles.
     story: str = ""
     other_versions: list[Version] = field(default_factory=list)
+    #: With ``explain``, the components of ``score`` by name (see the README's "Explaining a score");
+    #: ``None`` when not asked for.
+    explanation: dict | None = None
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,7 @@ def test_openapi_document_describes_every_route(client):
     assert set(document["paths"]) == {"/api/search", "/api/articles/{article_id}", "/api/articles/{article_id}/related",
                                       "/search.atom", "/api/health", "/api/openapi.json"}
     names = {parameter["name"] for parameter in document["paths"]["/api/search"]["get"]["parameters"]}
-    assert names == {"q", "page", "per_page", "from", "to", "source", "sort", "group", "collapse"}
+    assert names == {"q", "page", "per_page", "from", "to", "source", "sort", "group", "collapse", "recency", "explain"}
     body = document["paths"]["/api/search"]["post"]["requestBody"]
     assert body["required"] and set(body["content"]) == {"application/json"}
     assert set(document["components"]["schemas"]["SearchRequest"]["properties"]) == names

@@ -182,8 +182,7 @@ def article_bm25(arrays: IndexArrays, frequencies: Mapping[str, ArticleCounts], 
 
 def fuse(article_scores: np.ndarray, passage_scores: np.ndarray) -> np.ndarray:
     """Both kinds of evidence, each scaled to its best value, added with :data:`PASSAGE_WEIGHT`."""
-    top_article = float(article_scores.max(initial=0.0)) or 1.0
-    top_passage = float(passage_scores.max(initial=0.0)) or 1.0
+    top_article, top_passage = scales(article_scores, passage_scores)
     return article_scores / top_article + PASSAGE_WEIGHT * passage_scores / top_passage
 
 
@@ -233,10 +232,47 @@ def best_first(values: np.ndarray, count: int) -> np.ndarray:
 @dataclass(frozen=True)
 class Ranking:
     """Relevance scores of the matching articles, and whether each holds every required word
-    (arrays in the order of the articles ranked)."""
+    (arrays in the order of the articles ranked); and what :func:`explain_article` needs to take a
+    score apart: the query's words, feedback's words and the articles they re-scored, and the two
+    scales of :func:`fuse`."""
 
     scores: np.ndarray
     complete: np.ndarray
+    words: Mapping[str, float] | None = None
+    feedback: Mapping[str, float] | None = None
+    fed_back: np.ndarray | None = None  # the article numbers feedback re-scored
+    top_article: float = 1.0
+    top_passage: float = 1.0
+
+
+def scales(article_scores: np.ndarray, passage_scores: np.ndarray) -> tuple[float, float]:
+    """The best article and passage evidence, by which :func:`fuse` divides (1 when there is none)."""
+    return float(article_scores.max(initial=0.0)) or 1.0, float(passage_scores.max(initial=0.0)) or 1.0
+
+
+def ranked(direct: np.ndarray, passage_scores: np.ndarray, complete: np.ndarray, words: Mapping[str, float],
+           feedback: Mapping[str, float] | None = None, fed_back: np.ndarray | None = None) -> Ranking:
+    """The :class:`Ranking` of fused *direct* and *passage_scores*."""
+    top_article, top_passage = scales(direct, passage_scores)
+    return Ranking(fuse(direct, passage_scores), complete, words, feedback, fed_back, top_article, top_passage)
+
+
+def explain_article(gen: Generation, ranking: Ranking, article: int, evidence: float, complete: bool) -> dict:
+    """The components of one article's score under *ranking* (see :func:`rank_articles`): each word's
+    article BM25 and feedback's, scaled as :func:`fuse` scales them, the passage evidence's share, and
+    whether the article is in the all-words tier (which orders, but adds nothing). They add up to the
+    score, before any recency decay."""
+    arrays, at = gen.arrays, np.array([article])
+    words = ranking.words or {}
+    frequencies = article_frequencies(arrays, words)
+    bm25 = {word: float(words[word] * frequencies[word].at(at, frequencies[word].scores)[0]) / ranking.top_article
+            for word in words}
+    feedback = 0.0
+    if ranking.feedback and ranking.fed_back is not None and article in ranking.fed_back:
+        extra = ranking.feedback
+        feedback = float(article_bm25(arrays, article_frequencies(arrays, extra), extra, at)[0]) / ranking.top_article
+    passages = PASSAGE_WEIGHT * evidence / ranking.top_passage if words else evidence
+    return {"article_bm25": bm25, "passage_evidence": passages, "feedback": feedback, "all_words": complete}
 
 
 def rank_articles(gen: Generation, query: Query, articles: np.ndarray, passage_scores: np.ndarray,
@@ -249,7 +285,7 @@ def rank_articles(gen: Generation, query: Query, articles: np.ndarray, passage_s
     """
     words = query_words(query, gen.searcher)
     if not words:
-        return Ranking(passage_scores, np.full(len(articles), not required))
+        return Ranking(passage_scores, np.full(len(articles), not required), words={})
     arrays = gen.arrays
     frequencies = article_frequencies(arrays, words)
     complete = np.ones(len(articles), dtype=bool)
@@ -258,7 +294,7 @@ def rank_articles(gen: Generation, query: Query, articles: np.ndarray, passage_s
     direct = article_bm25(arrays, frequencies, words, articles)
     best = best_first(direct, FEEDBACK_ARTICLES)
     if len(words) < FEEDBACK_MIN_WORDS or not len(best) or direct[best[0]] <= 0:
-        return Ranking(fuse(direct, passage_scores), complete)
+        return ranked(direct, passage_scores, complete, words)
     texts = [(article_text(gen, arrays.article_ids[articles[i]]), direct[i] / direct[best[0]]) for i in best]
     extra = feedback_words(gen, texts, words, FEEDBACK_WORDS)
     if extra:
@@ -266,4 +302,5 @@ def rank_articles(gen: Generation, query: Query, articles: np.ndarray, passage_s
         depth = best_first(fuse(direct, passage_scores) + np.where(complete, 2 + PASSAGE_WEIGHT, 0.0), FEEDBACK_DEPTH)
         direct = direct.copy()
         direct[depth] += article_bm25(arrays, article_frequencies(arrays, extra), extra, articles[depth])
-    return Ranking(fuse(direct, passage_scores), complete)
+        return ranked(direct, passage_scores, complete, words, extra, np.sort(articles[depth]))
+    return ranked(direct, passage_scores, complete, words)

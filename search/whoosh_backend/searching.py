@@ -1,8 +1,10 @@
 """Searching the Whoosh index: what the Whoosh backend answers for a search and for an article.
 
-* :func:`find` -- match, filter, rank, group passages by article, keep one article per story of
-  wire copies (:mod:`search.whoosh_backend.stories`), count facets, highlight the page asked for;
-  returns a :class:`search.results.Page`;
+* :func:`find` -- match, filter, rank (with ``recency``, decayed by age: :func:`with_recency`; sorted
+  by date, only the articles holding every part of the query: :func:`required_parts`), group passages
+  by article, keep one article per story of wire copies (:mod:`search.whoosh_backend.stories`), count
+  facets, highlight the page asked for (with ``explain``, each hit's score taken apart:
+  :func:`explain_unit`); returns a :class:`search.results.Page`;
 * :func:`article_view` -- a whole article rebuilt from its passages, with the query's matches marked;
 * :func:`named_sources` -- a query's ``source:`` words read as the source filter reads a name.
 
@@ -14,27 +16,30 @@ Every function takes the request's :class:`~search.whoosh_backend.generation.Gen
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time as clock
 from functools import lru_cache
 from html import escape
 
 import numpy as np
-from whoosh.query import Every, Or, Query, Term
+from whoosh.query import AndNot, Every, Or, Phrase, Prefix, Query, Term, Wildcard
 from whoosh.searching import Hit as WhooshHit, Results as WhooshResults
 
 from index.errors import ArticleNotFound
 from index.schema import Fields
 from index.store.highlight import pinpoint_results
 from search import budget
+from search.backend import MAX_EXPANSIONS
 from search.params import SearchParams, sources_named
-from search.query import ReadQuery, negated_parts
+from search.query import _FIELD_PREFIX, OPERATORS, ReadQuery, is_description, negated_parts, read_query
 from search.results import ArticlePassage, ArticleView, FacetCount, Hit, Page, PassageHit
 from search.whoosh_backend.arrays import UNDATED, IndexArrays
 from search.whoosh_backend.generation import Generation
 from search.whoosh_backend.marks import Marks, Places, marked_places, query_marks
 from search.whoosh_backend.matching import match_passages, word_mask
-from search.whoosh_backend.ranking import passage_evidence, rank_articles
+from search.whoosh_backend.expansion import bounded_patterns
+from search.whoosh_backend.ranking import Ranking, explain_article, passage_evidence, rank_articles
 from search.whoosh_backend.snippets import opening, passage_snippet, whole_highlight
 from search.whoosh_backend.spelling import suggest
 from search.whoosh_backend.stories import article_versions, collapse_stories
@@ -66,6 +71,8 @@ class Matches:
     passage_scores: np.ndarray
     starts: np.ndarray     # where each unit's passages start in *passages* (and one past the end)
     distinct: bool = True  # whether no two units are of the same article
+    ranking: Ranking | None = None  # how articles were ranked by relevance, to explain their scores
+    decay: np.ndarray | None = None  # each unit's recency decay, when ``recency`` is asked for
 
     def __len__(self) -> int:
         return len(self.articles)
@@ -91,6 +98,11 @@ def find(gen: Generation, params: SearchParams, read: ReadQuery) -> Page:
         read = replace(read, query=named_sources(gen, read.query))
     found = Matches.none(gen.arrays) if params.q and read.query is None else match(gen, params, read)
     budget.check()
+    warnings = []
+    parts = required_parts(gen, read, params.q) if sort != "relevance" else []
+    if parts:
+        found, some = holding_every_part(gen, found, parts)
+        warnings += [SOME_WORDS_WARNING] if some else []
     order = order_units(found, sort)
     shown = collapse_stories(gen, found.articles, order, params.collapse)
     first = (params.page - 1) * params.per_page
@@ -100,9 +112,130 @@ def find(gen: Generation, params: SearchParams, read: ReadQuery) -> Page:
     hits = [replace(make_hit(marked, unit, docnums, read), story=shown.story(index),
                     other_versions=shown.versions(index))
             for index, unit, docnums in zip(page, units, shown_docnums)]
+    if params.explain:
+        expansions = bounded_expansions(gen, params.q)
+        hits = [replace(hit, explanation=explain_unit(gen, found, index, hit.score, expansions))
+                for hit, index in zip(hits, page)]
     facets, days = facet_counts(found)
     return Page(total=len(shown.order), hits=hits, facets=facets, days=days,
-                suggestion=suggest(gen, params.q) if params.q else None)
+                suggestion=suggest(gen, params.q) if params.q else None, warnings=warnings)
+
+
+#: What a date-sorted search says when no article holds every word of the query.
+SOME_WORDS_WARNING = "No article holds every word of the query; these hold some of them, by date."
+
+
+def explain_unit(gen: Generation, found: Matches, index: int, score: float, expansions: list[dict]) -> dict:
+    """The components of the score of unit *index* of *found* (a plain dict, as every backend gives it):
+    ranked by relevance, each word's article BM25, the passage evidence, feedback's share and the
+    all-words tier (:func:`~search.whoosh_backend.ranking.explain_article`); grouped by passage or
+    sorted by date, the passage's own score. Then the recency decay (1 without ``recency``), by which
+    the sum is multiplied, and the ``total``: the score shown."""
+    if found.ranking is not None:
+        start, end = found.starts[index], found.starts[index + 1]
+        evidence = float(passage_evidence(np.array([0]), found.passage_scores[start:end])[0])
+        parts = explain_article(gen, found.ranking, int(found.articles[index]), evidence, bool(found.complete[index]))
+    else:
+        decay = float(found.decay[index]) if found.decay is not None else 1.0
+        parts = {"passage_evidence" if found.distinct else "passage_score": float(found.scores[index]) / decay}
+    parts["recency"] = float(found.decay[index]) if found.decay is not None else 1.0
+    parts["total"] = score
+    if expansions:
+        parts["expansions"] = expansions
+    return parts
+
+
+def bounded_expansions(gen: Generation, text: str) -> list[dict]:
+    """Each ``prefix*`` of the query that stands for more words than the search used: the pattern,
+    how many words it stands for, the limit and the words used (:mod:`~search.whoosh_backend.expansion`)."""
+    original = read_query(text, gen.searcher.schema).query if text else None
+    if original is None:
+        return []
+    limit = getattr(gen, "max_expansions", MAX_EXPANSIONS)
+    reader, bounded = gen.searcher.reader(), []
+    for leaf in original.leaves():
+        if isinstance(leaf, (Prefix, Wildcard)):
+            rewritten, cut = bounded_patterns(leaf, reader, limit)
+            if cut:
+                words = sorted({text for _, text in rewritten.iter_all_terms()})
+                bounded.append({"pattern": leaf.text + ("*" if isinstance(leaf, Prefix) else ""),
+                                "field": leaf.fieldname, "limit": limit, "words": words})
+    return bounded
+
+
+def own_logic(text: str) -> bool:
+    """Whether the query *text* says itself what a match holds: an operator (``AND``, ``OR``, ``NOT``...)
+    or a ``field:``, outside its phrases.
+
+    >>> own_logic("oil prices"), own_logic("oil OR prices"), own_logic("title:oil prices")
+    (False, True, True)
+    """
+    plain = re.sub(r'"[^"]*"', " ", text)
+    return any(word in OPERATORS for word in plain.split()) or bool(_FIELD_PREFIX.search(plain))
+
+
+def required_parts(gen: Generation, read: ReadQuery, text: str) -> list[np.ndarray]:
+    """The parts of a plain query that a date-sorted search requires, each as the passages holding it:
+    every word (in title or body, as :attr:`~search.query.ReadQuery.required` counts them), every
+    ``"phrase"`` as a phrase, every ``prefix*`` by any of its words. None for a single part, a
+    description (:func:`~search.query.is_description`: by relevance alone, so by any word) or a query
+    whose own logic decides (:func:`own_logic`)."""
+    if read.query is None or own_logic(text) or is_description(text, gen.searcher.schema):
+        return []
+    query = read.query.a if isinstance(read.query, AndNot) else read.query
+    if not isinstance(query, Or):
+        return []
+    groups: dict[object, list[Query]] = {}
+    for child in query.children():
+        if isinstance(child, Term):
+            key = ("word", child.text)
+        elif isinstance(child, Phrase):
+            key = ("phrase", tuple(child.words))
+        elif isinstance(child, Or) and all(isinstance(term, Term) for term in child.children()):
+            key = ("words", frozenset(term.text for term in child.children()))
+        else:
+            return []
+        groups.setdefault(key, []).append(child)
+    if len(groups) < 2:
+        return []
+    arrays, masks = gen.arrays, []
+    words = [key[1] for key in groups if key[0] == "word"]
+    masks += list(word_mask(gen.searcher, arrays, words).values())
+    for key, children in groups.items():
+        if key[0] != "word":
+            mask = np.zeros(len(arrays.live), dtype=bool)
+            mask[match_passages(gen.searcher, arrays, Or(children)).docs] = True
+            masks.append(mask)
+    return masks
+
+
+def holding_every_part(gen: Generation, found: Matches, parts: list[np.ndarray]) -> tuple[Matches, bool]:
+    """Of *found*, the units whose article holds every one of the *parts* (the passages holding each,
+    see :func:`required_parts`) -- anywhere in the article, as the all-words tier of relevance counts
+    words; grouped by passage, a passage is kept when its article holds them all. When none does,
+    all of *found* (every article holding any part) and ``True``.
+
+    A date order cannot put the better matches first, so a search sorted by date lists only the
+    articles that match the query well -- Meilisearch's ``matchingStrategy: all``.
+    """
+    arrays = found.arrays
+    holds = np.ones(arrays.article_count, dtype=bool)
+    for mask in parts:
+        in_article = np.zeros(arrays.article_count, dtype=bool)
+        in_article[arrays.article[np.flatnonzero(mask)]] = True
+        holds &= in_article
+    keep = holds[found.articles]
+    if keep.all():
+        return found, False
+    if not keep.any():
+        return found, bool(len(found))
+    units = np.flatnonzero(keep)
+    sizes = np.diff(found.starts)[units]
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    picked = np.repeat(found.starts[units] - starts[:-1], sizes) + np.arange(starts[-1])
+    return replace(found, articles=found.articles[units], scores=found.scores[units],
+                   complete=found.complete[units], passages=found.passages[picked],
+                   passage_scores=found.passage_scores[picked], starts=starts), False
 
 
 def filter_articles(arrays: IndexArrays, params: SearchParams) -> np.ndarray | None:
@@ -170,7 +303,8 @@ def match(gen: Generation, params: SearchParams, read: ReadQuery) -> Matches:
         if read.query is not None:
             for holds in word_mask(gen.searcher, arrays, read.required).values():
                 complete &= holds[docs]
-        return Matches(arrays, articles, scores, complete, docs, scores, np.arange(len(docs) + 1), distinct=False)
+        found = Matches(arrays, articles, scores, complete, docs, scores, np.arange(len(docs) + 1), distinct=False)
+        return with_recency(found, params)
     # Grouped by article. An article's passages are written together, so in index order they already
     # follow each other (and articles are numbered in that order): then no sorting is needed.
     if len(articles) and np.any(articles[1:] < articles[:-1]):
@@ -181,11 +315,30 @@ def match(gen: Generation, params: SearchParams, read: ReadQuery) -> Matches:
     starts = np.flatnonzero(new_article)
     units = articles[starts]
     evidence = passage_evidence(starts, scores)
-    complete = np.ones(len(units), dtype=bool)
+    complete, ranking = np.ones(len(units), dtype=bool), None
     if read.query is not None and params.effective_sort == "relevance":
         ranking = rank_articles(gen, read.query, units, evidence, read.required)
         evidence, complete = ranking.scores, ranking.complete
-    return Matches(arrays, units, evidence, complete, docs, scores, np.append(starts, len(docs)))
+    found = Matches(arrays, units, evidence, complete, docs, scores, np.append(starts, len(docs)), ranking=ranking)
+    return with_recency(found, params)
+
+
+def with_recency(found: Matches, params: SearchParams) -> Matches:
+    """*found* with each score multiplied by its recency decay, ``0.5 ** (age / params.recency)``, when
+    ``recency`` is asked for and results are ranked by relevance. Age is in days behind the newest
+    match (not today: an archive's newest story is as fresh as it gets); an undated match is as old
+    as the oldest dated one."""
+    if params.recency is None or params.effective_sort != "relevance" or not len(found):
+        return found
+    published = found.arrays.published[found.articles]
+    dated = ~np.isnat(published)
+    if not dated.any():
+        return replace(found, decay=np.ones(len(found)))
+    moments = published.astype(np.int64)  # microseconds
+    newest, oldest = moments[dated].max(), moments[dated].min()
+    age_days = (newest - np.where(dated, moments, oldest)) / 86_400e6
+    decay = 0.5 ** (age_days / params.recency)
+    return replace(found, scores=found.scores * decay, decay=decay)
 
 
 def excluded_articles(gen: Generation, read: ReadQuery) -> np.ndarray | None:
