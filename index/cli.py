@@ -156,3 +156,36 @@ def delete_command(article_ids: tuple[str, ...], index_dir: Path) -> None:
     click.echo(f"{len(deleted)} deleted")
     if not deleted:
         raise click.ClickException("no article was deleted")
+
+
+@cli.command("backup")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@index_dir_option
+def backup_command(dest: Path, index_dir: Path) -> None:
+    """Copy the newest committed generation of the index into DEST, with a manifest of checksums.
+
+    Safe while the service runs and an indexer writes. DEST must be new, empty or a previous backup.
+
+    Example: news-search backup /tmp/news-backup
+    """
+    from index.backup import backup
+
+    manifest = backup(index_dir, dest)
+    size = sum(entry["size"] for entry in manifest["files"].values())
+    click.echo(f"generation {manifest['generation']}: {len(manifest['files'])} files, {size:,} bytes copied to {dest}")
+
+
+@cli.command("restore")
+@click.argument("src", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@index_dir_option
+def restore_command(src: Path, index_dir: Path) -> None:
+    """Put the backup in SRC back as the index's newest generation, once its checksums are verified.
+
+    A running service moves to it as to any new commit, without a restart.
+
+    Example: news-search restore /tmp/news-backup
+    """
+    from index.backup import restore
+
+    generation = restore(src, index_dir)
+    click.echo(f"restored {src} as generation {generation} of {index_dir}")
