@@ -189,3 +189,22 @@ def restore_command(src: Path, index_dir: Path) -> None:
 
     generation = restore(src, index_dir)
     click.echo(f"restored {src} as generation {generation} of {index_dir}")
+
+
+@cli.command("check")
+@index_dir_option
+def check_command(index_dir: Path) -> None:
+    """Read every segment, column and stored field of the index and check its invariants.
+
+    Exit 0 with a one-line summary when whole; exit 1 naming each damaged file or article.
+
+    Example: news-search check
+    """
+    from index.store.checking import check_index
+
+    summary, findings = check_index(index_dir)
+    if findings:
+        for finding in findings:
+            click.echo(finding, err=True)
+        raise SystemExit(1)
+    click.echo(summary)

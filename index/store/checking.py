@@ -1,0 +1,91 @@
+"""Reading every file of the newest generation, and the index's own invariants over what it holds.
+
+Every failure becomes a finding (a line naming the damaged file or article), never a traceback.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import warnings
+from collections import defaultdict
+from pathlib import Path
+
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import _DEF_INDEX_NAME, TOC, FileIndex
+
+from index.store.files import generation_names, newest_generation
+from index.store.integrity import READ_ERRORS
+
+ERRORS = (*READ_ERRORS, ValueError, KeyError, IndexError, TypeError, AttributeError, AssertionError)
+
+
+def check_index(index_dir: str | os.PathLike) -> tuple[str, list[str]]:
+    """A one-line summary of the newest generation of *index_dir*, and the findings (empty when whole)."""
+    generation = newest_generation(index_dir)
+    if generation < 0:
+        return "", [f"no index in {index_dir}"]
+    try:
+        names, toc_name = generation_names(index_dir, generation)
+        toc = TOC.read(FileStorage(str(index_dir)), _DEF_INDEX_NAME, generation)
+    except ERRORS as error:
+        return "", [f"{_DEF_INDEX_NAME}_{generation}.toc: unreadable ({error!r})"]
+    findings = []
+    for segment in toc.segments:
+        if segment.is_compound() and not (Path(index_dir) / segment.make_filename(segment.COMPOUND_EXT)).exists():
+            findings.append(f"{segment.make_filename(segment.COMPOUND_EXT)}: named by {toc_name} but missing")
+        elif not segment.is_compound() and not any(n.startswith(f"{segment.segment_id()}.") for n in names):
+            findings.append(f"{segment.segment_id()}.*: named by {toc_name} but missing")
+    if findings:
+        return "", findings
+    passages = 0
+    articles: dict[str, list[int]] = defaultdict(list)
+    stories: set[str] = set()
+    ix = FileIndex(FileStorage(str(index_dir)), toc.schema, _DEF_INDEX_NAME)
+    for segment in toc.segments:
+        where = segment.make_filename(segment.COMPOUND_EXT) if segment.is_compound() else f"segment {segment.segment_id()}"
+        reader = None
+        try:
+            reader = ix._reader(ix.storage, toc.schema, [segment], generation, reuse=None)
+            findings += _read_segment(reader, segment, where, articles, stories)
+            passages += reader.doc_count()
+        except ERRORS as error:
+            findings.append(f"{where}: damaged ({type(error).__name__}: {error})")
+        finally:
+            if reader is not None:
+                reader.close()
+        with warnings.catch_warnings():  # Whoosh leaves a damaged file open when its reader fails
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()
+    for article_id, positions in sorted(articles.items()):
+        if sorted(positions) != list(range(len(positions))):
+            findings.append(f"article {article_id}: passages not contiguous from 0 ({sorted(positions)[:10]}...)")
+    findings += [f"story {story}: names no indexed article" for story in sorted(stories - set(articles))]
+    summary = f"generation {generation}: {len(toc.segments)} segments, {len(articles)} articles, {passages} passages, {len(names) + 1} files read, whole"
+    return summary, findings
+
+
+def _read_segment(reader, segment, where: str, articles: dict, stories: set) -> list[str]:
+    """Read every stored field, posting and column of one segment; its findings."""
+    findings = []
+    stored = 0
+    for docnum, fields in reader.iter_docs():
+        stored += 1
+        start, end = fields.get("start"), fields.get("end")
+        if fields.get("article_id") is None or fields.get("position") is None:
+            findings.append(f"{where}: passage {docnum} has no article id or position")
+            continue
+        articles[fields["article_id"]].append(fields["position"])
+        if fields.get("story"):
+            stories.add(fields["story"])
+        if start is not None and end is not None and not 0 <= start <= end:
+            findings.append(f"article {fields['article_id']}: passage {fields['position']} offsets {start}..{end} out of order")
+    if stored != segment.doc_count():
+        findings.append(f"{where}: the table of contents counts {segment.doc_count()} live passages, the segment holds {stored}")
+    for fieldname in reader.indexed_field_names():
+        for term in reader.lexicon(fieldname):
+            list(reader.postings(fieldname, term).all_ids())
+    for fieldname, field in reader.schema.items():
+        if field.column_type and reader.has_column(fieldname):
+            list(reader.column_reader(fieldname))
+    return findings

@@ -1,0 +1,47 @@
+"""`news-search check` on a real index on disk, whole and deliberately damaged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.cli import cli
+from tests.conftest import build_index, write_corpus
+
+
+def _check(runner, index_dir: Path):
+    return runner.invoke(cli, ["check", "--index-dir", str(index_dir)])
+
+
+def _index(tmp_path: Path) -> Path:
+    return build_index(write_corpus(tmp_path / "corpus"), tmp_path / "index")
+
+
+def _biggest_segment_file(index_dir: Path) -> Path:
+    return max((p for p in index_dir.iterdir() if p.suffix != ".toc" and "LOCK" not in p.name), key=lambda p: p.stat().st_size)
+
+
+def test_a_whole_index_passes(runner, tmp_path):
+    result = _check(runner, _index(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert result.output.count("\n") == 1 and "whole" in result.output and "articles" in result.output
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # Whoosh leaves the damaged file open
+def test_a_truncated_segment_file_is_named(runner, tmp_path):
+    index_dir = _index(tmp_path)
+    victim = _biggest_segment_file(index_dir)
+    victim.write_bytes(victim.read_bytes()[: victim.stat().st_size // 2])
+    result = _check(runner, index_dir)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "damaged" in result.output
+
+
+def test_a_missing_segment_file_is_named(runner, tmp_path):
+    index_dir = _index(tmp_path)
+    victim = _biggest_segment_file(index_dir)
+    victim.unlink()
+    result = _check(runner, index_dir)
+    assert result.exit_code == 1
+    assert "missing" in result.output or "damaged" in result.output
