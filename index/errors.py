@@ -40,3 +40,10 @@ class BadConfiguration(NewsSearchError, ValueError):
     """A setting (an environment variable, a config value) names something that cannot be."""
 
     code = "bad_configuration"
+
+
+class IndexDamaged(NewsSearchError):
+    """The index on disk cannot be read: a file it names is missing, cut short or garbled. Answered
+    with 503 until a good generation is committed (``news-search index --rebuild``)."""
+
+    code = "index_damaged"

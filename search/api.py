@@ -19,7 +19,7 @@ from dataclasses import asdict
 from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from index.errors import ArticleNotFound, IndexBusy, IndexNotFound, NewsSearchError
+from index.errors import ArticleNotFound, IndexBusy, IndexDamaged, IndexNotFound, NewsSearchError
 from search import engine
 from search.backend import Backend, Snapshot
 from search.budget import SearchTimeout
@@ -173,7 +173,8 @@ def openapi():
 
 
 #: The HTTP status of each of our errors; anything else a client causes is a 400.
-HTTP_STATUS = {ArticleNotFound: 404, IndexBusy: 409, IndexNotFound: 503, SearchTimeout: 503, TooBusy: 429}
+HTTP_STATUS = {ArticleNotFound: 404, IndexBusy: 409, IndexNotFound: 503, IndexDamaged: 503, SearchTimeout: 503,
+               TooBusy: 429}
 
 
 def http_status(error: NewsSearchError) -> int:
