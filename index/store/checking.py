@@ -7,16 +7,22 @@ from __future__ import annotations
 
 import gc
 import os
+import pickle
+import struct
 import warnings
+import zlib
 from collections import defaultdict
 from pathlib import Path
 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import _DEF_INDEX_NAME, TOC, FileIndex
+from whoosh.index import IndexError as WhooshIndexError
 
 from index.store.files import generation_names, newest_generation
-from index.store.integrity import READ_ERRORS
 
+# What reading a file that is missing, cut short or garbled raises, and what code that trusts what it
+# read raises next.
+READ_ERRORS = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError, WhooshIndexError)
 ERRORS = (*READ_ERRORS, ValueError, KeyError, IndexError, TypeError, AttributeError, AssertionError)
 
 
