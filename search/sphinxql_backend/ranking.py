@@ -72,7 +72,12 @@ def article_bm25(cursor, words: list[str], match: str, where: str = "", args: tu
                  candidates: int = CANDIDATES) -> ArticleScores:
     """The whole-article BM25 of the best *candidates* articles matching *match* (and *where*, with *args*)
     for *words* (as typed, each once; Sphinx stems them), from a connection's *cursor* to the head."""
-    limit = f"LIMIT {candidates} OPTION max_matches={candidates}, ranker=expr('bm25a({K1}, {B})*1000')"
+    # The engine picks the candidates by the sum of tf*idf over the words, which misses fewer of the
+    # articles our BM25 ranks first than its bm25a does (NPL nDCG@10 0.435 against 0.318 with 1000
+    # candidates; TIME unchanged). WEIGHT() is a whole number: scaled up so that close scores stay apart;
+    # idf='plain' keeps words that most articles hold from weighing less than nothing.
+    limit = (f"LIMIT {candidates} OPTION max_matches={candidates}, ranker=expr('sum(tf_idf)*1000000'), "
+             "idf='plain,tfidf_unnormalized'")
     words_match = "(" + " | ".join(escape(word) for word in words) + ")"
     filters = f"whole = 1{' AND ' + where if where else ''}"
     found, totals, *held = _results(cursor, [
