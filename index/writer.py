@@ -25,10 +25,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from index.articles import Article, Skipped
+from index.errors import IndexDamaged
 from index.passages import MAX_WORDS, MIN_WORDS
 from index.runs import Run, StoredArticle
 from index.schema import Fields
-from index.store import IndexWriter, commit, committed_at, open_index, open_writer, writable_index
+from index.store import (READ_ERRORS, IndexWriter, commit, committed_at, open_index, open_writer, read_damage,
+                         writable_index)
 from index.stories import StoryParams, indexed_stories
 from index.summary import IndexSummary
 
@@ -58,10 +60,24 @@ class WhooshSink:
         self.writer, self.rebuild = writer, rebuild
 
     def known(self) -> dict[str, StoredArticle]:
-        return stored_articles(self.writer)
+        try:
+            return stored_articles(self.writer)
+        except READ_ERRORS as error:
+            damaged = read_damage(error, self.writer.storage.folder)
+            if damaged is None:
+                raise
+            if self.rebuild:
+                return {}  # every segment is replaced: what the damaged ones held is not needed
+            raise _needs_rebuild(damaged) from error
 
     def indexed_stories(self):
-        return indexed_stories(self.writer.searcher().reader())
+        try:
+            return indexed_stories(self.writer.searcher().reader())
+        except READ_ERRORS as error:
+            damaged = read_damage(error, self.writer.storage.folder)
+            if damaged is None:
+                raise
+            raise _needs_rebuild(damaged) from error
 
     def write(self, article_id: str, documents: list[dict], replaces: bool) -> None:
         if replaces:
@@ -81,6 +97,12 @@ class WhooshSink:
         else:
             self.writer.cancel()
         return changed
+
+
+def _needs_rebuild(damaged: IndexDamaged) -> IndexDamaged:
+    """*damaged*, saying how to recover: an update keeps what is indexed, so it must read it."""
+    return IndexDamaged(f"{damaged.message}; rebuild it with `news-search index --rebuild PATH ...` "
+                        "or restore a backup with `news-search restore`")
 
 
 def update_index(
@@ -110,6 +132,7 @@ def update_index(
         multiprocess writer leaves one new segment per process instead of merging them.
     :param stories: how near-duplicate articles are grouped into stories (:mod:`index.stories`).
     :raises IndexBusy: when another process is writing to the index.
+    :raises IndexDamaged: when the index cannot be read, unless *rebuild* (which replaces it whole).
     """
     started = time.perf_counter()
     parallel = {"procs": procs, "multisegment": True} if procs > 1 else {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Flask, Response, current_app, make_response, request
+from flask import Flask, Response, current_app, g, make_response, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
 
@@ -65,6 +65,8 @@ def build_app(config: Mapping | None = None) -> Flask:
     app.before_request(start_budget)
     app.teardown_request(end_budget)
     app.register_error_handler(NewsSearchError, handle_error)
+    for kind in app.extensions["news_search"].read_errors:
+        app.register_error_handler(kind, handle_read_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.after_request(add_security_headers)
     app.teardown_appcontext(api.release_snapshot)
@@ -100,6 +102,18 @@ def handle_error(error: NewsSearchError):
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+def handle_read_error(error: Exception):
+    """An error reading the index: when the backend finds it damaged, a 503 like any of our errors
+    (and the backend lends no snapshot of it again); anything else is what it was, a 500."""
+    from search import api
+
+    snapshot = g.get("snapshot")
+    damaged = api.backend().damage(error, snapshot) if snapshot is not None else None
+    if damaged is None:
+        raise error
+    return handle_error(damaged)
 
 
 def handle_http_error(error: HTTPException):

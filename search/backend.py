@@ -32,6 +32,7 @@ from search.results import ArticleView, Health, Page, Related, Stories
 
 if TYPE_CHECKING:
     from index.articles import Article, Skipped
+    from index.errors import IndexDamaged
     from index.summary import IndexSummary
 
 #: The words a ``prefix*`` stands for at most, the most frequent ones, in every backend, unless
@@ -97,11 +98,24 @@ class Backend(ABC):
         """A snapshot at the newest state of the index, for one thread until :meth:`release`.
 
         :raises IndexNotFound: when there is no index to read.
+        :raises IndexDamaged: when the newest state of the index cannot be read.
         """
 
     @abstractmethod
     def release(self, snapshot: Snapshot) -> None:
-        """Give a snapshot back for reuse."""
+        """Give a snapshot back for reuse (one found damaged, :meth:`damage`, is let go instead)."""
+
+    #: What reading this backend's index raises when it may be damaged; :meth:`damage` tells.
+    read_errors: tuple[type[BaseException], ...] = ()
+
+    def damage(self, error: BaseException, snapshot: Snapshot) -> IndexDamaged | None:
+        """What *error*, one of :attr:`read_errors` raised while *snapshot* was read, says of the index:
+        an :class:`IndexDamaged` naming the problem when the index is damaged, else ``None``.
+
+        The backend then lends no snapshot of that state of the index again: :meth:`acquire` raises
+        the same error until a newer state is committed.
+        """
+        return None
 
     @contextmanager
     def snapshot(self) -> Iterator[Snapshot]:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from index.cli import cli
 from tests.conftest import build_index, write_corpus
 
@@ -28,7 +26,14 @@ def test_a_whole_index_passes(runner, tmp_path):
     assert result.output.count("\n") == 1 and "whole" in result.output and "articles" in result.output
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # Whoosh leaves the damaged file open
+def test_an_undated_article_beside_dated_ones_passes(runner, tmp_path):
+    corpus = write_corpus(tmp_path / "corpus")
+    (corpus / "undated.txt").write_text("Title: Harbor ferry returns\n\nThe harbor ferry sails again.\n")
+    result = _check(runner, build_index(corpus, tmp_path / "index"))
+    assert result.exit_code == 0, result.output
+    assert ", 8 articles," in result.output
+
+
 def test_a_truncated_segment_file_is_named(runner, tmp_path):
     index_dir = _index(tmp_path)
     victim = _biggest_segment_file(index_dir)

@@ -13,8 +13,8 @@ its segment format, codec, multiprocess writer and postings matchers are used on
 * :mod:`index.store.reading` -- a word's postings, a column, a field's lengths and where words
   stand, read in bulk.
 
-Its public surface is small: :func:`index_exists`, :func:`open_index` and :func:`committed_at`
-(read); :func:`writable_index`, :func:`open_writer`, :class:`IndexWriter` and :func:`commit` (write;
+Its public surface is small: :func:`index_exists`, :func:`open_index`, :func:`committed_at` and
+:func:`read_damage` (read); :func:`writable_index`, :func:`open_writer`, :class:`IndexWriter` and :func:`commit` (write;
 the writer's modules are imported only then, so a reader never loads them); :mod:`index.store.reading`
 and :mod:`index.store.highlight`.
 
@@ -25,8 +25,12 @@ have changed (breaking them, or silently putting Whoosh back on its slow paths).
 
 from __future__ import annotations
 
+import errno
 import os
+import pickle
 import shutil
+import struct
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
@@ -35,13 +39,20 @@ from pathlib import Path
 import whoosh
 from whoosh import index as whoosh_index
 from whoosh.index import FileIndex, LockError
+from whoosh.index import IndexError as WhooshIndexError
 from whoosh.writing import CLEAR, IndexWriter
 
-from index.errors import IndexBusy, IndexNotFound
+from index.errors import IndexBusy, IndexDamaged, IndexNotFound
 from index.store import codec
 
 #: The Whoosh releases this package's internals were written and tested against.
 TESTED_WHOOSH = ("2.7.5",)
+
+#: What reading an index file that is missing, cut short or garbled raises (Whoosh checks nothing
+#: itself: it reads past the end, seeks to garbage offsets, unpickles garbage).
+READ_ERRORS = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError, WhooshIndexError)
+#: Errors of the machine rather than of the index: they pass, so they say nothing of its files.
+MACHINE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOMEM, errno.EAGAIN, errno.EINTR})
 
 
 def check_whoosh_version(version: str = whoosh.versionstring()) -> None:
@@ -118,6 +129,31 @@ def committed_at(index_dir: str | os.PathLike, generation: int) -> datetime:
         return datetime.fromtimestamp(toc.stat().st_mtime, timezone.utc)
     except OSError:
         return datetime.now(timezone.utc)
+
+
+def read_damage(error: BaseException, index_dir: str | os.PathLike) -> IndexDamaged | None:
+    """What *error*, raised while reading the index in *index_dir*, says of it: an :class:`IndexDamaged`
+    naming the problem (a file by its name in the index, never by its path on this machine) when
+    one of the index's files is missing, cut short or garbled; ``None`` for any other error.
+
+    >>> read_damage(EOFError("Ran out of input"), "instance/index").message
+    'the index cannot be read (EOFError: Ran out of input)'
+    >>> read_damage(OSError(errno.EMFILE, "Too many open files"), "instance/index") is None
+    True
+    """
+    if not isinstance(error, READ_ERRORS):
+        return None
+    if isinstance(error, OSError) and error.errno is not None:
+        if error.errno in MACHINE_ERRNOS:
+            return None
+        where = f"{os.path.basename(error.filename)}: " if error.filename else ""
+        problem = f"{where}{error.strerror}"
+    else:
+        problem = str(error).replace(f"{os.path.abspath(index_dir)}{os.sep}", "")
+    kind = type(error).__name__
+    if kind == "error":  # struct.error, zlib.error
+        kind = f"{type(error).__module__}.error"
+    return IndexDamaged(f"the index cannot be read ({kind}: {problem})")
 
 
 @contextmanager

@@ -7,22 +7,18 @@ from __future__ import annotations
 
 import gc
 import os
-import pickle
-import struct
 import warnings
-import zlib
 from collections import defaultdict
 from pathlib import Path
 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import _DEF_INDEX_NAME, TOC, FileIndex
-from whoosh.index import IndexError as WhooshIndexError
 
+from index.store import READ_ERRORS
 from index.store.files import generation_names, newest_generation
 
-# What reading a file that is missing, cut short or garbled raises, and what code that trusts what it
-# read raises next.
-READ_ERRORS = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError, WhooshIndexError)
+# What reading a file that is missing, cut short or garbled raises (READ_ERRORS), and what code that
+# trusts what it read raises next.
 ERRORS = (*READ_ERRORS, ValueError, KeyError, IndexError, TypeError, AttributeError, AssertionError)
 
 
@@ -93,5 +89,5 @@ def _read_segment(reader, segment, where: str, articles: dict, stories: set) -> 
             list(reader.postings(fieldname, term).all_ids())
     for fieldname, field in reader.schema.items():
         if field.column_type and reader.has_column(fieldname):
-            list(reader.column_reader(fieldname))
+            list(reader.column_reader(fieldname, translate=False))  # an undated article's date is no datetime
     return findings

@@ -16,6 +16,10 @@ generation so copied the whole postings file into the process: 150 MB per worker
 passages, 1 GB for 400,000, and again at every new generation. :class:`MappedReader` reads the
 mapping in place instead.
 
+Whoosh leaves a segment's compound file open when reading its directory fails (a file cut short or
+garbled); the open file then lingers until the garbage collector finds it, once per attempt to read the
+damaged segment. :func:`_compound_init` closes it before the error goes on.
+
 Whoosh deflates each passage's stored fields (about 750 bytes) at level 3, which costs more time to
 index than any other part of a passage's stored values and columns; :data:`STORED_COLUMN` stores them
 deflated at level 0.
@@ -27,7 +31,7 @@ import io
 
 from whoosh import columns
 from whoosh.codec import whoosh3
-from whoosh.filedb import structfile
+from whoosh.filedb import compound, structfile
 
 
 #: Whoosh's column of each passage's stored fields, pickled and deflated at level 0: still a zlib
@@ -105,9 +109,23 @@ def _buffer_file_init(self: structfile.BufferFile, buf, name=None, onclose=None)
     self.is_closed = False
 
 
+#: Whoosh's own opening of a compound file, which :func:`_compound_init` wraps.
+WHOOSH_COMPOUND_INIT = compound.CompoundStorage.__init__
+
+
+def _compound_init(self: compound.CompoundStorage, dbfile, use_mmap=True, basepos=0) -> None:
+    try:
+        WHOOSH_COMPOUND_INIT(self, dbfile, use_mmap, basepos)
+    except BaseException:
+        dbfile.close()
+        raise
+
+
 def install() -> None:
     """Make Whoosh's per-document reader remember missing length columns, its buffer files read
-    their buffer in place, and its stored fields be written without compression (idempotent)."""
+    their buffer in place, its stored fields be written without compression, and a compound file
+    that cannot be read be closed at once (idempotent)."""
+    compound.CompoundStorage.__init__ = _compound_init
     whoosh3.W3PerDocReader._cached_reader = _cached_reader
     structfile.BufferFile.__init__ = _buffer_file_init
     whoosh3.STORED_COLUMN = STORED_COLUMN

@@ -6,6 +6,7 @@ files it names, so copying those files, the table of contents last, copies the g
 
 from __future__ import annotations
 
+import filecmp
 import os
 import shutil
 from pathlib import Path
@@ -50,9 +51,10 @@ def install_generation(src: str | os.PathLike, generation: int, index_dir: str |
     the generation number it was given.
 
     Its segment files are copied in under their own names (a committed segment never changes, so a
-    file of that name already there is the same file), then its table of contents is written under
-    the next generation number through a temporary file and a rename, so a reader sees it whole or not
-    at all and moves to it as to any new commit.
+    file of that name already there is the same file, unless damage changed it: then it is replaced
+    by a rename, which leaves a process reading the damaged one its copy), then its table of contents
+    is written under the next generation number through a temporary file and a rename, so a reader
+    sees it whole or not at all and moves to it as to any new commit.
 
     :raises IndexBusy: when an indexer holds the write lock.
     """
@@ -64,7 +66,9 @@ def install_generation(src: str | os.PathLike, generation: int, index_dir: str |
         toc = TOC.read(FileStorage(str(src)), _DEF_INDEX_NAME, generation)
         segments, _ = generation_names(src, generation)
         for name in segments:
-            if not (Path(index_dir) / name).exists():
+            present = Path(index_dir) / name
+            # A segment never changes, so one of the same name is the same file -- unless it is damaged.
+            if not present.exists() or not filecmp.cmp(Path(src) / name, present, shallow=False):
                 partial = Path(index_dir) / f"{name}.restoring"
                 shutil.copyfile(Path(src) / name, partial)
                 os.replace(partial, Path(index_dir) / name)

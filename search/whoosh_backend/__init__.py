@@ -19,7 +19,8 @@ Its parts, below the seam (:mod:`search.backend`):
 A snapshot is not shared between threads (a Whoosh searcher is not meant to be). Idle ones are
 kept for the next request; one that no longer shows the newest committed generation is closed and
 replaced by a fresh one, so a re-index becomes visible without a restart and a request never sees
-half of a commit. The writing modules are imported only when something is written, so a web
+half of a commit. A generation found damaged (a file missing, cut short or garbled) is answered with
+:class:`index.errors.IndexDamaged` and its snapshots are let go, until a newer one is committed. The writing modules are imported only when something is written, so a web
 worker never loads them.
 """
 
@@ -35,7 +36,8 @@ from pathlib import Path
 from whoosh.index import FileIndex
 
 from index import resolve_index_dir
-from index.store import committed_at, index_exists, open_index
+from index.errors import IndexDamaged
+from index.store import READ_ERRORS, committed_at, index_exists, open_index, read_damage
 from search.backend import MAX_EXPANSIONS, Backend
 from search.params import SearchParams
 from search.query import ReadQuery
@@ -106,6 +108,7 @@ class WhooshBackend(Backend):
         self._lock = threading.Lock()
         self._index: FileIndex | None = None
         self._idle: list[WhooshSnapshot] = []
+        self._damaged: tuple[int, str] | None = None  # the generation found damaged, and how
 
     def index(self) -> FileIndex:
         """The opened index. :raises IndexNotFound: when there is none yet."""
@@ -120,7 +123,7 @@ class WhooshBackend(Backend):
     def acquire(self) -> WhooshSnapshot:
         with self._lock:
             snapshot = self._idle.pop() if self._idle else None
-        if snapshot is not None and snapshot.up_to_date():
+        if snapshot is not None and snapshot.up_to_date() and not self._is_damaged(snapshot.generation):
             return snapshot
         if snapshot is not None:
             # A newer generation was committed: every idle snapshot of an older one goes, with its
@@ -128,11 +131,44 @@ class WhooshBackend(Backend):
             # old segment readers, which would keep showing deleted and replaced passages.
             snapshot.close()
             self._close_stale()
-        return WhooshSnapshot(self.index().searcher(), self.index_dir, self.max_expansions)
+        return self._open_newest()
+
+    def _open_newest(self) -> WhooshSnapshot:
+        """A snapshot of the newest generation. :raises IndexDamaged: when it cannot be read."""
+        generation = None
+        try:
+            ix = self.index()
+            generation = ix.latest_generation()
+            if self._is_damaged(generation):
+                raise IndexDamaged(self._damaged[1])
+            return WhooshSnapshot(ix.searcher(), self.index_dir, self.max_expansions)
+        except READ_ERRORS as error:
+            damaged = read_damage(error, self.index_dir)
+            if damaged is None:
+                raise
+            # A file gone because a writer committed meanwhile is no damage: the next request opens its generation.
+            if generation is not None and self.index().latest_generation() == generation:
+                self._damaged = (generation, damaged.message)
+            raise damaged from error
 
     def release(self, snapshot: WhooshSnapshot) -> None:
+        if self._is_damaged(snapshot.generation):
+            snapshot.close()  # never lent again
+            return
         with self._lock:
             self._idle.append(snapshot)
+
+    read_errors = READ_ERRORS
+
+    def damage(self, error: BaseException, snapshot: WhooshSnapshot) -> IndexDamaged | None:
+        damaged = read_damage(error, self.index_dir)
+        if damaged is not None:
+            self._damaged = (snapshot.generation, damaged.message)
+        return damaged
+
+    def _is_damaged(self, generation: int) -> bool:
+        """Whether *generation* was found damaged: every request on it is answered with that error."""
+        return self._damaged is not None and self._damaged[0] == generation
 
     def _close_stale(self) -> None:
         """Close the idle snapshots that no longer show the newest generation."""
