@@ -47,3 +47,10 @@ class IndexDamaged(NewsSearchError):
     with 503 until a good generation is committed (``news-search index --rebuild``)."""
 
     code = "index_damaged"
+
+
+class DiskFull(NewsSearchError):
+    """The disk holding the index filled up while an indexing run wrote to it: the run was not
+    committed, and what it had written was deleted again."""
+
+    code = "disk_full"

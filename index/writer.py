@@ -21,16 +21,18 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from index.articles import Article, Skipped
-from index.errors import IndexDamaged
+from index.errors import DiskFull, IndexDamaged
 from index.passages import MAX_WORDS, MIN_WORDS
 from index.runs import Run, StoredArticle
 from index.schema import Fields
-from index.store import (READ_ERRORS, IndexWriter, commit, committed_at, open_index, open_writer, read_damage,
-                         writable_index)
+from index.store import (READ_ERRORS, IndexWriter, abandon, commit, committed_at, is_disk_full, open_index,
+                         open_writer, read_damage, writable_index)
+from index.store.files import newest_generation
 from index.stories import StoryParams, indexed_stories
 from index.summary import IndexSummary
 
@@ -133,19 +135,20 @@ def update_index(
     :param stories: how near-duplicate articles are grouped into stories (:mod:`index.stories`).
     :raises IndexBusy: when another process is writing to the index.
     :raises IndexDamaged: when the index cannot be read, unless *rebuild* (which replaces it whole).
+    :raises DiskFull: when the disk fills up; nothing of the run is committed or left behind.
     """
     started = time.perf_counter()
     parallel = {"procs": procs, "multisegment": True} if procs > 1 else {}
-    with writable_index(index_dir) as ix:
+    with disk_full_as_error(index_dir), writable_index(index_dir) as ix:
         writer = open_writer(ix, lock_timeout, limitmb=WRITER_LIMIT_MB, **parallel)
         try:
             run = Run(WhooshSink(writer, rebuild), rebuild, min_words, max_words, stories)
             run.read(items, on_skip)
             run.delete_gone(prune)
+            committed = run.finish()
         except BaseException:
-            writer.cancel()
+            abandon(writer)
             raise
-        committed = run.finish()
         generation = ix.latest_generation()
     return IndexSummary(**run.counts, seconds=time.perf_counter() - started, committed=committed,
                         generation=generation)
@@ -153,20 +156,36 @@ def update_index(
 
 def delete_articles(index_dir: str | os.PathLike, article_ids: Iterable[str], lock_timeout: float = 0.0) -> list[str]:
     """Remove the given articles (all their passages) in one commit; returns the ids that were found."""
-    writer = open_writer(open_index(index_dir), lock_timeout)
-    try:
-        known = stored_articles(writer)
-        found = [article_id for article_id in dict.fromkeys(article_ids) if article_id in known]
-        for article_id in found:
-            writer.delete_by_term(Fields.ARTICLE_ID, article_id)
-    except BaseException:
-        writer.cancel()
-        raise
-    if found:
-        commit(writer)
-    else:
-        writer.cancel()
+    with disk_full_as_error(index_dir):
+        writer = open_writer(open_index(index_dir), lock_timeout)
+        try:
+            known = stored_articles(writer)
+            found = [article_id for article_id in dict.fromkeys(article_ids) if article_id in known]
+            for article_id in found:
+                writer.delete_by_term(Fields.ARTICLE_ID, article_id)
+            if found:
+                commit(writer)
+            else:
+                writer.cancel()
+        except BaseException:
+            abandon(writer)
+            raise
     return found
+
+
+@contextmanager
+def disk_full_as_error(index_dir: str | os.PathLike) -> Iterator[None]:
+    """Running out of disk space while writing *index_dir* as :class:`DiskFull`, which says what became
+    of the run: the writer that failed gives up (:func:`index.store.abandon`) before this sees it."""
+    try:
+        yield
+    except Exception as error:
+        if not is_disk_full(error):
+            raise
+        generation = newest_generation(index_dir)
+        kept = f"the index stays at generation {generation}" if generation > 0 else "no index was written"
+        raise DiskFull(f"no space left on the device holding {index_dir}: this run was not committed and {kept}; "
+                       "free some space and run it again") from error
 
 
 def index_stats(index_dir: str | os.PathLike) -> dict:

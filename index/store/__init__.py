@@ -14,9 +14,9 @@ its segment format, codec, multiprocess writer and postings matchers are used on
   stand, read in bulk.
 
 Its public surface is small: :func:`index_exists`, :func:`open_index`, :func:`committed_at` and
-:func:`read_damage` (read); :func:`writable_index`, :func:`open_writer`, :class:`IndexWriter` and :func:`commit` (write;
-the writer's modules are imported only then, so a reader never loads them); :mod:`index.store.reading`
-and :mod:`index.store.highlight`.
+:func:`read_damage` (read); :func:`writable_index`, :func:`open_writer`, :class:`IndexWriter`,
+:func:`commit`, :func:`abandon` and :func:`is_disk_full` (write; the writer's modules are imported only
+then, so a reader never loads them); :mod:`index.store.reading` and :mod:`index.store.highlight`.
 
 Importing the package installs the codec's fixes into Whoosh once, and refuses a Whoosh it was not
 tested with: the fixes and the writer replace private parts of Whoosh, which another release may
@@ -38,7 +38,7 @@ from pathlib import Path
 
 import whoosh
 from whoosh import index as whoosh_index
-from whoosh.index import FileIndex, LockError
+from whoosh.index import TOC, FileIndex, LockError, clean_files
 from whoosh.index import IndexError as WhooshIndexError
 from whoosh.writing import CLEAR, IndexWriter
 
@@ -51,6 +51,8 @@ TESTED_WHOOSH = ("2.7.5",)
 #: What reading an index file that is missing, cut short or garbled raises (Whoosh checks nothing
 #: itself: it reads past the end, seeks to garbage offsets, unpickles garbage).
 READ_ERRORS = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError, WhooshIndexError)
+#: Writing failed for want of space: on the disk, or in the user's quota.
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 #: Errors of the machine rather than of the index: they pass, so they say nothing of its files.
 MACHINE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOMEM, errno.EAGAIN, errno.EINTR})
 
@@ -113,6 +115,56 @@ def open_writer(ix: FileIndex, lock_timeout: float = 0.0, procs: int = 1, **opti
     except LockError:
         where = getattr(ix.storage, "folder", "the index")
         raise IndexBusy(f"another indexer is writing to {where}; try again when it has finished") from None
+
+
+def abandon(writer: IndexWriter) -> None:
+    """Give up *writer*'s run after an error, even one in the middle of its commit: its sub-writers
+    end, the files it wrote that the newest committed generation does not name are deleted (a full
+    disk gets its space back) while it still holds the write lock, and then the lock is released.
+    """
+    if writer.is_closed:
+        return
+    try:
+        for task in getattr(writer, "tasks", ()):  # the parallel writer's sub-writer processes
+            task.cancel()
+        _close_segment_files(writer)
+        generation = TOC._latest_generation(writer.storage, writer.indexname)
+        if generation >= 0:
+            toc = TOC.read(writer.storage, writer.indexname, generation)
+            clean_files(writer.storage, writer.indexname, generation, toc.segments)
+        with suppress(OSError):
+            writer._tempstorage.destroy()
+    finally:
+        if writer.writelock:
+            writer.writelock.release()
+        writer.is_closed = True
+
+
+def _close_segment_files(writer: IndexWriter) -> None:
+    """Close the files of *writer*'s new segment. Whoosh's own close stops at the first file that
+    fails to take its last bytes (the disk full), leaving the others open; here each is closed, its
+    file descriptor freed even when its buffered bytes cannot be written."""
+    perdoc, fields = writer.perdocwriter, writer.fieldwriter
+    files = [getattr(perdoc, "_vpostfile", None), getattr(getattr(perdoc, "_cols", None), "_temp", None),
+             getattr(getattr(fields, "_tindex", None), "dbfile", None), getattr(fields, "_postfile", None)]
+    for part in (perdoc, fields):
+        with suppress(Exception):
+            if not part.is_closed:
+                part.close()
+    for structfile in filter(None, files):
+        with suppress(Exception):  # a file already closed, or its last bytes not written: closed all the same
+            structfile.file.close()
+    with suppress(Exception):
+        writer.pool.cleanup()
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """Whether *error*, or an error that caused it, is the disk (or the user's quota) running out of space."""
+    while error is not None:
+        if isinstance(error, OSError) and error.errno in DISK_FULL_ERRNOS:
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def commit(writer: IndexWriter, replace_all: bool = False) -> None:

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import pickle
 import signal
@@ -23,6 +24,8 @@ from index.store.postings import BufferedSegmentWriter, use_posting_buffer
 #: Passages handed to a sub-writer at a time: Whoosh's default, 100, took 0.6 s longer to index
 #: 43,614 passages than these larger, fewer job files.
 PARALLEL_BATCH = 1000
+#: A sub-writer's exit status when the disk filled up.
+DISK_FULL_EXIT = 28
 #: ``prctl`` option: the signal a process gets when its parent dies (linux/prctl.h).
 _PR_SET_PDEATHSIG = 1
 
@@ -50,7 +53,12 @@ class BoundSubWriter(SubWriterTask):
                 os._exit(1)
         # Whoosh's task makes the module's SegmentWriter; in this (sub-writer) process, make it ours.
         multiproc.SegmentWriter = BufferedSegmentWriter
-        super().run()
+        try:
+            super().run()
+        except OSError as error:
+            if error.errno == errno.ENOSPC:
+                raise SystemExit(DISK_FULL_EXIT) from error  # the exit status tells the indexer why
+            raise
 
     def _process_file(self, filename: str, doc_count: int) -> None:
         """Add the passages of a job file written by :meth:`ParallelWriter._enqueue`, and delete it."""
@@ -79,6 +87,16 @@ class ParallelWriter(MpWriter, BufferedSegmentWriter):
         kwargs.setdefault("batchsize", PARALLEL_BATCH)
         super().__init__(ix, limitmb=limitmb, **kwargs)  # Whoosh's, which skips BufferedSegmentWriter's
         use_posting_buffer(self, limitmb)
+
+    def _commit_toc(self, segments) -> None:
+        """Whoosh's, once every sub-writer has ended well: Whoosh leaves out the segment of one that
+        failed (the disk full, say) and commits the rest, losing its passages without a word."""
+        failed = [task.exitcode for task in self.tasks if task.exitcode]
+        if DISK_FULL_EXIT in failed:
+            raise OSError(errno.ENOSPC, "No space left on device (in a sub-writer process)")
+        if failed:
+            raise RuntimeError(f"a sub-writer process failed (exit status {failed[0]}); nothing was committed")
+        super()._commit_toc(segments)
 
     def _enqueue(self) -> None:
         """Whoosh's, writing the job file as one pickle of the whole batch (Whoosh pickles each

@@ -20,8 +20,8 @@ A snapshot is not shared between threads (a Whoosh searcher is not meant to be).
 kept for the next request; one that no longer shows the newest committed generation is closed and
 replaced by a fresh one, so a re-index becomes visible without a restart and a request never sees
 half of a commit. A generation found damaged (a file missing, cut short or garbled) is answered with
-:class:`index.errors.IndexDamaged` and its snapshots are let go, until a newer one is committed. The writing modules are imported only when something is written, so a web
-worker never loads them.
+:class:`index.errors.IndexDamaged` and its snapshots are let go, until a newer one is committed. The
+writing modules are imported only when something is written, so a web worker never loads them.
 """
 
 from __future__ import annotations
