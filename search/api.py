@@ -162,8 +162,13 @@ def health():
     """Whether the index is open, and what it holds: figures only. A backend's details (the Whoosh index's
     path on this machine, say) are for ``news-search stats``, not for anyone who can reach the service."""
     health = current_snapshot().health()
-    return jsonify({"status": "ok", "articles": health.articles, "passages": health.passages,
-                    "generation": health.generation})
+    body = {"status": "ok", "articles": health.articles, "passages": health.passages,
+            "generation": health.generation}
+    if "agents" in health.details:
+        agents = [{"node": agent["node"], "indexes": agent["indexes"], "answers": agent["answers"]}
+                  for agent in health.details["agents"]]
+        body.update(status="ok" if all(agent["answers"] for agent in agents) else "degraded", agents=agents)
+    return jsonify(body)
 
 
 @bp.get("/openapi.json")

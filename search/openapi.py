@@ -206,10 +206,23 @@ SCHEMAS: dict = {
         "type": "object",
         "required": ["status", "articles", "passages", "generation"],
         "properties": {
-            "status": {"type": "string", "enum": ["ok"]},
+            "status": {"type": "string", "enum": ["ok", "degraded"],
+                       "description": "`degraded`: a node of the cluster does not answer (see `agents`); "
+                                      "searches are answered from the others"},
             "articles": {"type": "integer", "minimum": 0},
             "passages": {"type": "integer", "minimum": 0},
-            "generation": {"type": "integer"},
+            "generation": {"type": ["integer", "null"],
+                           "description": "The Whoosh index's committed generation; null on a cluster"},
+            "agents": {
+                "type": "array",
+                "description": "On a cluster (`NEWS_SEARCH_BACKEND=sphinxql`): each node, the head and every "
+                               "copy of every shard, and whether it answers",
+                "items": {"type": "object", "required": ["node", "indexes", "answers"],
+                          "properties": {"node": {"type": "string"},
+                                         "indexes": {"type": "array", "items": {"type": "string"}},
+                                         "answers": {"type": "boolean"}},
+                          "additionalProperties": False},
+            },
         },
         "additionalProperties": False,
         "description": "Figures only: where the index lives is for `news-search stats`, not for every client.",

@@ -13,7 +13,7 @@ as plain words instead, with a warning saying so.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from whoosh import qparser
 from whoosh.query import And, AndNot, Not, NullQuery, Or, Query, Term
@@ -45,6 +45,8 @@ class ReadQuery:
     query: Query | None
     required: frozenset[str] = frozenset()
     warnings: list[str] = field(default_factory=list)
+    #: What was typed: a backend that reads queries with a schema of its own reads it again.
+    text: str = ""
 
 
 class StarWildcardPlugin(qparser.WildcardPlugin):
@@ -110,9 +112,9 @@ def read_query(text: str, schema: Schema) -> ReadQuery:
         except Exception:  # noqa: BLE001 -- any parser failure means: fall back to plain words
             problem = "an operator in a place it cannot apply"
         else:
-            return _finish(query, [], description=is_description(text, schema))
+            return replace(_finish(query, [], description=is_description(text, schema)), text=text)
     warning = f"The query's syntax could not be read ({problem}), so it was searched as plain words."
-    return _finish(plain_query(text, schema), [warning], description=is_description(text, schema))
+    return replace(_finish(plain_query(text, schema), [warning], description=is_description(text, schema)), text=text)
 
 
 def is_description(text: str, schema: Schema) -> bool:

@@ -1,8 +1,14 @@
 """Fixtures: a few real-looking articles, a real Whoosh index built from them in a temporary
-directory, the Flask app over it, its test client, a live HTTP server and the CLI runner."""
+directory, the Flask app over it, its test client, a live HTTP server and the CLI runner.
+
+With ``NEWS_SEARCH_TEST_BACKEND=sphinxql`` the app (and so its client and live server) serves the
+same articles from a local Sphinx cluster instead -- two shards, the first mirrored -- which the
+fixture starts and stops: the tests of the API, the pages and the feed then run against it.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -109,9 +115,37 @@ def index_dir(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_index(corpus, tmp_path_factory.mktemp("index") / "index")
 
 
+#: The backend the shared app serves from (``whoosh``, or ``sphinxql``: a local cluster).
+TEST_BACKEND = os.environ.get("NEWS_SEARCH_TEST_BACKEND", "whoosh")
+
+
 @pytest.fixture(scope="session")
-def app(index_dir: Path):
-    return create_app({"TESTING": True, "INDEX": str(index_dir)})
+def backend_settings(corpus: Path, index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """The settings of the shared app's backend: the Whoosh index, or a cluster of the same articles."""
+    if TEST_BACKEND == "whoosh":
+        yield {"INDEX": str(index_dir)}
+        return
+    assert TEST_BACKEND == "sphinxql", f"NEWS_SEARCH_TEST_BACKEND must be whoosh or sphinxql; got {TEST_BACKEND!r}"
+    from search.sphinxql_backend.cluster import running_cluster
+    from search.sphinxql_backend.writing import update_cluster
+    from tests.test_cluster import require_searchd
+
+    require_searchd()
+    with running_cluster(tmp_path_factory.mktemp("served") / "cluster", shards=2, mirrors=1) as cluster:
+        summary = update_cluster(cluster, read_articles([corpus]))
+        assert summary.skipped == 0 and summary.committed, summary
+        yield {"INDEX": str(index_dir), "BACKEND": "sphinxql", "CLUSTER": str(cluster.path)}
+
+
+@pytest.fixture(scope="session")
+def backend_env(backend_settings: dict) -> dict[str, str]:
+    """The environment that points the command line at the shared app's backend."""
+    return {f"NEWS_SEARCH_{name}": value for name, value in backend_settings.items() if name != "INDEX"}
+
+
+@pytest.fixture(scope="session")
+def app(backend_settings: dict):
+    return create_app({"TESTING": True, **backend_settings})
 
 
 @pytest.fixture()

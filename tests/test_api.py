@@ -110,8 +110,8 @@ def test_health(client):
 
 def test_health_shows_no_filesystem_path(client, index_dir, runner):
     response = client.get("/api/health")
-    assert set(response.get_json()) == {"status", "articles", "passages", "generation"}
-    assert str(index_dir) not in response.text and "index_dir" not in response.text
+    assert set(response.get_json()) - {"agents"} == {"status", "articles", "passages", "generation"}
+    assert str(index_dir) not in response.text and "127.0.0.1" not in response.text and "index_dir" not in response.text
     assert "index_dir" not in validator("Health").schema and "index_dir" not in openapi_document()["components"][
         "schemas"]["Health"]["properties"]
     with_path = dict(response.get_json(), index_dir=str(index_dir))
@@ -153,8 +153,9 @@ def test_security_headers(client):
     assert response.headers["X-Frame-Options"] == "DENY"
 
 
-def test_cli_search_json_prints_the_api_body(client, runner, index_dir):
-    result = runner.invoke(cli, ["search", "missiles", "--json", "--index-dir", str(index_dir), "--limit", "5"])
+def test_cli_search_json_prints_the_api_body(client, runner, index_dir, backend_env):
+    result = runner.invoke(cli, ["search", "missiles", "--json", "--index-dir", str(index_dir), "--limit", "5"],
+                           env=backend_env)
     assert result.exit_code == 0, result.output
     from_cli = json.loads(result.output)
     from_api = client.get("/api/search?q=missiles&per_page=5").get_json()

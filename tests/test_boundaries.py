@@ -198,7 +198,7 @@ def test_an_index_written_before_the_storage_package_opens_searches_and_takes_up
 def test_the_backend_is_whoosh_unless_the_environment_names_another(monkeypatch):
     assert create_app({"INDEX": "nowhere"}).extensions["news_search"].name == "whoosh"
     monkeypatch.setenv("NEWS_SEARCH_BACKEND", "elastic")
-    with pytest.raises(ValueError, match="NEWS_SEARCH_BACKEND must be one of whoosh; got 'elastic'"):
+    with pytest.raises(ValueError, match="NEWS_SEARCH_BACKEND must be one of whoosh, sphinxql; got 'elastic'"):
         create_app({"INDEX": "nowhere"})
 
 
@@ -211,5 +211,5 @@ def test_the_command_line_names_an_unknown_backend_without_a_traceback(command, 
     monkeypatch.setenv("NEWS_SEARCH_BACKEND", "elastic")
     result = CliRunner().invoke(cli, [*command, "--index-dir", str(tmp_path / "index")])
     assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
-    assert "Error: NEWS_SEARCH_BACKEND must be one of whoosh; got 'elastic'" in result.output
+    assert "Error: NEWS_SEARCH_BACKEND must be one of whoosh, sphinxql; got 'elastic'" in result.output
     assert not (tmp_path / "index").exists()

@@ -15,8 +15,7 @@ from index.errors import ArticleNotFound
 from search.query import ReadQuery
 from search.results import ArticlePassage, ArticleView, Version
 from search.sphinxql_backend.config import HEAD_INDEX, article_key
-from search.sphinxql_backend.querying import sphinx_match
-from search.sphinxql_backend.searching import marked
+from search.sphinxql_backend.querying import marked, sphinx_match
 
 #: ``SNIPPET()`` options that return a whole passage with every match marked.
 WHOLE_PASSAGE = "'before_match=\x02', 'after_match=\x03', 'limit=0', 'query_mode=1'"

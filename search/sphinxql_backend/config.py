@@ -78,6 +78,7 @@ ATTRIBUTES = (
     ("string", "story_bands"),  # what finds later wire copies of the article (base64), on its first passage
     ("string", "story_sketch"),
     ("uint", "story_since"),
+    ("uint", "indexed_at"),  # when the row was written (seconds from 1970): the cluster's last update
 )
 #: Letters of words, lower-cased: ASCII, Latin-1, Latin Extended-A/B, Greek, Cyrillic (Ukrainian too). The
 #: 2.2.11 default knows only English and Russian letters and cuts "naïve" into "na" and "ve"; no accent

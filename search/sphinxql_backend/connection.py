@@ -1,7 +1,8 @@
 """SphinxQL connections, over the MySQL protocol with ``pymysql``.
 
 * :func:`connect` -- a connection to one node that gives up in time, with multi-statement batches on;
-* :func:`describe_error` -- a one-line message from a ``pymysql`` or socket error.
+* :func:`describe_error` -- a one-line message from a ``pymysql`` or socket error;
+* :class:`ClusterUnavailable` -- the head node does not answer: the service answers 503.
 """
 
 from __future__ import annotations
@@ -9,12 +10,19 @@ from __future__ import annotations
 import pymysql
 from pymysql.constants import CLIENT
 
+from index.errors import IndexNotFound
 from search.sphinxql_backend.config import split_address
 
 #: The longest wait for a node to accept a connection, in seconds: loopback answers at once or never.
 CONNECT_TIMEOUT = 1.0
 #: The longest wait for a query's answer, in seconds, unless the caller says otherwise.
 QUERY_TIMEOUT = 10.0
+
+
+class ClusterUnavailable(IndexNotFound):
+    """The cluster's head node does not answer (refused, timed out, or went away mid-query)."""
+
+    code = "backend_unavailable"
 
 
 def connect(address: str, *, timeout: float = QUERY_TIMEOUT) -> pymysql.connections.Connection:

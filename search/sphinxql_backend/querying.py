@@ -24,6 +24,7 @@ Whoosh backend applies it to the whole article: :class:`SphinxMatch` gives what 
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
@@ -87,8 +88,13 @@ def sphinx_match(read: ReadQuery, asked: bool = True) -> SphinxMatch:
     query = read.query
     if query is None or query is wq.NullQuery:
         return SphinxMatch("", nothing=asked)
+    query = _without_every(query)
+    if query is wq.NullQuery:
+        return SphinxMatch("", nothing=True)
     if isinstance(query, wq.Every):
         return SphinxMatch("")
+    if isinstance(query, wq.AndNot) and isinstance(query.a, wq.Every):
+        return SphinxMatch("", _write(query.b))
     excluded = negated_parts(query)
     excluded_text = _write(excluded[0] if len(excluded) == 1 else wq.Or(excluded)) if excluded else ""
     only_excludes = isinstance(query, wq.Not) or (
@@ -96,6 +102,41 @@ def sphinx_match(read: ReadQuery, asked: bool = True) -> SphinxMatch:
     if isinstance(query, wq.Not):
         excluded_text = _write(query.query)
     return SphinxMatch("" if only_excludes else _write(query), excluded_text)
+
+
+def _without_every(node: wq.Query) -> wq.Query:
+    """*node* with every "match everything" (a lone ``*``) folded into what holds it, for which the extended
+    syntax has no word: an OR holding it matches everything, an AND does without it, and excluding it
+    leaves nothing (:data:`whoosh.query.NullQuery`)."""
+    if isinstance(node, wq.Not):
+        inner = _without_every(node.query)
+        return wq.NullQuery if isinstance(inner, wq.Every) else wq.Not(inner)
+    if isinstance(node, (wq.Or, wq.And)):
+        children = [_without_every(child) for child in node.children()]
+        if isinstance(node, wq.Or):
+            if any(isinstance(child, wq.Every) for child in children):
+                return wq.Every()
+            children = [child for child in children if child is not wq.NullQuery]
+        elif any(child is wq.NullQuery for child in children):
+            return wq.NullQuery
+        kept = [child for child in children if not isinstance(child, wq.Every)]
+        if not kept:
+            return wq.Every() if isinstance(node, wq.And) else wq.NullQuery
+        return kept[0] if len(kept) == 1 and not isinstance(kept[0], wq.Not) else type(node)(kept)
+    if isinstance(node, (wq.AndNot, wq.AndMaybe, wq.Require)):
+        a, b = _without_every(node.a), _without_every(node.b)
+        if a is wq.NullQuery or (isinstance(node, wq.AndNot) and isinstance(b, wq.Every)):
+            return wq.NullQuery
+        if isinstance(node, wq.AndNot):
+            return a if b is wq.NullQuery else wq.AndNot(a, b)
+        if isinstance(b, wq.Every) or (b is wq.NullQuery and isinstance(node, wq.AndMaybe)):
+            return a
+        if b is wq.NullQuery:
+            return wq.NullQuery
+        if isinstance(a, wq.Every):
+            return b if isinstance(node, wq.Require) else wq.Every()
+        return type(node)(a, b)
+    return node
 
 
 def _write(node: wq.Query) -> str:
@@ -153,3 +194,12 @@ def _leaf(key: tuple, fieldnames: list[str]) -> str:
 
 def _text(text: bytes | str) -> str:
     return text.decode("utf-8") if isinstance(text, bytes) else text
+
+
+def marked(snippet: str) -> str:
+    """A snippet from the engine as HTML: its text escaped, the engine's markers as ``<mark>``.
+
+    >>> marked("a <b>\\x02missiles\\x03</b> & more")
+    'a &lt;b&gt;<mark>missiles</mark>&lt;/b&gt; &amp; more'
+    """
+    return html.escape(snippet, quote=False).replace("\x02", "<mark>").replace("\x03", "</mark>")

@@ -10,25 +10,26 @@ the source filter, relevance (articles holding every word of a plain-words query
 BM25 fused with each article's best two passages' BM25F) or date order (undated last), one article per
 story of wire copies unless ``collapse=none``, and the page's best passages with their snippets, only our
 ``<mark>`` as markup. What it does not yet: feedback from the best articles for descriptions (their order is
-that of article and passage evidence alone), ``group=passage``, and did-you-mean.
+that of article and passage evidence alone). Grouped by passage: :mod:`~search.sphinxql_backend.passages`.
 """
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
+from whoosh import query as wq
 
 from search.params import SearchParams, sources_named
-from search.query import ReadQuery, negated_parts
+from search.query import ReadQuery, is_description, negated_parts
 from search.results import FacetCount, Hit, Page, PassageHit, Version
 from search.sphinxql_backend.config import HEAD_INDEX
-from search.sphinxql_backend.querying import SphinxMatch, escape, sphinx_match
+from search.sphinxql_backend.passages import passage_page
+from search.sphinxql_backend.querying import SPHINX_SCHEMA, SphinxMatch, escape, marked, sphinx_match
 from search.sphinxql_backend.ranking import CANDIDATES, _results, article_bm25, passage_bm25f
 from search.whoosh_backend.ranking import PASSAGES_SCORED, fuse
-from search.whoosh_backend.searching import PASSAGES_PER_ARTICLE
+from search.whoosh_backend.searching import PASSAGES_PER_ARTICLE, SOME_WORDS_WARNING, own_logic
 
 #: Articles an exclusion may leave out; a query that excludes more is refused with a warning.
 MAX_EXCLUDED = 100_000
@@ -65,7 +66,51 @@ def _excluded_leaves(read: ReadQuery) -> list:
 def find(cursor, params: SearchParams, q_read: ReadQuery, sources: list[str]) -> Page:
     """The page of results of *params*, whose query *q_read* was read with
     :data:`search.sphinxql_backend.querying.SPHINX_SCHEMA`;
-    *sources* are the indexed sources' names (for the source filter)."""
+    *sources* are the indexed sources' names (for the source filter).
+
+    Sorted by date, only the articles holding every part of a plain query are listed (as the Whoosh
+    backend lists them, :func:`~search.whoosh_backend.searching.required_parts`); when none does,
+    those holding any part, with :data:`~search.whoosh_backend.searching.SOME_WORDS_WARNING`.
+    """
+    every = every_part(q_read, params.q) if params.effective_sort != "relevance" else None
+    if every is not None:
+        page = _find(cursor, params, every, sources)
+        if page.total:
+            return page
+        page = _find(cursor, params, q_read, sources)
+        return replace(page, warnings=[*page.warnings, SOME_WORDS_WARNING]) if page.total else page
+    return _find(cursor, params, q_read, sources)
+
+
+def every_part(read: ReadQuery, text: str) -> ReadQuery | None:
+    """*read* requiring every part of its plain query -- each word (in title or body), each phrase, each
+    ``prefix*`` by any of its words -- or ``None`` for a single part, a description or a query whose
+    own logic decides (as :func:`~search.whoosh_backend.searching.required_parts` decides)."""
+    if read.query is None or own_logic(text) or is_description(text, SPHINX_SCHEMA):
+        return None
+    query, negated = (read.query.a, read.query.b) if isinstance(read.query, wq.AndNot) else (read.query, None)
+    if not isinstance(query, wq.Or):
+        return None
+    groups: dict[object, list[wq.Query]] = {}
+    for child in query.children():
+        if isinstance(child, wq.Term):
+            key = ("word", child.text)
+        elif isinstance(child, wq.Phrase):
+            key = ("phrase", tuple(child.words))
+        elif isinstance(child, (wq.Prefix, wq.Wildcard)):
+            key = ("pattern", child.text)
+        elif isinstance(child, wq.Or) and all(isinstance(term, wq.Term) for term in child.children()):
+            key = ("words", frozenset(term.text for term in child.children()))
+        else:
+            return None
+        groups.setdefault(key, []).append(child)
+    if len(groups) < 2:
+        return None
+    every: wq.Query = wq.And([children[0] if len(children) == 1 else wq.Or(children) for children in groups.values()])
+    return replace(read, query=every if negated is None else wq.AndNot(every, negated))
+
+
+def _find(cursor, params: SearchParams, q_read: ReadQuery, sources: list[str]) -> Page:
     match = sphinx_match(q_read, asked=bool(params.q.strip()))
     if match.nothing:
         return Page(total=0, hits=[], facets={"source": [], "published": []}, days={})
@@ -97,6 +142,9 @@ def find(cursor, params: SearchParams, q_read: ReadQuery, sources: list[str]) ->
     days = {date.fromordinal(int(day)): int(n) for day, n in by_day}
     first = (params.page - 1) * params.per_page
     words = words_of(q_read)
+    if params.group == "passage":
+        total, hits = passage_page(cursor, params, match.text, filters.where, filters.args, words, SNIPPET_OPTIONS)
+        return Page(total=total, hits=hits, facets=facets, days=days, warnings=warnings)
     if params.effective_sort == "relevance" and match.text and words:
         rows, scores, versions = _by_relevance(cursor, params, match, filters, words, first)
     else:
@@ -237,17 +285,14 @@ def _hits(cursor, rows: list[tuple], scores: list[float], versions: dict[int, li
             shown = [openings[key]]
         hits.append(Hit(article_id=article_id, title=title, url=url or None, source=source or None,
                         published=published or None, score=round(score, 6),
-                        passages=[PassageHit(passage_id, int(position), int(start), int(end), marked(text))
+                        passages=[PassageHit(passage_id, int(position), int(start), int(end), marked(text).strip())
                                   for passage_id, position, start, end, text in shown],
                         story=story or article_id, other_versions=versions.get(key, [])))
     return hits
 
 
-def marked(snippet: str) -> str:
-    """A snippet from the engine as HTML: its text escaped, the engine's markers as ``<mark>``.
-
-    >>> marked("a <b>\\x02missiles\\x03</b> & more")
-    'a &lt;b&gt;<mark>missiles</mark>&lt;/b&gt; &amp; more'
-    """
-    return html.escape(snippet, quote=False).replace("\x02", "<mark>").replace("\x03", "</mark>")
-
+def source_names(cursor) -> list[str]:
+    """The names of the sources of the articles on the cluster, for the source filter."""
+    cursor.execute(f"SELECT source FROM {HEAD_INDEX} WHERE whole = 1 GROUP BY source LIMIT 100000 "
+                   "OPTION max_matches=100000")
+    return [row[0] for row in cursor.fetchall() if row[0]]

@@ -85,7 +85,7 @@ def passage_row(document: dict) -> dict:
         "story_bands": _b64(document.get(Fields.STORY_BANDS)), "story_sketch": _b64(document.get(Fields.STORY_SKETCH)),
         "story_since": document.get(Fields.STORY_SINCE) or 0,
         "title_words": word_count(Fields.TITLE, document.get(Fields.TITLE, "")),
-        "body_words": word_count(Fields.BODY, document[Fields.BODY]),
+        "body_words": word_count(Fields.BODY, document[Fields.BODY]), "indexed_at": int(time.time()),
     }
 
 

@@ -30,7 +30,7 @@ from search.query import OPERATORS
 from search.whoosh_backend.generation import Generation
 
 #: Words a spelling suggestion may replace: letters only, not a field name before a colon.
-_SPELLED_WORD = re.compile(r"(?<![\w:*])[^\W\d_]{3,}(?![\w:*])")
+SPELLED_WORD = re.compile(r"(?<![\w:*])[^\W\d_]{3,}(?![\w:*])")
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 #: A word the index holds is respelled only when at most RARE_PASSAGES passages hold it and a word
@@ -64,7 +64,7 @@ class Correction:
 
 def suggest(gen: Generation, text: str) -> str | None:
     """*text* with each misspelt word respelled (see :func:`respell`); ``None`` when nothing changes."""
-    corrected = _SPELLED_WORD.sub(lambda found: respell(gen, found.group(0)), text)
+    corrected = SPELLED_WORD.sub(lambda found: respell(gen, found.group(0)), text)
     return corrected if corrected != text else None
 
 
