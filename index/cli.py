@@ -40,13 +40,17 @@ class NewsSearchGroup(click.Group):
     read half's commands come with the shared ``--index-dir`` option."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *READ_COMMANDS})
+        return sorted({*super().list_commands(ctx), *READ_COMMANDS, "cluster"})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in READ_COMMANDS and name not in self.commands:
             from search import cli as read_cli
 
             self.add_command(index_dir_option(getattr(read_cli, READ_COMMANDS[name])), name)
+        if name == "cluster" and name not in self.commands:
+            from search.sphinxql_backend.commands import cluster_group
+
+            self.add_command(cluster_group, name)
         return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):
