@@ -2,7 +2,8 @@
 
 :func:`build_app` builds it: configuration (defaults, then ``NEWS_SEARCH_*`` environment variables,
 then the mapping passed in), the backend it names (:func:`search.backends.open_backend`), the JSON
-blueprint (:mod:`search.api`), the page blueprint (:mod:`search.web`), error handlers and security headers.
+blueprint (:mod:`search.api`), the page blueprint (:mod:`search.web`), ``/metrics`` (:mod:`search.metrics`),
+error handlers and security headers.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from werkzeug.routing import PathConverter
 from index.errors import NewsSearchError
 
 from index import resolve_index_dir
-from search import addresses, budget, fairness
+from search import addresses, budget, fairness, metrics
 from search.backends import open_backend
 from search.cache import ResultsCache
 
@@ -53,7 +54,8 @@ def build_app(config: Mapping | None = None) -> Flask:
     if type(cache_size) is not int or cache_size < 0:
         raise ValueError(f"NEWS_SEARCH_RESULTS_CACHE must be a whole number of results, 0 or more; got {cache_size!r}")
     app.extensions["news_search"] = open_backend(app.config)
-    app.extensions["news_search_results"] = ResultsCache(cache_size)
+    app.extensions["news_search_metrics"] = metrics.Metrics()
+    app.extensions["news_search_results"] = ResultsCache(cache_size, app.extensions["news_search_metrics"].count_lookup)
     app.extensions["news_search_costly"] = fairness.CostlyShare(app.config["COSTLY_SHARE"])
     app.url_map.converters["article_id"] = ArticleIdConverter
 
@@ -61,6 +63,8 @@ def build_app(config: Mapping | None = None) -> Flask:
 
     app.register_blueprint(api.bp)
     app.register_blueprint(web.bp)
+    app.register_blueprint(metrics.bp)
+    app.before_request(metrics.start_timer)
     app.before_request(addresses.check_host)
     app.before_request(start_budget)
     app.teardown_request(end_budget)
@@ -69,6 +73,7 @@ def build_app(config: Mapping | None = None) -> Flask:
         app.register_error_handler(kind, handle_read_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.after_request(add_security_headers)
+    app.after_request(metrics.count_response)
     app.teardown_appcontext(api.release_snapshot)
     return app
 

@@ -63,12 +63,19 @@ class ResultsCache:
     its generation (``None``) gets no caching.
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, on_lookup: Callable[[bool], None] | None = None) -> None:
         self.size = size
+        self.on_lookup = on_lookup  # told of each lookup: whether it found a value (for the metrics)
         self._kept = BoundedCache(size)
 
     def get(self, generation: Hashable | None, key: Hashable, compute: Callable[[], T]) -> T:
         """The value kept for *key* at *generation*, or ``compute()`` (then kept)."""
         if self.size <= 0 or generation is None:
             return compute()
-        return self._kept.get((generation, key), compute, size=lambda _: 1)
+        found = self._kept.lookup((generation, key), _ABSENT)
+        if self.on_lookup is not None:
+            self.on_lookup(found is not _ABSENT)
+        if found is _ABSENT:
+            found = compute()
+            self._kept.put((generation, key), found)
+        return found

@@ -293,8 +293,9 @@ def openapi_document() -> dict:
     too_busy = _json("Error", "Searches for many words at once (a prefix*, more than six words) have taken their "
                               "share of the service's time while others wait (code too_busy); try again after "
                               "the seconds the Retry-After header gives")
-    unavailable = _json("Error", "No index has been built yet (code index_not_found), or the search took longer "
-                                 "than its time budget and was stopped (code search_timeout, with a Retry-After header)")
+    unavailable = _json("Error", "No index has been built yet (code index_not_found), the index cannot be read "
+                                 "(code index_damaged), or the search took longer than its time budget and was "
+                                 "stopped (code search_timeout, with a Retry-After header)")
     return {
         "openapi": "3.1.0",
         "info": {"title": "News search API", "version": "1.0.0",
@@ -367,13 +368,24 @@ def openapi_document() -> dict:
             "/api/health": {"get": {
                 "operationId": "health",
                 "summary": "Whether the service is up, and what its index holds",
-                "responses": {"200": _json("Health", "The index is open"), "503": error},
+                "responses": {"200": _json("Health", "The index is open"),
+                              "503": _json("Error", "No index has been built yet (code index_not_found), or the "
+                                                    "index cannot be read (code index_damaged)")},
             }},
             "/api/openapi.json": {"get": {
                 "operationId": "openapi",
                 "summary": "This document",
                 "responses": {"200": {"description": "OpenAPI 3.1 document",
                                       "content": {"application/json": {"schema": {"type": "object"}}}}},
+            }},
+            "/metrics": {"get": {
+                "operationId": "metrics",
+                "summary": "The service's metrics, in Prometheus's text format",
+                "description": "Requests by route and status, their latency, the results cache's hits and misses "
+                               "(summed over every worker with PROMETHEUS_MULTIPROC_DIR), and what the index holds. "
+                               "Answered even when the index is missing or damaged (news_search_index_up 0).",
+                "responses": {"200": {"description": "Prometheus text format 0.0.4",
+                                      "content": {"text/plain": {"schema": {"type": "string"}}}}},
             }},
         },
         "components": {"schemas": {**SCHEMAS, "SearchRequest": SEARCH_REQUEST}},

@@ -134,7 +134,7 @@ def test_openapi_document_describes_every_route(client):
     document = client.get("/api/openapi.json").get_json()
     assert document["openapi"].startswith("3.1")
     assert set(document["paths"]) == {"/api/search", "/api/articles/{article_id}", "/api/articles/{article_id}/related",
-                                      "/search.atom", "/api/health", "/api/openapi.json"}
+                                      "/search.atom", "/api/health", "/api/openapi.json", "/metrics"}
     names = {parameter["name"] for parameter in document["paths"]["/api/search"]["get"]["parameters"]}
     assert names == {"q", "page", "per_page", "from", "to", "source", "sort", "group", "collapse", "recency", "explain"}
     body = document["paths"]["/api/search"]["post"]["requestBody"]
