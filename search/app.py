@@ -3,7 +3,7 @@
 :func:`build_app` builds it: configuration (defaults, then ``NEWS_SEARCH_*`` environment variables,
 then the mapping passed in), the backend it names (:func:`search.backends.open_backend`), the JSON
 blueprint (:mod:`search.api`), the page blueprint (:mod:`search.web`), ``/metrics`` (:mod:`search.metrics`),
-error handlers and security headers.
+the request log (:mod:`search.request_log`), error handlers and security headers.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from werkzeug.routing import PathConverter
 from index.errors import NewsSearchError
 
 from index import resolve_index_dir
-from search import addresses, budget, fairness, metrics
+from search import addresses, budget, fairness, metrics, request_log
 from search.backends import open_backend
 from search.cache import ResultsCache
 
@@ -39,7 +39,8 @@ def build_app(config: Mapping | None = None) -> Flask:
     """
     app = Flask("search")
     app.config.from_mapping(BACKEND=None, INDEX=None, JSON_SORT_KEYS=False, RESULTS_CACHE=RESULTS_CACHE,
-                            BASE_URL=None, TIME_BUDGET=budget.TIME_BUDGET, COSTLY_SHARE=fairness.COSTLY_SHARE)
+                            BASE_URL=None, TIME_BUDGET=budget.TIME_BUDGET, COSTLY_SHARE=fairness.COSTLY_SHARE,
+                            LOG_QUERIES=False, SLOW_MS=request_log.SLOW_MS)
     app.config.from_prefixed_env("NEWS_SEARCH")
     if config:
         app.config.from_mapping(config)
@@ -65,6 +66,7 @@ def build_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(web.bp)
     app.register_blueprint(metrics.bp)
     app.before_request(metrics.start_timer)
+    request_log.configure(app)
     app.before_request(addresses.check_host)
     app.before_request(start_budget)
     app.teardown_request(end_budget)
