@@ -16,14 +16,15 @@ every matching passage is a candidate, as it is for all but the commonest words.
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 
 import numpy as np
 
 from search.params import SearchParams
 from search.results import Hit, PassageHit, Version
-from search.sphinxql_backend.config import HEAD_INDEX, row_id
+from search.sphinxql_backend.config import HEAD_INDEX, article_key, row_id
 from search.sphinxql_backend.querying import escape, marked
-from search.sphinxql_backend.ranking import CANDIDATES, _results, passage_bm25f
+from search.sphinxql_backend.ranking import CANDIDATES, _results, passage_bm25f, recency_decay
 
 #: Rows read in date order, per row the page needs, to find the first article of each story.
 WINDOW = 4
@@ -40,27 +41,39 @@ def passage_page(cursor, params: SearchParams, match_text: str, where: str, args
     cursor.execute(f"SELECT COUNT(*) FROM {HEAD_INDEX} WHERE {condition}", condition_args)
     count = int(cursor.fetchone()[0])
     first = (params.page - 1) * params.per_page
+    decay: dict[int, float] = {}
     if params.effective_sort == "relevance" and match_text and words:
-        units, scores = _by_relevance(cursor, condition, condition_args, match_text, words)
+        units, scores, decay = _by_relevance(cursor, condition, condition_args, match_text, words, params.recency)
     else:
         units, scores = _by_date(cursor, params, condition, condition_args, first + params.per_page)
     kept, dropped, versions = _collapse(units, params.collapse)
     page = kept[first : first + params.per_page]
     if params.effective_sort != "relevance" and match_text and words and page:
         scores = passage_bm25f(cursor, words, match_text, sorted({int(unit[0]) for unit in page}))
-    return count - dropped, _hits(cursor, page, [scores.get(unit[2], 0.0) for unit in page], versions, words, snippet)
+    hits = _hits(cursor, page, [scores.get(unit[2], 0.0) for unit in page], versions, words, snippet)
+    if params.explain:
+        hits = [replace(hit, explanation={"passage_score": scores.get(unit[2], 0.0) / decay.get(int(unit[0]), 1.0),
+                                          "recency": decay.get(int(unit[0]), 1.0), "total": hit.score})
+                for hit, unit in zip(hits, page)]
+    return count - dropped, hits
 
 
-def _by_relevance(cursor, condition: str, args: tuple, match_text: str, words: list[str]) \
-        -> tuple[list[tuple], dict[str, float]]:
-    """Candidate passages (akey, skey, passage id, position) in the Whoosh backend's order, and their scores."""
+def _by_relevance(cursor, condition: str, args: tuple, match_text: str, words: list[str], recency: float | None) \
+        -> tuple[list[tuple], dict[str, float], dict[int, float]]:
+    """Candidate passages (akey, skey, passage id, position) in the Whoosh backend's order, their scores
+    (with *recency*, decayed by their articles' age) and each article's decay."""
     found, = _results(cursor, [(
         f"SELECT akey FROM {HEAD_INDEX} WHERE {condition} GROUP BY akey LIMIT {CANDIDATES} "
         f"OPTION max_matches={CANDIDATES}, ranker=expr('sum(tf_idf)*1000000'), idf='plain,tfidf_unnormalized'", args)])
     keys = [int(row[0]) for row in found]
     if not keys:
-        return [], {}
+        return [], {}, {}
     scores = passage_bm25f(cursor, words, match_text, keys)
+    decay: dict[int, float] = {}
+    if recency is not None:
+        decay = dict(zip(keys, recency_decay(cursor, condition, args, np.array(keys), recency).tolist()))
+        scores = {passage_id: score * decay.get(key, 1.0) for (passage_id, score), key
+                  in zip(scores.items(), [article_key(passage_id.rsplit("#", 1)[0]) for passage_id in scores])}
     in_keys = f" AND akey IN ({', '.join(str(key) for key in keys)})"
     every = "@(title,body) " + " ".join(f"({escape(word)})" for word in words)
     rows, complete = _results(cursor, [
@@ -72,7 +85,7 @@ def _by_relevance(cursor, condition: str, args: tuple, match_text: str, words: l
     units = [row[:4] for row in rows]
     order = np.lexsort((-np.array([scores.get(unit[2], 0.0) for unit in units]),
                         np.array([unit[2] not in holding for unit in units])))
-    return [units[number] for number in order], {unit[2]: scores.get(unit[2], 0.0) for unit in units}
+    return [units[number] for number in order], {unit[2]: scores.get(unit[2], 0.0) for unit in units}, decay
 
 
 def _by_date(cursor, params: SearchParams, condition: str, args: tuple, needed: int) \

@@ -35,12 +35,14 @@ _WORD_TF = re.compile(r"word(\d+)=\(tf=(\d+)")
 
 @dataclass(frozen=True)
 class ArticleScores:
-    """The candidates' article keys and ids, whole-article BM25, and whether each holds every word."""
+    """The candidates' article keys and ids, whole-article BM25 (and each word's part of it, a column per
+    word), and whether each holds every word."""
 
     keys: np.ndarray
     article_ids: list[str]
     scores: np.ndarray
     holds_all: np.ndarray
+    parts: np.ndarray | None = None
 
 
 def word_frequencies(factors: str, count: int) -> np.ndarray:
@@ -108,12 +110,12 @@ def article_bm25(cursor, words: list[str], match: str, where: str = "", args: tu
     count = int(totals[0][0])
     average = int(totals[0][1] or 0) / (count or 1) or 1.0
     lengths = np.array([max(row[2], 1) for row in found], dtype=np.float64)
-    scores = np.zeros(len(keys))
+    parts = np.zeros((len(keys), len(words)))
     for number, rows in enumerate(held):
         rarity = article_idf(count, int(rows[0][0]))
         column = tf[:, number]
-        scores += rarity * (column * (K1 + 1)) / (column + K1 * ((1 - B) + B * lengths / average))
-    return ArticleScores(keys, [row[1] for row in found], scores, (tf > 0).all(axis=1))
+        parts[:, number] = rarity * (column * (K1 + 1)) / (column + K1 * ((1 - B) + B * lengths / average))
+    return ArticleScores(keys, [row[1] for row in found], parts.sum(axis=1), (tf > 0).all(axis=1), parts)
 
 
 def passage_bm25f(cursor, words: list[str], match: str, keys: list[int]) -> dict[str, float]:
@@ -148,3 +150,21 @@ def passage_bm25f(cursor, words: list[str], match: str, keys: list[int]) -> dict
             parts = idfs * (weights * (PASSAGE_K1 + 1)) / (weights + PASSAGE_K1 * ((1 - PASSAGE_B) + PASSAGE_B * length / average))
             scores[passage_id] += float(parts[weights > 0].sum())
     return scores
+
+
+def recency_decay(cursor, where: str, args: tuple, keys: np.ndarray, half_life: float) -> np.ndarray:
+    """Each article's (*keys*) recency decay, ``0.5 ** (age / half_life)``, as the Whoosh backend decays
+    relevance (:func:`~search.whoosh_backend.searching.with_recency`): age in days behind the newest
+    article matching *where* (with *args*); an undated article is as old as the oldest dated one."""
+    keys_list = ", ".join(str(key) for key in keys.tolist())
+    span, dates = _results(cursor, [
+        (f"SELECT MAX(published), MIN(published), COUNT(*) FROM {HEAD_INDEX} WHERE {where} AND day > 0", args),
+        (f"SELECT akey, published, day FROM {HEAD_INDEX} WHERE whole = 1 AND akey IN ({keys_list}) "
+         f"LIMIT {len(keys)} OPTION max_matches={len(keys)}", ()),
+    ])
+    if not span or not int(span[0][2]):
+        return np.ones(len(keys))
+    newest, oldest = int(span[0][0]), int(span[0][1])
+    moment = {int(key): int(published) if int(day) else oldest for key, published, day in dates}
+    ages = np.array([(newest - moment.get(int(key), oldest)) / 86_400 for key in keys.tolist()])
+    return 0.5 ** (ages / half_life)

@@ -21,14 +21,15 @@ from datetime import date
 import numpy as np
 from whoosh import query as wq
 
+from index.schema import SCHEMA, Fields
 from search.params import SearchParams, sources_named
 from search.query import ReadQuery, is_description, negated_parts
 from search.results import FacetCount, Hit, Page, PassageHit, Version
 from search.sphinxql_backend.config import HEAD_INDEX
 from search.sphinxql_backend.passages import passage_page
 from search.sphinxql_backend.querying import SPHINX_SCHEMA, SphinxMatch, escape, marked, sphinx_match
-from search.sphinxql_backend.ranking import CANDIDATES, _results, article_bm25, passage_bm25f
-from search.whoosh_backend.ranking import PASSAGES_SCORED, fuse
+from search.sphinxql_backend.ranking import CANDIDATES, _results, article_bm25, passage_bm25f, recency_decay
+from search.whoosh_backend.ranking import B, K1, PASSAGE_WEIGHT, PASSAGES_SCORED, fuse, scales
 from search.whoosh_backend.searching import PASSAGES_PER_ARTICLE, SOME_WORDS_WARNING, own_logic
 
 #: Articles an exclusion may leave out; a query that excludes more is refused with a warning.
@@ -51,7 +52,8 @@ def words_of(read: ReadQuery) -> list[str]:
     words: dict[str, None] = {}
     excluded = set(_excluded_leaves(read))
     for leaf in read.query.leaves() if read.query is not None else ():
-        if leaf in excluded or getattr(leaf, "fieldname", None) not in ("title", "body"):
+        if (leaf in excluded or getattr(leaf, "fieldname", None) not in ("title", "body")
+                or isinstance(leaf, (wq.Prefix, wq.Wildcard))):
             continue
         for word in getattr(leaf, "words", None) or [getattr(leaf, "text", None)]:
             if isinstance(word, str) and word and "*" not in word:
@@ -145,12 +147,31 @@ def _find(cursor, params: SearchParams, q_read: ReadQuery, sources: list[str]) -
     if params.group == "passage":
         total, hits = passage_page(cursor, params, match.text, filters.where, filters.args, words, SNIPPET_OPTIONS)
         return Page(total=total, hits=hits, facets=facets, days=days, warnings=warnings)
+    explanations: dict[int, dict] = {}
     if params.effective_sort == "relevance" and match.text and words:
-        rows, scores, versions = _by_relevance(cursor, params, match, filters, words, first)
+        rows, scores, versions = _by_relevance(cursor, params, match, filters, words, first, where, args, explanations)
+    elif params.effective_sort == "relevance" and match.text:
+        rows, scores, versions = _by_engine(cursor, params, where, args, first, q_read, explanations)
     else:
         rows, scores, versions = _by_date(cursor, params, where, args, first)
+        if match.text and words and rows:
+            evidence = _evidence(passage_bm25f(cursor, words, match.text, [row[0] for row in rows]))
+            scores = [evidence.get(row[1], 0.0) for row in rows]
+            explanations = {row[0]: {"passage_evidence": score, "recency": 1.0} for row, score in zip(rows, scores)}
     hits = _hits(cursor, rows, scores, versions, match, words)
+    if params.explain:
+        hits = [replace(hit, explanation={**explanations.get(row[0], {"passage_evidence": 0.0, "recency": 1.0}),
+                                          "total": hit.score}) for hit, row in zip(hits, rows)]
     return Page(total=total, hits=hits, facets=facets, days=days, warnings=warnings)
+
+
+def _evidence(passages: dict[str, float]) -> dict[str, float]:
+    """Each article's passage evidence (by id): the sum of its best passages' scores, as the Whoosh
+    backend sums them (:func:`~search.whoosh_backend.ranking.passage_evidence`)."""
+    best: dict[str, list[float]] = {}
+    for passage_id, score in passages.items():
+        best.setdefault(passage_id.rsplit("#", 1)[0], []).append(score)
+    return {article_id: sum(sorted(scores, reverse=True)[:PASSAGES_SCORED]) for article_id, scores in best.items()}
 
 
 def _filters(cursor, params: SearchParams, match: SphinxMatch, sources: list[str], warnings: list[str]) -> _Filters | None:
@@ -180,18 +201,19 @@ def _filters(cursor, params: SearchParams, match: SphinxMatch, sources: list[str
 
 
 def _by_relevance(cursor, params: SearchParams, match: SphinxMatch, filters: _Filters, words: list[str],
-                  first: int) -> tuple[list[tuple], list[float], dict[int, list[Version]]]:
-    """The page's article rows by relevance, scored as the Whoosh backend scores them."""
+                  first: int, where: str, args: tuple, explanations: dict[int, dict]) \
+        -> tuple[list[tuple], list[float], dict[int, list[Version]]]:
+    """The page's article rows by relevance, scored as the Whoosh backend scores them (with ``recency``,
+    decayed by age); with ``explain``, the components of each score in *explanations*, by article key."""
     found = article_bm25(cursor, words, match.text, filters.where.removeprefix(" AND "), filters.args, CANDIDATES)
     if not len(found.keys):
         return [], [], {}
-    passages = passage_bm25f(cursor, words, match.text, found.keys.tolist())
-    best: dict[str, list[float]] = {}
-    for passage_id, score in passages.items():
-        best.setdefault(passage_id.rsplit("#", 1)[0], []).append(score)
-    evidence = np.array([sum(sorted(best.get(article_id, []), reverse=True)[:PASSAGES_SCORED])
-                         for article_id in found.article_ids])
+    evidence_of = _evidence(passage_bm25f(cursor, words, match.text, found.keys.tolist()))
+    evidence = np.array([evidence_of.get(article_id, 0.0) for article_id in found.article_ids])
     scores = fuse(found.scores, evidence)
+    decay = recency_decay(cursor, where, args, found.keys, params.recency) if params.recency is not None else None
+    if decay is not None:
+        scores = scores * decay
     required = len(words) > 1
     order = np.lexsort((-scores, ~found.holds_all if required else np.zeros(len(scores), dtype=bool)))
     keys = [int(found.keys[number]) for number in order]
@@ -199,7 +221,44 @@ def _by_relevance(cursor, params: SearchParams, match: SphinxMatch, filters: _Fi
     shown, versions = _collapse([rows[key] for key in keys if key in rows], params.collapse)
     page = shown[first : first + params.per_page]
     score_of = {int(found.keys[number]): float(scores[number]) for number in order}
+    if params.explain:
+        top_article, top_passage = scales(found.scores, evidence)
+        stems = [next((token.text for token in SCHEMA[Fields.BODY].analyzer(word)), word) for word in words]
+        at = {int(key): number for number, key in enumerate(found.keys.tolist())}
+        for row in page:
+            number = at[row[0]]
+            explanations[row[0]] = {
+                "article_bm25": {stem: float(found.parts[number, column]) / top_article
+                                 for column, stem in enumerate(stems)},
+                "passage_evidence": PASSAGE_WEIGHT * float(evidence[number]) / top_passage, "feedback": 0.0,
+                "all_words": bool(found.holds_all[number]),
+                "recency": float(decay[number]) if decay is not None else 1.0}
     return page, [score_of[row[0]] for row in page], {row[0]: versions.get(row[7], []) for row in page}
+
+
+def _by_engine(cursor, params: SearchParams, where: str, args: tuple, first: int, read: ReadQuery,
+               explanations: dict[int, dict]) -> tuple[list[tuple], list[float], dict[int, list[Version]]]:
+    """The page's article rows by the engine's own whole-article BM25, for a query of patterns alone
+    (``missil*``): which words a pattern stands for, only the engine knows."""
+    cursor.execute(f"SELECT {_ARTICLE_COLUMNS}, WEIGHT() AS w FROM {HEAD_INDEX} WHERE {where} ORDER BY w DESC, akey ASC "
+                   f"LIMIT {CANDIDATES} OPTION max_matches={CANDIDATES}, ranker=expr('bm25a({K1}, {B})*1000'), idf='plain'", args)
+    found = list(cursor.fetchall())
+    scores = np.array([row[8] / 1000 for row in found], dtype=np.float64)
+    keys = np.array([row[0] for row in found], dtype=np.int64)
+    decay = recency_decay(cursor, where, args, keys, params.recency) if params.recency is not None and found else None
+    if decay is not None:
+        scores = scores * decay
+    order = np.argsort(-scores, kind="stable")
+    shown, versions = _collapse([found[number][:8] for number in order], params.collapse)
+    page = shown[first : first + params.per_page]
+    score_of = {int(keys[number]): (float(scores[number]), 1.0 if decay is None else float(decay[number]))
+                for number in range(len(found))}
+    patterns = " ".join(f"{leaf.text}*" for leaf in read.query.leaves() if isinstance(leaf, (wq.Prefix, wq.Wildcard)))
+    for row in page:
+        score, decayed = score_of[row[0]]
+        explanations[row[0]] = {"article_bm25": {patterns or "*": score / decayed}, "passage_evidence": 0.0,
+                                "feedback": 0.0, "all_words": True, "recency": decayed}
+    return page, [score_of[row[0]][0] for row in page], {row[0]: versions.get(row[7], []) for row in page}
 
 
 def _by_date(cursor, params: SearchParams, where: str, args: tuple, first: int) \
