@@ -192,12 +192,16 @@ def read_damage(error: BaseException, index_dir: str | os.PathLike) -> IndexDama
     'the index cannot be read (EOFError: Ran out of input)'
     >>> read_damage(OSError(errno.EMFILE, "Too many open files"), "instance/index") is None
     True
+    >>> read_damage(FileNotFoundError(errno.ENOENT, "No such file", "/etc/other"), "instance/index") is None
+    True
     """
     if not isinstance(error, READ_ERRORS):
         return None
     if isinstance(error, OSError) and error.errno is not None:
         if error.errno in MACHINE_ERRNOS:
             return None
+        if error.filename and os.path.dirname(os.path.abspath(error.filename)) != os.path.abspath(index_dir):
+            return None  # a file elsewhere (a template, a setting): not the index's
         where = f"{os.path.basename(error.filename)}: " if error.filename else ""
         problem = f"{where}{error.strerror}"
     else:
