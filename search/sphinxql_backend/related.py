@@ -9,7 +9,8 @@ by the divergence-from-randomness model Whoosh's ``key_terms`` uses (Bo1) over t
 that hold each word, which the head counts; words only this article holds, and words more than
 :data:`~search.whoosh_backend.related.COMMON_ARTICLE_SHARE` of the articles hold, are left out. The
 articles holding them are then ranked by the whole-article BM25 a search ranks with
-(:func:`search.sphinxql_backend.ranking.article_bm25`); an article is related from
+(:func:`search.sphinxql_backend.ranking.article_bm25`), each word's part weighed by its weight as a key
+term; an article is related from
 :data:`~search.whoosh_backend.related.MIN_SHARE` of the article's score for its own key terms, close
 coverage from :data:`~search.whoosh_backend.related.CLOSE_SHARE`, each story shown once.
 """
@@ -19,6 +20,8 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
+
+import numpy as np
 
 from index.errors import ArticleNotFound
 from index.schema import SCHEMA, Fields
@@ -62,12 +65,14 @@ def related_articles(cursor, article_id: str, limit: int) -> Related:
     if terms:
         words = list(terms)
         match = "@(title,body) (" + " | ".join(escape(word) for word in words) + ")"
-        scores = article_bm25(cursor, words, match)
-        own_at = [number for number, other in enumerate(scores.article_ids) if other == article_id]
-        own = float(scores.scores[own_at[0]]) if own_at else 0.0
-        order = sorted(range(len(scores.article_ids)), key=lambda number: -scores.scores[number])
-        candidates = [(scores.article_ids[number], float(scores.scores[number])) for number in order
-                      if own > 0 and scores.scores[number] >= MIN_SHARE * own and scores.article_ids[number] != article_id]
+        found = article_bm25(cursor, words, match)
+        # Each word's BM25 weighed by its weight as a key term, as the Whoosh backend weighs them.
+        similarity = found.parts @ np.array([terms[word] for word in words])
+        own_at = [number for number, other in enumerate(found.article_ids) if other == article_id]
+        own = float(similarity[own_at[0]]) if own_at else 0.0
+        order = np.argsort(-similarity, kind="stable")
+        candidates = [(found.article_ids[number], float(similarity[number])) for number in order
+                      if own > 0 and similarity[number] >= MIN_SHARE * own and found.article_ids[number] != article_id]
         found = _shown(cursor, candidates, int(rows[0][3]), own, limit)
     return Related(article_id, list(terms), order_related(found),
                    round((time.perf_counter() - started) * 1000, 2))

@@ -32,6 +32,8 @@ from search.sphinxql_backend.ranking import CANDIDATES, _results, article_bm25, 
 from search.whoosh_backend.ranking import B, K1, PASSAGE_WEIGHT, PASSAGES_SCORED, fuse, scales
 from search.whoosh_backend.searching import PASSAGES_PER_ARTICLE, SOME_WORDS_WARNING, own_logic
 
+#: Article keys in one ``IN`` list at most.
+IN_LIST = 4096
 #: Articles an exclusion may leave out; a query that excludes more is refused with a warning.
 MAX_EXCLUDED = 100_000
 #: The engine's words between ``SNIPPET()``'s markers and around them, as in the Whoosh backend's snippets.
@@ -123,9 +125,8 @@ def _find(cursor, params: SearchParams, q_read: ReadQuery, sources: list[str]) -
     match_where = "MATCH(%s) AND " if match.text else ""
     match_args = (match.text,) if match.text else ()
     where, args = f"{match_where}whole = 1{filters.where}", (*match_args, *filters.args)
-    distinct = "COUNT(DISTINCT skey)" if params.collapse == "story" else "COUNT(*)"
     totals, by_source, by_month, by_day = _results(cursor, [
-        (f"SELECT {distinct} FROM {HEAD_INDEX} WHERE {where}", args),
+        (f"SELECT COUNT(*) FROM {HEAD_INDEX} WHERE {where}", args),
         (f"SELECT source, COUNT(*) n FROM {HEAD_INDEX} WHERE {where} GROUP BY source ORDER BY n DESC "
          "LIMIT 1000 OPTION max_matches=1000", args),
         (f"SELECT month, COUNT(*) n FROM {HEAD_INDEX} WHERE {where} AND month > 0 GROUP BY month ORDER BY month DESC "
@@ -138,6 +139,8 @@ def _find(cursor, params: SearchParams, q_read: ReadQuery, sources: list[str]) -
         warnings.append("Part of the archive did not answer (a shard with no live copy): these results are "
                         "incomplete, and counts cover only what answered.")
     total = int(totals[0][0]) if totals else 0
+    if params.collapse == "story" and total:
+        total = _stories(cursor, where, args)
     facets = {"source": [FacetCount(source, int(n)) for source, n in sorted(by_source, key=lambda row: (-row[1], row[0]))
                          if source],
               "published": [FacetCount(f"{month // 100:04d}-{month % 100:02d}", int(n)) for month, n in by_month]}
@@ -163,6 +166,26 @@ def _find(cursor, params: SearchParams, q_read: ReadQuery, sources: list[str]) -
         hits = [replace(hit, explanation={**explanations.get(row[0], {"passage_evidence": 0.0, "recency": 1.0}),
                                           "total": hit.score}) for hit, row in zip(hits, rows)]
     return Page(total=total, hits=hits, facets=facets, days=days, warnings=warnings)
+
+
+def _stories(cursor, where: str, args: tuple) -> int:
+    """How many stories the articles matching *where* are in. Sphinx's ``COUNT(DISTINCT)`` adds up each
+    agent's count, and a story's copies are spread over the shards, so: the matching articles that
+    name their own story, and of the stories of the matching copies (few: a copy's story is another
+    article's), those whose first article does not match."""
+    own, copied = _results(cursor, [
+        (f"SELECT COUNT(*), skey <> akey AS copy FROM {HEAD_INDEX} WHERE {where} AND copy = 0", args),
+        (f"SELECT skey, skey <> akey AS copy FROM {HEAD_INDEX} WHERE {where} AND copy = 1 GROUP BY skey "
+         f"LIMIT {MAX_EXCLUDED} OPTION max_matches={MAX_EXCLUDED}", args),
+    ])
+    stories = {int(row[0]) for row in copied}
+    keys, matched = sorted(stories), set()
+    for start in range(0, len(keys), IN_LIST):
+        chunk = ", ".join(str(key) for key in keys[start : start + IN_LIST])
+        cursor.execute(f"SELECT akey FROM {HEAD_INDEX} WHERE {where} AND akey IN ({chunk}) "
+                       f"LIMIT {IN_LIST} OPTION max_matches={IN_LIST}", args)
+        matched.update(int(row[0]) for row in cursor.fetchall())
+    return (int(own[0][0]) if own else 0) + len(stories - matched)
 
 
 def _evidence(passages: dict[str, float]) -> dict[str, float]:
