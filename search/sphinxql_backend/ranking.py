@@ -15,6 +15,7 @@ the Whoosh backend's scores: its indexer's tokenizer counts a word more in place
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,14 @@ from search.whoosh_backend.ranking import B, K1, TITLE_WEIGHT, article_idf
 
 #: Articles the engine finds by its own ranking, to be scored here.
 CANDIDATES = 1000
+#: Passages read per article, on average, at most when scoring articles' passages (100 passages are about
+#: 10,000 words), and rows of one statement at most.
+PASSAGES_PER_KEY = 100
+MAX_ROWS = 100_000
+#: How long word statistics are kept (:func:`statistics`), in seconds, and how many at most.
+STATISTICS_SECONDS = 30.0
+MAX_STATISTICS = 100_000
+_statistics: dict[tuple, tuple[float, list]] = {}
 #: Statements sent in one batch at most: searchd refuses more than 32.
 BATCH = 32
 _WORD_TF = re.compile(r"word(\d+)=\(tf=(\d+)")
@@ -70,6 +79,24 @@ def _results(cursor, statements: list[tuple[str, tuple]]) -> list[list[tuple]]:
     return results
 
 
+def statistics(cursor, statements: list[tuple[str, tuple]]) -> list[list[tuple]]:
+    """:func:`_results` of statements that count words and lengths over the whole cluster, kept per head
+    for :data:`STATISTICS_SECONDS`: they weigh words in scores and move little with each write, and
+    asking for them afresh would cost a statement per word of every search. What matches, and every
+    count a page shows, is always asked afresh."""
+    now = time.monotonic()
+    head = (cursor.connection.host, cursor.connection.port)
+    keys = [(head, statement, args) for statement, args in statements]
+    missing = [number for number, key in enumerate(keys)
+               if key not in _statistics or now - _statistics[key][0] > STATISTICS_SECONDS]
+    if missing:
+        if len(_statistics) > MAX_STATISTICS:
+            _statistics.clear()
+        for number, rows in zip(missing, _results(cursor, [statements[number] for number in missing])):
+            _statistics[keys[number]] = (now, rows)
+    return [_statistics[key][1] for key in keys]
+
+
 def article_bm25(cursor, words: list[str], match: str, where: str = "", args: tuple = (),
                  candidates: int = CANDIDATES) -> ArticleScores:
     """The whole-article BM25 of the best *candidates* articles matching *match* (and *where*, with *args*)
@@ -82,13 +109,14 @@ def article_bm25(cursor, words: list[str], match: str, where: str = "", args: tu
              "idf='plain,tfidf_unnormalized'")
     words_match = "(" + " | ".join(escape(word) for word in words) + ")"
     filters = f"whole = 1{' AND ' + where if where else ''}"
-    found, totals, *held = _results(cursor, [
-        (f"SELECT akey, article_id, article_words FROM {HEAD_INDEX} WHERE MATCH(%s) AND {filters} {limit}",
-         (match, *args)),
+    totals, *held = statistics(cursor, [
         (f"SELECT COUNT(*), SUM(article_words) FROM {HEAD_INDEX} WHERE whole = 1", ()),
         *[(f"SELECT COUNT(*) FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 1", (f"@(title,body) {escape(word)}",))
           for word in words],
     ])
+    found, = _results(cursor, [
+        (f"SELECT akey, article_id, article_words FROM {HEAD_INDEX} WHERE MATCH(%s) AND {filters} {limit}",
+         (match, *args))])
     if not found:
         return ArticleScores(np.zeros(0, dtype=np.int64), [], np.zeros(0), np.zeros(0, dtype=bool))
     keys = np.array([row[0] for row in found], dtype=np.int64)
@@ -127,16 +155,18 @@ def passage_bm25f(cursor, words: list[str], match: str, keys: list[int]) -> dict
     keys_list = ", ".join(str(key) for key in keys)
     words_match = "(" + " | ".join(escape(word) for word in words) + ")"
     fields = (("title", "title_words", TITLE_BOOST), ("body", "body_words", 1.0))
+    # Each agent keeps a queue of max_matches rows for every statement: sized to the articles asked for.
+    limit = f"LIMIT {min(MAX_ROWS, PASSAGES_PER_KEY * len(keys))} OPTION max_matches={min(MAX_ROWS, PASSAGES_PER_KEY * len(keys))}"
     scan = (f"SELECT passage_id, PACKEDFACTORS(), title_words, body_words FROM {HEAD_INDEX} WHERE MATCH(%s) "
-            f"AND whole = 0 AND akey IN ({keys_list}) LIMIT 100000 OPTION max_matches=100000, ranker=expr('1')")
-    statements = [(f"SELECT passage_id FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 0 AND akey IN ({keys_list}) "
-                   "LIMIT 100000 OPTION max_matches=100000", (match,)),
-                  (f"SELECT COUNT(*), SUM(title_words), SUM(body_words) FROM {HEAD_INDEX} WHERE whole = 0", ())]
-    statements += [(scan, (f"@{field} {words_match}",)) for field, _, _ in fields]
-    statements += [(f"SELECT COUNT(*) FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 0", (f"@{field} {escape(word)}",))
-                   for field, _, _ in fields for word in words]
-    matching, totals, *rest = _results(cursor, statements)
-    per_field, held = rest[: len(fields)], rest[len(fields):]
+            f"AND whole = 0 AND akey IN ({keys_list}) {limit}, ranker=expr('1')")
+    totals, *held = statistics(cursor, [
+        (f"SELECT COUNT(*), SUM(title_words), SUM(body_words) FROM {HEAD_INDEX} WHERE whole = 0", ()),
+        *[(f"SELECT COUNT(*) FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 0", (f"@{field} {escape(word)}",))
+          for field, _, _ in fields for word in words]])
+    matching, *per_field = _results(cursor, [
+        (f"SELECT passage_id FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 0 AND akey IN ({keys_list}) {limit}",
+         (match,)),
+        *[(scan, (f"@{field} {words_match}",)) for field, _, _ in fields]])
     count = int(totals[0][0])
     scores = {row[0]: 0.0 for row in matching}
     for number, ((_, length_column, boost), rows) in enumerate(zip(fields, per_field)):

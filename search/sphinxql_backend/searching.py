@@ -28,10 +28,16 @@ from search.results import FacetCount, Hit, Page, PassageHit, Version
 from search.sphinxql_backend.config import HEAD_INDEX
 from search.sphinxql_backend.passages import passage_page
 from search.sphinxql_backend.querying import SPHINX_SCHEMA, SphinxMatch, escape, marked, sphinx_match
-from search.sphinxql_backend.ranking import CANDIDATES, _results, article_bm25, passage_bm25f, recency_decay
+from search.sphinxql_backend.ranking import CANDIDATES, MAX_ROWS, PASSAGES_PER_KEY, _results, article_bm25, passage_bm25f, recency_decay
 from search.whoosh_backend.ranking import B, K1, PASSAGE_WEIGHT, PASSAGES_SCORED, fuse, scales
 from search.whoosh_backend.searching import PASSAGES_PER_ARTICLE, SOME_WORDS_WARNING, own_logic
 
+#: Articles, the best by whole-article BM25, whose passages are scored for the passage evidence.
+PASSAGE_CANDIDATES = 200
+#: Days of the timeline at most (a century and more), and stories with copies among one search's
+#: matches at most: every agent keeps a queue of that many rows for the statement.
+MAX_DAYS = 40_000
+MAX_COPIED = 20_000
 #: Article keys in one ``IN`` list at most.
 IN_LIST = 4096
 #: Articles an exclusion may leave out; a query that excludes more is refused with a warning.
@@ -132,7 +138,7 @@ def _find(cursor, params: SearchParams, q_read: ReadQuery, sources: list[str]) -
         (f"SELECT month, COUNT(*) n FROM {HEAD_INDEX} WHERE {where} AND month > 0 GROUP BY month ORDER BY month DESC "
          "LIMIT 10000 OPTION max_matches=10000", args),
         (f"SELECT day, COUNT(*) n FROM {HEAD_INDEX} WHERE {where} AND day > 0 GROUP BY day ORDER BY day ASC "
-         "LIMIT 100000 OPTION max_matches=100000", args),
+         f"LIMIT {MAX_DAYS} OPTION max_matches={MAX_DAYS}", args),
     ])
     cursor.execute("SHOW META")
     if dict(cursor.fetchall()).get("warning"):
@@ -176,7 +182,7 @@ def _stories(cursor, where: str, args: tuple) -> int:
     own, copied = _results(cursor, [
         (f"SELECT COUNT(*), skey <> akey AS copy FROM {HEAD_INDEX} WHERE {where} AND copy = 0", args),
         (f"SELECT skey, skey <> akey AS copy FROM {HEAD_INDEX} WHERE {where} AND copy = 1 GROUP BY skey "
-         f"LIMIT {MAX_EXCLUDED} OPTION max_matches={MAX_EXCLUDED}", args),
+         f"LIMIT {MAX_COPIED} OPTION max_matches={MAX_COPIED}", args),
     ])
     stories = {int(row[0]) for row in copied}
     keys, matched = sorted(stories), set()
@@ -231,7 +237,8 @@ def _by_relevance(cursor, params: SearchParams, match: SphinxMatch, filters: _Fi
     found = article_bm25(cursor, words, match.text, filters.where.removeprefix(" AND "), filters.args, CANDIDATES)
     if not len(found.keys):
         return [], [], {}
-    evidence_of = _evidence(passage_bm25f(cursor, words, match.text, found.keys.tolist()))
+    best = np.argsort(-found.scores, kind="stable")[:PASSAGE_CANDIDATES]
+    evidence_of = _evidence(passage_bm25f(cursor, words, match.text, found.keys[best].tolist()))
     evidence = np.array([evidence_of.get(article_id, 0.0) for article_id in found.article_ids])
     scores = fuse(found.scores, evidence)
     decay = recency_decay(cursor, where, args, found.keys, params.recency) if params.recency is not None else None
@@ -349,10 +356,11 @@ def _hits(cursor, rows: list[tuple], scores: list[float], versions: dict[int, li
             chosen[article_id].append(passage_id)
     marks = "(" + " | ".join(escape(word) for word in words) + ")" if words else ""
     keys_list = ", ".join(str(key) for key in keys)
+    limit = min(MAX_ROWS, PASSAGES_PER_KEY * len(keys))
     snippet = f"SNIPPET(body_text, %s, {SNIPPET_OPTIONS})" if marks else "body_text"
     cursor.execute(f"SELECT akey, passage_id, position, start_offset, end_offset, {snippet} FROM {HEAD_INDEX} "
                    f"WHERE whole = 0 AND akey IN ({keys_list}) ORDER BY akey ASC, position ASC "
-                   "LIMIT 100000 OPTION max_matches=100000", (marks,) if marks else ())
+                   f"LIMIT {limit} OPTION max_matches={limit}", (marks,) if marks else ())
     passages: dict[str, tuple] = {}
     openings: dict[int, tuple] = {}
     for key, passage_id, position, start, end, text in cursor.fetchall():
