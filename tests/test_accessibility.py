@@ -15,7 +15,7 @@ import pytest
 
 from tests.test_browser import browser  # noqa: F401 (the fixture)
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.served]
 
 SEED_ID = "000_4f5c96a77bf8f4f4.txt"
 #: The rule sets run: WCAG 2.0 and 2.1, levels A and AA, and axe's best practices.

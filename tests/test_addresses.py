@@ -12,6 +12,8 @@ import pytest
 from index.errors import BadConfiguration
 from search import create_app
 
+pytestmark = pytest.mark.served
+
 HOSTILE = "evil.example"
 
 

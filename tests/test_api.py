@@ -14,6 +14,8 @@ from referencing.jsonschema import DRAFT202012
 from index.cli import cli
 from search.openapi import openapi_document
 
+pytestmark = pytest.mark.served
+
 SEED_ID = "000_4f5c96a77bf8f4f4.txt"
 
 

@@ -12,6 +12,8 @@ from search.backends import open_backend
 from search.budget import SearchTimeout, remaining, time_budget
 from search.params import SearchParams
 
+pytestmark = pytest.mark.served
+
 #: A budget every search overruns: the first step of any search takes longer than a nanosecond.
 SPENT = 1e-9
 

@@ -11,6 +11,8 @@ from index.cli import cli
 from search.cli import render_text
 from search.results import Hit, PassageHit, Results
 
+pytestmark = pytest.mark.served
+
 
 def search(runner, index_dir, *args: str):
     result = runner.invoke(cli, ["search", *args, "--index-dir", str(index_dir)])

@@ -16,6 +16,8 @@ from search import create_app
 from search.whoosh_backend.searching import SOME_WORDS_WARNING
 from tests.data_paths import require_data
 
+pytestmark = pytest.mark.served
+
 STORM = "https://herald.example/world/storm-shadow"
 
 

@@ -10,6 +10,8 @@ from search import create_app
 from index.cli import cli
 from tests.test_api import assert_matches
 
+pytestmark = pytest.mark.served
+
 QUERIES = ["missiles", "missiles winter", "russian missile strikes on ukraine power grid", "missil*"]
 
 

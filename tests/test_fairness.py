@@ -9,6 +9,8 @@ from index.errors import BadConfiguration
 from search import create_app
 from search.fairness import CostlyShare, TooBusy
 
+pytestmark = pytest.mark.served
+
 #: A share so small that one costly search of any length spends it.
 SPENT_BY_ONE = 1e-9
 LONG_OR = "missiles OR rates OR marathon OR council OR lanes OR runners OR grid OR winter"

@@ -12,6 +12,8 @@ from index.articles import Article
 from index.writer import update_index
 from search import create_app
 
+pytestmark = pytest.mark.served
+
 
 def read_feed(client, url: str, sanitize: bool = True) -> feedparser.FeedParserDict:
     response = client.get(url)

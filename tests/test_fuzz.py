@@ -17,6 +17,8 @@ from search.openapi import openapi_document
 from search.params import GROUPS, MAX_QUERY_CHARS, MAX_QUERY_TERMS, SORTS
 from tests.test_api import assert_matches
 
+pytestmark = pytest.mark.served
+
 SEED_ID = "000_4f5c96a77bf8f4f4.txt"
 SEARCH_PATHS = ("/api/search", "/")
 ARTICLE_PATHS = (f"/api/articles/{SEED_ID}", f"/articles/{SEED_ID}")

@@ -14,7 +14,7 @@ from search import create_app
 from tests.conftest import build_index, write_corpus
 from tests.test_browser import browser  # noqa: F401 (the fixture)
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.served]
 
 #: One long paragraph, split into passages between "allowed to enter." and "When the barrier ...".
 CROSSING = """\

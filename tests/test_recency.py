@@ -9,6 +9,8 @@ from bs4 import BeautifulSoup
 
 from index.cli import cli
 
+pytestmark = pytest.mark.served
+
 SEED = "000_4f5c96a77bf8f4f4.txt"  # 2024-11-17, ranked above grid-attacks for "missiles" by relevance alone
 GRID = "grid-attacks.txt"          # 2024-11-18
 

@@ -15,6 +15,8 @@ from search import create_app
 from search.timeline import TimelineBucket, timeline
 from tests.test_api import assert_matches
 
+pytestmark = pytest.mark.served
+
 FIRST = date(2024, 3, 1)
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlparse
 
+import pytest
 from bs4 import BeautifulSoup
 
 from search import create_app
+
+pytestmark = pytest.mark.served
 
 SEED_ID = "000_4f5c96a77bf8f4f4.txt"
 
