@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import datetime, timezone
 from importlib.metadata import version
@@ -10,6 +9,7 @@ from pathlib import Path
 
 from index.errors import NewsSearchError
 from index.store.files import copy_generation, install_generation, newest_generation
+from index.store.sums import digest, write_sums
 
 MANIFEST = "manifest.json"
 RETRIES = 5
@@ -36,21 +36,13 @@ def backup(index_dir: Path, dest: Path) -> dict:
             continue
         manifest = {
             "generation": generation,
-            "files": {name: {"size": (dest / name).stat().st_size, "sha256": _sha256(dest / name)} for name in names},
+            "files": {name: {"size": (dest / name).stat().st_size, "sha256": digest(dest / name)} for name in names},
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "tool_version": version("news-search"),
         }
         (dest / MANIFEST).write_text(json.dumps(manifest, indent=1))
         return manifest
     raise NewsSearchError(f"the index in {index_dir} kept changing under the copy; try again")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def verify(src: Path) -> dict:
@@ -65,7 +57,7 @@ def verify(src: Path) -> dict:
         path = Path(src) / name
         if not path.exists():
             raise NewsSearchError(f"the backup file {name} is missing from {src}")
-        if path.stat().st_size != entry["size"] or _sha256(path) != entry["sha256"]:
+        if path.stat().st_size != entry["size"] or digest(path) != entry["sha256"]:
             raise NewsSearchError(f"the backup file {name} in {src} does not match its checksum")
     return manifest
 
@@ -74,4 +66,6 @@ def restore(src: Path, index_dir: Path) -> int:
     """Verify the backup in *src* and make it the newest generation of *index_dir*; that generation."""
     manifest = verify(src)
     Path(index_dir).mkdir(parents=True, exist_ok=True)
-    return install_generation(src, manifest["generation"], index_dir)
+    generation = install_generation(src, manifest["generation"], index_dir)
+    write_sums(index_dir, generation)
+    return generation

@@ -50,3 +50,35 @@ def test_a_missing_segment_file_is_named(runner, tmp_path):
     result = _check(runner, index_dir)
     assert result.exit_code == 1
     assert "missing" in result.output or "damaged" in result.output
+
+
+def test_a_flipped_byte_is_named(runner, tmp_path):
+    index_dir = _index(tmp_path)
+    victim = _biggest_segment_file(index_dir)
+    data = bytearray(victim.read_bytes())
+    data[len(data) // 2] ^= 0x20  # one bit of one byte in the middle of the biggest file
+    victim.write_bytes(bytes(data))
+    result = _check(runner, index_dir)
+    assert result.exit_code == 1
+    assert f"{victim.name}: its bytes changed since it was committed" in result.output
+
+
+def test_a_table_of_contents_that_cannot_be_read_is_named(runner, tmp_path):
+    index_dir = _index(tmp_path)
+    toc = max(index_dir.glob("_MAIN_*.toc"))
+    toc.write_bytes(b"not a table of contents")
+    result = _check(runner, index_dir)
+    assert result.exit_code == 1 and f"{toc.name}: unreadable" in result.output
+
+
+def test_checksums_follow_every_commit_and_only_the_newest_are_kept(runner, tmp_path):
+    index_dir = _index(tmp_path)
+    (tmp_path / "corpus" / "more.txt").write_text("Title: Ferry\n\nThe harbor ferry sails again.\n")
+    from index.articles import read_articles
+    from index.writer import update_index
+
+    assert update_index(index_dir, read_articles([tmp_path / "corpus"])).committed
+    tocs = {path.name.removesuffix(".toc") for path in index_dir.glob("_MAIN_*.toc")}
+    assert {path.name.removesuffix(".sha256") for path in index_dir.glob("_MAIN_*.sha256")} == tocs
+    result = _check(runner, index_dir)
+    assert result.exit_code == 0 and "checksums match" in result.output

@@ -177,9 +177,10 @@ def leftover_files(index_dir: Path) -> list[str]:
     with ix.reader() as reader:
         live = {leaf.segment().segment_id() for leaf, _offset in reader.leaf_readers()}
     toc = f"_{ix.indexname}_{ix.latest_generation()}.toc"
+    sums = f"_{ix.indexname}_{ix.latest_generation()}.sha256"
     lock = f"{ix.indexname}_WRITELOCK"
     return sorted(name for name in os.listdir(index_dir)
-                  if name not in (toc, lock) and name.split(".")[0] not in live)
+                  if name not in (toc, sums, lock) and name.split(".")[0] not in live)
 
 
 @pytest.fixture()

@@ -53,9 +53,11 @@ def resize(mountpoint: Path, size: str) -> None:
 
 
 def committed_files(index_dir: Path) -> set[str]:
-    """The newest generation's files, its table of contents and the lock file: all a finished run leaves."""
-    names, toc = generation_names(index_dir, newest_generation(index_dir))
-    return {*names, toc, "MAIN_WRITELOCK"}
+    """The newest generation's files, its table of contents and checksums and the lock file: all a
+    finished run leaves."""
+    generation = newest_generation(index_dir)
+    names, toc = generation_names(index_dir, generation)
+    return {*names, toc, f"_MAIN_{generation}.sha256", "MAIN_WRITELOCK"}
 
 
 def searched(client) -> dict:

@@ -44,6 +44,7 @@ from whoosh.writing import CLEAR, IndexWriter
 
 from index.errors import IndexBusy, IndexDamaged, IndexNotFound
 from index.store import codec
+from index.store.sums import write_sums
 
 #: The Whoosh releases this package's internals were written and tested against.
 TESTED_WHOOSH = ("2.7.5",)
@@ -171,6 +172,10 @@ def commit(writer: IndexWriter, replace_all: bool = False) -> None:
     """Commit *writer*'s work as the index's next generation; with *replace_all*, the new segments
     replace every earlier one (a rebuild) instead of being added to them."""
     writer.commit(mergetype=CLEAR if replace_all else None)
+    try:
+        write_sums(writer.storage.folder, writer.generation)
+    except OSError:
+        pass  # committed all the same: `news-search check` says this generation has no checksums
 
 
 def committed_at(index_dir: str | os.PathLike, generation: int) -> datetime:

@@ -16,6 +16,7 @@ from whoosh.index import _DEF_INDEX_NAME, TOC, FileIndex
 
 from index.store import READ_ERRORS
 from index.store.files import generation_names, newest_generation
+from index.store.sums import changed_files
 
 # What reading a file that is missing, cut short or garbled raises (READ_ERRORS), and what code that
 # trusts what it read raises next.
@@ -27,11 +28,17 @@ def check_index(index_dir: str | os.PathLike) -> tuple[str, list[str]]:
     generation = newest_generation(index_dir)
     if generation < 0:
         return "", [f"no index in {index_dir}"]
-    try:
-        names, toc_name = generation_names(index_dir, generation)
-        toc = TOC.read(FileStorage(str(index_dir)), _DEF_INDEX_NAME, generation)
-    except ERRORS as error:
-        return "", [f"{_DEF_INDEX_NAME}_{generation}.toc: unreadable ({error!r})"]
+    unreadable = None
+    with warnings.catch_warnings():  # Whoosh leaves the table of contents open when it cannot read it
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            names, toc_name = generation_names(index_dir, generation)
+            toc = TOC.read(FileStorage(str(index_dir)), _DEF_INDEX_NAME, generation)
+        except ERRORS as error:
+            unreadable = f"{TOC._filename(_DEF_INDEX_NAME, generation)}: unreadable ({error!r})"
+        gc.collect()
+    if unreadable:
+        return "", [unreadable]
     findings = []
     for segment in toc.segments:
         if segment.is_compound() and not (Path(index_dir) / segment.make_filename(segment.COMPOUND_EXT)).exists():
@@ -51,7 +58,7 @@ def check_index(index_dir: str | os.PathLike) -> tuple[str, list[str]]:
             reader = ix._reader(ix.storage, toc.schema, [segment], generation, reuse=None)
             findings += _read_segment(reader, segment, where, articles, stories)
             passages += reader.doc_count()
-        except ERRORS as error:
+        except Exception as error:  # noqa: BLE001 -- whatever garbled bytes make a reader raise is a finding
             findings.append(f"{where}: damaged ({type(error).__name__}: {error})")
         finally:
             if reader is not None:
@@ -63,7 +70,11 @@ def check_index(index_dir: str | os.PathLike) -> tuple[str, list[str]]:
         if sorted(positions) != list(range(len(positions))):
             findings.append(f"article {article_id}: passages not contiguous from 0 ({sorted(positions)[:10]}...)")
     findings += [f"story {story}: names no indexed article" for story in sorted(stories - set(articles))]
-    summary = f"generation {generation}: {len(toc.segments)} segments, {len(articles)} articles, {passages} passages, {len(names) + 1} files read, whole"
+    changed = changed_files(index_dir, generation)
+    findings += changed or []
+    sums = "no checksums (committed before they were kept)" if changed is None else "checksums match"
+    summary = (f"generation {generation}: {len(toc.segments)} segments, {len(articles)} articles, {passages} passages, "
+               f"{len(names) + 1} files read, {sums}, whole")
     return summary, findings
 
 
