@@ -82,3 +82,16 @@ def test_checksums_follow_every_commit_and_only_the_newest_are_kept(runner, tmp_
     assert {path.name.removesuffix(".sha256") for path in index_dir.glob("_MAIN_*.sha256")} == tocs
     result = _check(runner, index_dir)
     assert result.exit_code == 0 and "checksums match" in result.output
+
+
+def test_passage_offsets_outside_the_text_are_named(runner, tmp_path):
+    from index.store import commit, open_index
+
+    index_dir = _index(tmp_path)
+    writer = open_index(index_dir).writer()
+    writer.add_document(article_id="stray", passage_id="stray#0", position=0, lead="", body="Three words here.",
+                        start=40, end=57)  # the first passage of its article cannot start at 40
+    commit(writer)
+    result = _check(runner, index_dir)
+    assert result.exit_code == 1
+    assert "article stray: passage 0 offsets 40..57 do not follow its text" in result.output

@@ -66,9 +66,12 @@ def check_index(index_dir: str | os.PathLike) -> tuple[str, list[str]]:
         with warnings.catch_warnings():  # Whoosh leaves a damaged file open when its reader fails
             warnings.simplefilter("ignore", ResourceWarning)
             gc.collect()
-    for article_id, positions in sorted(articles.items()):
-        if sorted(positions) != list(range(len(positions))):
-            findings.append(f"article {article_id}: passages not contiguous from 0 ({sorted(positions)[:10]}...)")
+    for article_id, passages_of in sorted(articles.items()):
+        positions = sorted(passage[0] for passage in passages_of)
+        if positions != list(range(len(positions))):
+            findings.append(f"article {article_id}: passages not contiguous from 0 ({positions[:10]}...)")
+            continue
+        findings += _offsets(article_id, sorted(passages_of))
     findings += [f"story {story}: names no indexed article" for story in sorted(stories - set(articles))]
     changed = changed_files(index_dir, generation)
     findings += changed or []
@@ -76,6 +79,19 @@ def check_index(index_dir: str | os.PathLike) -> tuple[str, list[str]]:
     summary = (f"generation {generation}: {len(toc.segments)} segments, {len(articles)} articles, {passages} passages, "
                f"{len(names) + 1} files read, {sums}, whole")
     return summary, findings
+
+
+def _offsets(article_id: str, passages: list[tuple]) -> list[str]:
+    """The findings of one article's passages (position, start, end, lead's and text's lengths, in
+    order): each passage's offsets inside the article's text, where the text between it and the one
+    before (its lead) ends, spanning exactly its own text."""
+    end = 0
+    for position, start, stop, lead, length in passages:
+        if start is None or stop is None or start != end + lead or stop - start != length:
+            return [f"article {article_id}: passage {position} offsets {start}..{stop} do not follow its text "
+                    f"({end} + {lead} letters of lead, {length} letters)"]
+        end = stop
+    return []
 
 
 def _read_segment(reader, segment, where: str, articles: dict, stories: set) -> list[str]:
@@ -88,11 +104,10 @@ def _read_segment(reader, segment, where: str, articles: dict, stories: set) -> 
         if fields.get("article_id") is None or fields.get("position") is None:
             findings.append(f"{where}: passage {docnum} has no article id or position")
             continue
-        articles[fields["article_id"]].append(fields["position"])
+        articles[fields["article_id"]].append((fields["position"], start, end, len(fields.get("lead") or ""),
+                                                len(fields.get("body") or "")))
         if fields.get("story"):
             stories.add(fields["story"])
-        if start is not None and end is not None and not 0 <= start <= end:
-            findings.append(f"article {fields['article_id']}: passage {fields['position']} offsets {start}..{end} out of order")
     if stored != segment.doc_count():
         findings.append(f"{where}: the table of contents counts {segment.doc_count()} live passages, the segment holds {stored}")
     for fieldname in reader.indexed_field_names():
