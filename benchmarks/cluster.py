@@ -103,12 +103,18 @@ def top_ids(settings: dict, queries: Sequence[str]) -> list[list[str]]:
         return [[hit.article_id for hit in search(snapshot, parse_search_params({"q": text})).hits] for text in queries]
 
 
-def overlap(first: list[list[str]], second: list[list[str]]) -> float:
-    """The mean share of each query's top 10 that both backends list.
+def overlap(first: list[list[str]], second: list[list[str]], copies: int = 1) -> float:
+    """The mean share of each query's top 10 that both backends list. With *copies* of every article
+    (ids ending ``-N``), copies of one article count as one: they tie, and each backend shows one of
+    them per story, not always the same one.
 
     >>> overlap([["a", "b"], ["c"], []], [["b", "a"], ["d"], []])
     0.5
+    >>> overlap([["a-0", "b-1"]], [["b-3", "a-2"]], copies=2)
+    1.0
     """
+    if copies > 1:
+        first, second = ([[name.rsplit("-", 1)[0] for name in ids] for ids in lists] for lists in (first, second))
     shares = [len(set(a) & set(b)) / max(len(a), len(b)) for a, b in zip(first, second) if a or b]
     return round(statistics.mean(shares), 3) if shares else 1.0
 
@@ -200,7 +206,7 @@ def measure_size(data: Path | None, copies: int, queries_wanted: int, work: Path
         report["searchd_mb"] = searchd_memory(cluster)
         whoosh_top = top_ids({"BACKEND": "whoosh", "INDEX": str(index_dir)}, queries)
         cluster_top = top_ids({"BACKEND": "sphinxql", "CLUSTER": str(cluster.path)}, queries)
-        report["top10_overlap"] = overlap(whoosh_top, cluster_top)
+        report["top10_overlap"] = overlap(whoosh_top, cluster_top, copies)
         report["whoosh"] = serve("whoosh", {"NEWS_SEARCH_BACKEND": "whoosh"}, index_dir, queries, work)
         report["cluster"] = serve("cluster", cluster_env(cluster), index_dir, queries, work)
         report["searchd_mb_after_load"] = searchd_memory(cluster)
