@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from whoosh import qparser
-from whoosh.query import And, AndNot, Not, NullQuery, Or, Query, Term
+from whoosh.query import And, AndNot, Not, NullQuery, Or, Phrase, Prefix, Query, Term, Wildcard
 from whoosh.fields import Schema
 
 from index.schema import SEARCH_FIELDS, Fields
@@ -115,6 +115,45 @@ def read_query(text: str, schema: Schema) -> ReadQuery:
             return replace(_finish(query, [], description=is_description(text, schema)), text=text)
     warning = f"The query's syntax could not be read ({problem}), so it was searched as plain words."
     return replace(_finish(plain_query(text, schema), [warning], description=is_description(text, schema)), text=text)
+
+
+def own_logic(text: str) -> bool:
+    """Whether the query *text* says itself what a match holds: an operator (``AND``, ``OR``, ``NOT``...)
+    or a ``field:``, outside its phrases.
+
+    >>> own_logic("oil prices"), own_logic("oil OR prices"), own_logic("title:oil prices")
+    (False, True, True)
+    """
+    plain = re.sub(r'"[^"]*"', " ", text)
+    return any(word in OPERATORS for word in plain.split()) or bool(_FIELD_PREFIX.search(plain))
+
+
+def plain_parts(read: ReadQuery, text: str, schema: Schema) -> dict[tuple, list[Query]]:
+    """The parts of a plain query, each with the clauses that ask for it (a word in title and in body is
+    one part): every word, every ``"phrase"``, every ``prefix*`` (as a pattern, or as the OR of the words
+    it stands for), by a key naming the part. Empty for a single part, a description
+    (:func:`is_description`), a query whose own logic decides (:func:`own_logic`) or any other shape:
+    what a date-sorted search requires all of, in every backend.
+    """
+    if read.query is None or own_logic(text) or is_description(text, schema):
+        return {}
+    query = read.query.a if isinstance(read.query, AndNot) else read.query
+    if not isinstance(query, Or):
+        return {}
+    groups: dict[tuple, list[Query]] = {}
+    for child in query.children():
+        if isinstance(child, Term):
+            key: tuple = ("word", child.text)
+        elif isinstance(child, Phrase):
+            key = ("phrase", tuple(child.words))
+        elif isinstance(child, (Prefix, Wildcard)):
+            key = ("pattern", child.text)
+        elif isinstance(child, Or) and all(isinstance(term, Term) for term in child.children()):
+            key = ("words", frozenset(term.text for term in child.children()))
+        else:
+            return {}
+        groups.setdefault(key, []).append(child)
+    return groups if len(groups) > 1 else {}
 
 
 def is_description(text: str, schema: Schema) -> bool:

@@ -84,11 +84,8 @@ class SphinxQLSnapshot:
     @property
     def generation(self) -> tuple:
         if self._generation is None:
-            from search.sphinxql_backend.config import HEAD_INDEX
-
             with self.cursor() as cursor:
-                cursor.execute(f"SELECT whole, COUNT(*), MAX(indexed_at) FROM {HEAD_INDEX} GROUP BY whole")
-                self._generation = (self.backend.head, *sorted(tuple(row) for row in cursor.fetchall()))
+                self._generation = (self.backend.head, *sorted(_rows_by_kind(cursor).items()))
         return self._generation
 
     def _read(self, read: ReadQuery) -> ReadQuery:
@@ -146,12 +143,17 @@ class SphinxQLSnapshot:
             return _counts(cursor)["updated"]
 
 
-def _counts(cursor) -> dict:
-    """Articles and passages on the cluster, and when its newest row was written (now, when empty)."""
+def _rows_by_kind(cursor) -> dict[int, tuple[int, int]]:
+    """For passages' rows (0) and articles' rows (1): how many, and when the newest was written."""
     from search.sphinxql_backend.config import HEAD_INDEX
 
     cursor.execute(f"SELECT whole, COUNT(*), MAX(indexed_at) FROM {HEAD_INDEX} GROUP BY whole")
-    rows = {int(whole): (int(count), int(newest or 0)) for whole, count, newest in cursor.fetchall()}
+    return {int(whole): (int(count), int(newest or 0)) for whole, count, newest in cursor.fetchall()}
+
+
+def _counts(cursor) -> dict:
+    """Articles and passages on the cluster, and when its newest row was written (now, when empty)."""
+    rows = _rows_by_kind(cursor)
     newest = max((newest for _, newest in rows.values()), default=0)
     return {"articles": rows.get(1, (0, 0))[0], "passages": rows.get(0, (0, 0))[0],
             "updated": datetime.fromtimestamp(newest, timezone.utc) if newest else datetime.now(timezone.utc)}

@@ -23,7 +23,7 @@ from whoosh import query as wq
 
 from index.schema import SCHEMA, Fields
 from search.params import SearchParams, sources_named
-from search.query import ReadQuery, is_description, negated_parts
+from search.query import ReadQuery, negated_parts, plain_parts
 from search.results import FacetCount, Hit, Page, PassageHit, Version
 from search.sphinxql_backend.config import HEAD_INDEX
 from search.sphinxql_backend.feedback import with_feedback
@@ -31,7 +31,7 @@ from search.sphinxql_backend.passages import passage_page
 from search.sphinxql_backend.querying import SPHINX_SCHEMA, SphinxMatch, escape, marked, sphinx_match
 from search.sphinxql_backend.ranking import CANDIDATES, MAX_ROWS, PASSAGES_PER_KEY, _results, article_bm25, passage_bm25f, recency_decay
 from search.whoosh_backend.ranking import B, K1, PASSAGE_WEIGHT, PASSAGES_SCORED, fuse, scales
-from search.whoosh_backend.searching import PASSAGES_PER_ARTICLE, SOME_WORDS_WARNING, own_logic
+from search.whoosh_backend.searching import PASSAGES_PER_ARTICLE, SOME_WORDS_WARNING
 
 #: Articles, the best by whole-article BM25, whose passages are scored for the passage evidence.
 PASSAGE_CANDIDATES = 200
@@ -96,27 +96,11 @@ def find(cursor, params: SearchParams, q_read: ReadQuery, sources: list[str]) ->
 def every_part(read: ReadQuery, text: str) -> ReadQuery | None:
     """*read* requiring every part of its plain query -- each word (in title or body), each phrase, each
     ``prefix*`` by any of its words -- or ``None`` for a single part, a description or a query whose
-    own logic decides (as :func:`~search.whoosh_backend.searching.required_parts` decides)."""
-    if read.query is None or own_logic(text) or is_description(text, SPHINX_SCHEMA):
+    own logic decides (:func:`search.query.plain_parts`)."""
+    groups = plain_parts(read, text, SPHINX_SCHEMA)
+    if not groups:
         return None
-    query, negated = (read.query.a, read.query.b) if isinstance(read.query, wq.AndNot) else (read.query, None)
-    if not isinstance(query, wq.Or):
-        return None
-    groups: dict[object, list[wq.Query]] = {}
-    for child in query.children():
-        if isinstance(child, wq.Term):
-            key = ("word", child.text)
-        elif isinstance(child, wq.Phrase):
-            key = ("phrase", tuple(child.words))
-        elif isinstance(child, (wq.Prefix, wq.Wildcard)):
-            key = ("pattern", child.text)
-        elif isinstance(child, wq.Or) and all(isinstance(term, wq.Term) for term in child.children()):
-            key = ("words", frozenset(term.text for term in child.children()))
-        else:
-            return None
-        groups.setdefault(key, []).append(child)
-    if len(groups) < 2:
-        return None
+    negated = read.query.b if isinstance(read.query, wq.AndNot) else None
     every: wq.Query = wq.And([children[0] if len(children) == 1 else wq.Or(children) for children in groups.values()])
     return replace(read, query=every if negated is None else wq.AndNot(every, negated))
 
@@ -244,7 +228,7 @@ def _by_relevance(cursor, params: SearchParams, match: SphinxMatch, filters: _Fi
     best = np.argsort(-found.scores, kind="stable")[:PASSAGE_CANDIDATES]
     evidence_of = _evidence(passage_bm25f(cursor, words, match.text, found.keys[best].tolist()))
     evidence = np.array([evidence_of.get(article_id, 0.0) for article_id in found.article_ids])
-    direct, extra = with_feedback(cursor, found, evidence, words)
+    direct, _ = with_feedback(cursor, found, evidence, words)
     scores = fuse(direct, evidence)
     decay = recency_decay(cursor, where, args, found.keys, params.recency) if params.recency is not None else None
     if decay is not None:

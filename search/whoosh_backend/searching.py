@@ -16,14 +16,13 @@ Every function takes the request's :class:`~search.whoosh_backend.generation.Gen
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time as clock
 from functools import lru_cache
 from html import escape
 
 import numpy as np
-from whoosh.query import AndNot, Every, Or, Phrase, Prefix, Query, Term, Wildcard
+from whoosh.query import Every, Or, Prefix, Query, Term, Wildcard
 from whoosh.searching import Hit as WhooshHit, Results as WhooshResults
 
 from index.errors import ArticleNotFound
@@ -32,7 +31,7 @@ from index.store.highlight import pinpoint_results
 from search import budget
 from search.backend import MAX_EXPANSIONS
 from search.params import SearchParams, sources_named
-from search.query import _FIELD_PREFIX, OPERATORS, ReadQuery, is_description, negated_parts, read_query
+from search.query import ReadQuery, negated_parts, plain_parts, read_query
 from search.results import ArticlePassage, ArticleView, FacetCount, Hit, Page, PassageHit
 from search.whoosh_backend.arrays import UNDATED, IndexArrays
 from search.whoosh_backend.generation import Generation
@@ -163,40 +162,14 @@ def bounded_expansions(gen: Generation, text: str) -> list[dict]:
     return bounded
 
 
-def own_logic(text: str) -> bool:
-    """Whether the query *text* says itself what a match holds: an operator (``AND``, ``OR``, ``NOT``...)
-    or a ``field:``, outside its phrases.
-
-    >>> own_logic("oil prices"), own_logic("oil OR prices"), own_logic("title:oil prices")
-    (False, True, True)
-    """
-    plain = re.sub(r'"[^"]*"', " ", text)
-    return any(word in OPERATORS for word in plain.split()) or bool(_FIELD_PREFIX.search(plain))
-
-
 def required_parts(gen: Generation, read: ReadQuery, text: str) -> list[np.ndarray]:
     """The parts of a plain query that a date-sorted search requires, each as the passages holding it:
     every word (in title or body, as :attr:`~search.query.ReadQuery.required` counts them), every
     ``"phrase"`` as a phrase, every ``prefix*`` by any of its words. None for a single part, a
     description (:func:`~search.query.is_description`: by relevance alone, so by any word) or a query
-    whose own logic decides (:func:`own_logic`)."""
-    if read.query is None or own_logic(text) or is_description(text, gen.searcher.schema):
-        return []
-    query = read.query.a if isinstance(read.query, AndNot) else read.query
-    if not isinstance(query, Or):
-        return []
-    groups: dict[object, list[Query]] = {}
-    for child in query.children():
-        if isinstance(child, Term):
-            key = ("word", child.text)
-        elif isinstance(child, Phrase):
-            key = ("phrase", tuple(child.words))
-        elif isinstance(child, Or) and all(isinstance(term, Term) for term in child.children()):
-            key = ("words", frozenset(term.text for term in child.children()))
-        else:
-            return []
-        groups.setdefault(key, []).append(child)
-    if len(groups) < 2:
+    whose own logic decides (:func:`search.query.plain_parts`)."""
+    groups = plain_parts(read, text, gen.searcher.schema)
+    if not groups:
         return []
     arrays, masks = gen.arrays, []
     words = [key[1] for key in groups if key[0] == "word"]
