@@ -352,31 +352,49 @@ def to_json(reports: Sequence[CollectionReport]) -> dict:
     }
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    """The command line's options, the collections as a checked list of names."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.relevance", description=__doc__.split("\n")[0])
+def collection_options(parser: argparse.ArgumentParser, names: Sequence[str] = tuple(READERS)) -> None:
+    """The options naming the collections and where they are read from, and ``--json``."""
     parser.add_argument("--collections", default=",".join(DEFAULT_COLLECTIONS),
-                        help=f"comma-separated, of: {', '.join(READERS)} (default: {', '.join(DEFAULT_COLLECTIONS)})")
+                        help=f"comma-separated, of: {', '.join(names)} (default: {', '.join(DEFAULT_COLLECTIONS)})")
     parser.add_argument("--data", type=Path, default=None,
                         help="the shared data directory (default: $NEWS_SEARCH_DATA, else ../shared/data)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
+
+
+def checked_collections(parser: argparse.ArgumentParser, args: argparse.Namespace,
+                        names: Sequence[str] = tuple(READERS)) -> argparse.Namespace:
+    """*args* with ``collections`` as a list of known names (else the parser's error)."""
+    args.collections = [name.strip() for name in args.collections.split(",") if name.strip()]
+    unknown = [name for name in args.collections if name not in names]
+    if unknown:
+        parser.error(f"unknown collection {', '.join(unknown)}; choose from {', '.join(names)}")
+    return args
+
+
+def found_data(args: argparse.Namespace) -> Path | None:
+    """The data directory, if it holds every collection asked for (else says what is missing)."""
+    data = args.data or data_dir()
+    missing = [str(data / FOLDERS[name]) for name in args.collections if not (data / FOLDERS[name]).is_dir()]
+    if missing:
+        print(f"not found: {', '.join(missing)}; give --data or set NEWS_SEARCH_DATA", file=sys.stderr)
+        return None
+    return data
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line's options, the collections as a checked list of names."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.relevance", description=__doc__.split("\n")[0])
+    collection_options(parser)
     parser.add_argument("--cluster", action="store_true",
                         help="also run the search on a local Sphinx cluster (needs searchd)")
-    args = parser.parse_args(argv)
-    args.collections = [name.strip() for name in args.collections.split(",") if name.strip()]
-    unknown = [name for name in args.collections if name not in READERS]
-    if unknown:
-        parser.error(f"unknown collection {', '.join(unknown)}; choose from {', '.join(READERS)}")
-    return args
+    return checked_collections(parser, parser.parse_args(argv))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Benchmark the collections asked for and print the tables; returns the exit status."""
     args = parse_args(argv)
-    data = args.data or data_dir()
-    missing = [str(data / FOLDERS[name]) for name in args.collections if not (data / FOLDERS[name]).is_dir()]
-    if missing:
-        print(f"not found: {', '.join(missing)}; give --data or set NEWS_SEARCH_DATA", file=sys.stderr)
+    data = found_data(args)
+    if data is None:
         return 1
     reports = []
     for name in args.collections:
