@@ -61,7 +61,7 @@ SCHEMAS: dict = {
         "type": "object",
         "required": ["recency", "total"],
         "description": "With explain=1, the components of the score. Ranked by relevance (group=article): "
-                       "(sum of article_bm25 + passage_evidence + feedback) * recency = total; all_words "
+                       "(sum of article_bm25 + passage_evidence) * recency = total; all_words "
                        "orders results (those holding every word first) but adds nothing. Otherwise the "
                        "passage's score (group=passage) or the passage evidence, times recency.",
         "properties": {
@@ -69,8 +69,6 @@ SCHEMAS: dict = {
                              "description": "Each (stemmed) word's whole-article BM25, scaled to the best article's."},
             "passage_evidence": {"type": "number", "description": "The best two passages' share of the score."},
             "passage_score": {"type": "number", "description": "With group=passage: the passage's BM25F."},
-            "feedback": {"type": "number", "description": "Pseudo-relevance feedback's share (queries of three "
-                                                          "words or more)."},
             "all_words": {"type": "boolean", "description": "Whether the article holds every word of the query."},
             "recency": {"type": "number", "minimum": 0, "maximum": 1,
                         "description": "The recency decay the sum is multiplied by; 1 without recency."},

@@ -20,7 +20,7 @@ def validate(body: dict) -> None:
 
 
 def total_of(explanation: dict) -> float:
-    parts = sum(explanation.get("article_bm25", {}).values()) + explanation.get("feedback", 0.0)
+    parts = sum(explanation.get("article_bm25", {}).values())
     parts += explanation.get("passage_evidence", 0.0) + explanation.get("passage_score", 0.0)
     return parts * explanation["recency"]
 

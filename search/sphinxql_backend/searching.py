@@ -9,8 +9,7 @@ article), their total and facets by source and month and the days of the timelin
 the source filter, relevance (articles holding every word of a plain-words query first, then whole-article
 BM25 fused with each article's best two passages' BM25F) or date order (undated last), one article per
 story of wire copies unless ``collapse=none``, and the page's best passages with their snippets, only our
-``<mark>`` as markup; feedback from the best articles (:mod:`~search.sphinxql_backend.feedback`). Grouped
-by passage: :mod:`~search.sphinxql_backend.passages`.
+``<mark>`` as markup. Grouped by passage: :mod:`~search.sphinxql_backend.passages`.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ from search.params import SearchParams, sources_named
 from search.query import ReadQuery, negated_parts, plain_parts
 from search.results import FacetCount, Hit, Page, PassageHit, Version
 from search.sphinxql_backend.config import HEAD_INDEX
-from search.sphinxql_backend.feedback import with_feedback
 from search.sphinxql_backend.passages import passage_page
 from search.sphinxql_backend.querying import SPHINX_SCHEMA, SphinxMatch, escape, marked, sphinx_match
 from search.sphinxql_backend.ranking import CANDIDATES, MAX_ROWS, PASSAGES_PER_KEY, _results, article_bm25, passage_bm25f, recency_decay
@@ -218,8 +216,8 @@ def _filters(cursor, params: SearchParams, match: SphinxMatch, sources: list[str
 def _by_relevance(cursor, params: SearchParams, match: SphinxMatch, filters: _Filters, words: list[str],
                   first: int, where: str, args: tuple, explanations: dict[int, dict], tiered: bool = True) \
         -> tuple[list[tuple], list[float], dict[int, list[Version]]]:
-    """The page's article rows by relevance, scored as the Whoosh backend scores them (feedback for
-    queries of several words; with ``recency``, decayed by age); articles holding every word first when
+    """The page's article rows by relevance, scored as the Whoosh backend scores them (with ``recency``,
+    decayed by age); articles holding every word first when
     *tiered* (a plain-words query, not a description); with ``explain``, the components of each score in
     *explanations*, by article key."""
     found = article_bm25(cursor, words, match.text, filters.where.removeprefix(" AND "), filters.args, CANDIDATES)
@@ -228,7 +226,7 @@ def _by_relevance(cursor, params: SearchParams, match: SphinxMatch, filters: _Fi
     best = np.argsort(-found.scores, kind="stable")[:PASSAGE_CANDIDATES]
     evidence_of = _evidence(passage_bm25f(cursor, words, match.text, found.keys[best].tolist()))
     evidence = np.array([evidence_of.get(article_id, 0.0) for article_id in found.article_ids])
-    direct, _ = with_feedback(cursor, found, evidence, words)
+    direct = found.scores
     scores = fuse(direct, evidence)
     decay = recency_decay(cursor, where, args, found.keys, params.recency) if params.recency is not None else None
     if decay is not None:
@@ -250,7 +248,6 @@ def _by_relevance(cursor, params: SearchParams, match: SphinxMatch, filters: _Fi
                 "article_bm25": {stem: float(found.parts[number, column]) / top_article
                                  for column, stem in enumerate(stems)},
                 "passage_evidence": PASSAGE_WEIGHT * float(evidence[number]) / top_passage,
-                "feedback": float(direct[number] - found.scores[number]) / top_article,
                 "all_words": bool(found.holds_all[number]) or not required,
                 "recency": float(decay[number]) if decay is not None else 1.0}
     return page, [score_of[row[0]] for row in page], {row[0]: versions.get(row[7], []) for row in page}
@@ -277,7 +274,7 @@ def _by_engine(cursor, params: SearchParams, where: str, args: tuple, first: int
     for row in page:
         score, decayed = score_of[row[0]]
         explanations[row[0]] = {"article_bm25": {patterns or "*": score / decayed}, "passage_evidence": 0.0,
-                                "feedback": 0.0, "all_words": True, "recency": decayed}
+                                "all_words": True, "recency": decayed}
     return page, [score_of[row[0]][0] for row in page], {row[0]: versions.get(row[7], []) for row in page}
 
 

@@ -9,7 +9,7 @@ Its parts, below the seam (:mod:`search.backend`):
 * :mod:`~search.whoosh_backend.generation` -- a searcher and its arrays, read once;
 * :mod:`~search.whoosh_backend.arrays`, :mod:`~search.whoosh_backend.matching` -- the index as NumPy
   arrays; matching and BM25F scoring on them;
-* :mod:`~search.whoosh_backend.ranking` -- how articles are ordered: article BM25, passage evidence, feedback;
+* :mod:`~search.whoosh_backend.ranking` -- how articles are ordered: article BM25, passage evidence;
 * :mod:`~search.whoosh_backend.searching` -- a search's page and facets; an article's view;
 * :mod:`~search.whoosh_backend.marks`, :mod:`~search.whoosh_backend.snippets` -- what a query marks
   in a passage and where (a phrase only where it stands); highlighted snippets with Whoosh's highlighter;

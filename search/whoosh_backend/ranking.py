@@ -9,18 +9,13 @@ An article's score fuses two kinds of evidence:
 * **passage evidence** -- the sum of its best two passages' scores, so a story with a passage that
   answers the query closely beats one where the words are scattered.
 
-Then, for queries of three words or more, **pseudo-relevance feedback** (RM3-style): the words that
-characterise the best few articles re-weight the matching articles, which finds the ones that use
-the story's vocabulary rather than the query's exact words. Feedback re-ranks only articles the
-query matched: it never adds results that do not contain the query.
-
-Parameters were tuned on the TIME collection's odd-numbered queries (``benchmarks/relevance.py``).
+Parameters are chosen by cross-validation, and each component kept only for what it adds on queries
+it was not chosen on (``benchmarks/tuning.py``).
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -43,15 +38,6 @@ TITLE_WEIGHT = 2.0
 PASSAGE_WEIGHT = 0.25
 #: How many of an article's best passages make its passage evidence.
 PASSAGES_SCORED = 2
-#: Feedback: articles it learns from, words it adds, and their weight against the query's.
-FEEDBACK_ARTICLES = 3
-FEEDBACK_WORDS = 20
-FEEDBACK_WEIGHT = 0.3
-#: The articles that feedback's words re-score: the first ones in the order shown without feedback.
-FEEDBACK_DEPTH = 300
-#: Feedback is for descriptive queries: a query of one or two words says exactly what it wants,
-#: and re-weighting by the best articles' vocabulary would cost more time than it could repay.
-FEEDBACK_MIN_WORDS = 3
 
 TextFields = (Fields.TITLE, Fields.BODY)
 
@@ -156,7 +142,8 @@ def article_frequencies(arrays: IndexArrays, words: Iterable[str],
         scores = rarity * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * lengths / (average or 1)))
         return ArticleCounts(articles.astype(np.int32), tf, scores)
 
-    return {word: arrays.per_article(("frequency", idf), word, lambda: frequency(word)) for word in words}
+    key = ("frequency", idf, K1, B, TITLE_WEIGHT)
+    return {word: arrays.per_article(key, word, lambda: frequency(word)) for word in words}
 
 
 def collection_totals(arrays: IndexArrays) -> tuple[int, float]:
@@ -186,61 +173,15 @@ def fuse(article_scores: np.ndarray, passage_scores: np.ndarray) -> np.ndarray:
     return article_scores / top_article + PASSAGE_WEIGHT * passage_scores / top_passage
 
 
-def feedback_words(gen: Generation, texts: list[tuple[str, float]], query: Mapping[str, float],
-                   count: int) -> dict[str, float]:
-    """RM3's expansion: the words that weigh most in the best articles' texts (each text weighted by
-    its score, each word by its share of the text and its rarity), scaled to :data:`FEEDBACK_WEIGHT`."""
-    analyzer = gen.searcher.schema[Fields.BODY].analyzer
-    weights: Counter[str] = Counter()
-    for text, weight in texts:
-        tokens = Counter(token.text for token in analyzer(text))
-        length = sum(tokens.values()) or 1
-        for word, tf in tokens.items():
-            weights[word] += weight * tf / length
-    arrays, passages = gen.arrays, gen.searcher.reader().doc_count()
-    rare: dict[str, float] = {}
-    for word, weight in weights.items():
-        frequency = arrays.document_frequency(Fields.BODY, word)
-        if word not in query and frequency:
-            rare[word] = weight * math.log(1 + passages / frequency)
-    chosen = sorted(rare, key=rare.__getitem__, reverse=True)[:FEEDBACK_WORDS]
-    top = max((rare[word] for word in chosen), default=1.0)
-    return {word: FEEDBACK_WEIGHT * rare[word] / top for word in chosen}
-
-
-def article_text(gen: Generation, article_id: str) -> str:
-    """An article's title and body, from its stored passages."""
-    stored = gen.stored_passages(article_id)
-    return "\n".join([stored[0].get(Fields.TITLE, "")] + [fields[Fields.BODY] for fields in stored]) if stored else ""
-
-
-def best_first(values: np.ndarray, count: int) -> np.ndarray:
-    """The indices of the *count* largest *values*, largest first, equal values in index order
-    (the start of a stable sort, without sorting the rest).
-
-    >>> best_first(np.array([1.0, 5.0, 3.0, 5.0, 0.0]), 3).tolist()
-    [1, 3, 2]
-    """
-    if len(values) <= count:
-        return np.argsort(-values, kind="stable")
-    cut = np.partition(values, len(values) - count)[len(values) - count]  # the count-th largest
-    above = np.flatnonzero(values > cut)
-    chosen = np.concatenate([above, np.flatnonzero(values == cut)[: count - len(above)]])
-    return chosen[np.lexsort((chosen, -values[chosen]))]
-
-
 @dataclass(frozen=True)
 class Ranking:
     """Relevance scores of the matching articles, and whether each holds every required word
     (arrays in the order of the articles ranked); and what :func:`explain_article` needs to take a
-    score apart: the query's words, feedback's words and the articles they re-scored, and the two
-    scales of :func:`fuse`."""
+    score apart: the query's words and the two scales of :func:`fuse`."""
 
     scores: np.ndarray
     complete: np.ndarray
     words: Mapping[str, float] | None = None
-    feedback: Mapping[str, float] | None = None
-    fed_back: np.ndarray | None = None  # the article numbers feedback re-scored
     top_article: float = 1.0
     top_passage: float = 1.0
 
@@ -250,16 +191,15 @@ def scales(article_scores: np.ndarray, passage_scores: np.ndarray) -> tuple[floa
     return float(article_scores.max(initial=0.0)) or 1.0, float(passage_scores.max(initial=0.0)) or 1.0
 
 
-def ranked(direct: np.ndarray, passage_scores: np.ndarray, complete: np.ndarray, words: Mapping[str, float],
-           feedback: Mapping[str, float] | None = None, fed_back: np.ndarray | None = None) -> Ranking:
+def ranked(direct: np.ndarray, passage_scores: np.ndarray, complete: np.ndarray, words: Mapping[str, float]) -> Ranking:
     """The :class:`Ranking` of fused *direct* and *passage_scores*."""
     top_article, top_passage = scales(direct, passage_scores)
-    return Ranking(fuse(direct, passage_scores), complete, words, feedback, fed_back, top_article, top_passage)
+    return Ranking(fuse(direct, passage_scores), complete, words, top_article, top_passage)
 
 
 def explain_article(gen: Generation, ranking: Ranking, article: int, evidence: float, complete: bool) -> dict:
     """The components of one article's score under *ranking* (see :func:`rank_articles`): each word's
-    article BM25 and feedback's, scaled as :func:`fuse` scales them, the passage evidence's share, and
+    article BM25, scaled as :func:`fuse` scales it, the passage evidence's share, and
     whether the article is in the all-words tier (which orders, but adds nothing). They add up to the
     score, before any recency decay."""
     arrays, at = gen.arrays, np.array([article])
@@ -267,12 +207,8 @@ def explain_article(gen: Generation, ranking: Ranking, article: int, evidence: f
     frequencies = article_frequencies(arrays, words)
     bm25 = {word: float(words[word] * frequencies[word].at(at, frequencies[word].scores)[0]) / ranking.top_article
             for word in words}
-    feedback = 0.0
-    if ranking.feedback and ranking.fed_back is not None and article in ranking.fed_back:
-        extra = ranking.feedback
-        feedback = float(article_bm25(arrays, article_frequencies(arrays, extra), extra, at)[0]) / ranking.top_article
     passages = PASSAGE_WEIGHT * evidence / ranking.top_passage if words else evidence
-    return {"article_bm25": bm25, "passage_evidence": passages, "feedback": feedback, "all_words": complete}
+    return {"article_bm25": bm25, "passage_evidence": passages, "all_words": complete}
 
 
 def rank_articles(gen: Generation, query: Query, articles: np.ndarray, passage_scores: np.ndarray,
@@ -291,16 +227,4 @@ def rank_articles(gen: Generation, query: Query, articles: np.ndarray, passage_s
     complete = np.ones(len(articles), dtype=bool)
     for word in required:
         complete &= frequencies[word].at(articles) > 0 if word in frequencies else False
-    direct = article_bm25(arrays, frequencies, words, articles)
-    best = best_first(direct, FEEDBACK_ARTICLES)
-    if len(words) < FEEDBACK_MIN_WORDS or not len(best) or direct[best[0]] <= 0:
-        return ranked(direct, passage_scores, complete, words)
-    texts = [(article_text(gen, arrays.article_ids[articles[i]]), direct[i] / direct[best[0]]) for i in best]
-    extra = feedback_words(gen, texts, words, FEEDBACK_WORDS)
-    if extra:
-        # The articles shown first without feedback: those holding every word, then by their score.
-        depth = best_first(fuse(direct, passage_scores) + np.where(complete, 2 + PASSAGE_WEIGHT, 0.0), FEEDBACK_DEPTH)
-        direct = direct.copy()
-        direct[depth] += article_bm25(arrays, article_frequencies(arrays, extra), extra, articles[depth])
-        return ranked(direct, passage_scores, complete, words, extra, np.sort(articles[depth]))
-    return ranked(direct, passage_scores, complete, words)
+    return ranked(article_bm25(arrays, frequencies, words, articles), passage_scores, complete, words)

@@ -126,7 +126,7 @@ SOME_WORDS_WARNING = "No article holds every word of the query; these hold some 
 
 def explain_unit(gen: Generation, found: Matches, index: int, score: float, expansions: list[dict]) -> dict:
     """The components of the score of unit *index* of *found* (a plain dict, as every backend gives it):
-    ranked by relevance, each word's article BM25, the passage evidence, feedback's share and the
+    ranked by relevance, each word's article BM25, the passage evidence and the
     all-words tier (:func:`~search.whoosh_backend.ranking.explain_article`); grouped by passage or
     sorted by date, the passage's own score. Then the recency decay (1 without ``recency``), by which
     the sum is multiplied, and the ``total``: the score shown."""
