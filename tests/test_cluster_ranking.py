@@ -70,3 +70,22 @@ def test_a_query_of_many_words_is_scored_in_batches_searchd_takes(cluster_and_in
         passages = passage_bm25f(cursor, words, "@(title,body) (" + " | ".join(words) + ")", found.keys.tolist())
     assert len(words) > 16 and len(found.keys) >= 5 and len(passages) >= 10
     assert dict(zip(found.article_ids, found.scores.tolist())) == pytest.approx(whoosh_scores(index_dir, words), rel=1e-9)
+
+
+@pytest.mark.parametrize("text", ["missiles u.s. administration bike", "u.s. bike lanes", "council u.s. e.g. missiles"])
+def test_a_word_sphinx_reads_as_several_is_one_word(cluster_and_index, text: str) -> None:
+    """"u.s." is one word to the Whoosh analyzer and two to Sphinx: written as a phrase, it neither turns
+    the words after it into an AND (``|`` binds tighter than words side by side) nor shifts their counts."""
+    from search.sphinxql_backend.querying import SPHINX_SCHEMA, sphinx_match
+    from search.sphinxql_backend.searching import words_of
+
+    cluster, index_dir = cluster_and_index
+    read = read_query(text, SPHINX_SCHEMA)
+    words = words_of(read)
+    assert "u.s" in words
+    with connect(cluster.head) as connection, connection.cursor() as cursor:
+        found = article_bm25(cursor, words, sphinx_match(read).text)
+    ours = dict(zip(found.article_ids, found.scores.tolist()))
+    expected = whoosh_scores(index_dir, words)
+    assert ours.keys() == expected.keys() and ours
+    assert ours == pytest.approx(expected, rel=1e-9, abs=1e-9)

@@ -23,7 +23,7 @@ import numpy as np
 from search.params import SearchParams
 from search.results import Hit, PassageHit, Version
 from search.sphinxql_backend.config import HEAD_INDEX, article_key, row_id
-from search.sphinxql_backend.querying import escape, marked
+from search.sphinxql_backend.querying import marked, sphinx_word, words_match
 from search.sphinxql_backend.ranking import CANDIDATES, _results, passage_bm25f, recency_decay
 
 #: Rows read in date order, per row the page needs, to find the first article of each story.
@@ -75,7 +75,7 @@ def _by_relevance(cursor, condition: str, args: tuple, match_text: str, words: l
         scores = {passage_id: score * decay.get(key, 1.0) for (passage_id, score), key
                   in zip(scores.items(), [article_key(passage_id.rsplit("#", 1)[0]) for passage_id in scores])}
     in_keys = f" AND akey IN ({', '.join(str(key) for key in keys)})"
-    every = "@(title,body) " + " ".join(f"({escape(word)})" for word in words)
+    every = "@(title,body) " + " ".join(f"({sphinx_word(word)})" for word in words)
     rows, complete = _results(cursor, [
         (f"SELECT {_COLUMNS} FROM {HEAD_INDEX} WHERE {condition}{in_keys} LIMIT 100000 OPTION max_matches=100000", args),
         (f"SELECT passage_id FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 0{in_keys} "
@@ -122,7 +122,7 @@ def _hits(cursor, page: list[tuple], scores: list[float], others: dict[int, list
     """A hit per passage of *page*: its article's title and metadata, the passage with its snippet."""
     if not page:
         return []
-    marks = "(" + " | ".join(escape(word) for word in words) + ")" if words else ""
+    marks = words_match(words) if words else ""
     text = f"SNIPPET(body_text, %s, {snippet})" if marks else "body_text"
     ids = ", ".join(str(row_id(unit[2])) for unit in page)
     keys = sorted({int(unit[0]) for unit in page} | {key for unit in page for key in others.get(int(unit[1]), [])})

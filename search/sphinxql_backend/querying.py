@@ -34,6 +34,7 @@ from whoosh.fields import TEXT, Schema
 
 from index.schema import Fields
 from search.query import ReadQuery, negated_parts
+from search.sphinxql_backend.config import CHARSET_TABLE
 
 #: The full-text fields of a shard that a query can name (see :data:`search.sphinxql_backend.config.FIELDS`).
 TEXT_FIELDS = {Fields.TITLE: "title", Fields.BODY: "body", Fields.SOURCE: "source_name", Fields.SECTION: "section_name"}
@@ -64,6 +65,69 @@ class SphinxMatch:
     text: str
     excluded: str = ""
     nothing: bool = False
+
+
+def _charset_class(table: str) -> re.Pattern:
+    """A pattern of one character that *table* (a ``charset_table``) indexes as part of a word."""
+    ranges = []
+    for entry in table.split(","):
+        source = entry.strip().split("->")[0].removesuffix("/2")
+        ends = [int(end[2:], 16) if end.startswith("U+") else ord(end) for end in source.split("..")]
+        ranges.append(f"{re.escape(chr(ends[0]))}-{re.escape(chr(ends[-1]))}")
+    return re.compile("[" + "".join(ranges) + "]+")
+
+
+_KEYWORD = _charset_class(CHARSET_TABLE)
+
+
+def keywords(word: str) -> list[str]:
+    """The words Sphinx reads in *word*: any character its ``charset_table`` does not hold separates them.
+
+    >>> keywords("i.e"), keywords("naïve"), keywords("u.s.a"), keywords("中文")
+    (['i', 'e'], ['naïve'], ['u', 's', 'a'], [])
+    """
+    return _KEYWORD.findall(word.lower())
+
+
+def sphinx_word(word: str) -> str:
+    """*word* (one word of the Whoosh analyzer: ``i.e``, ``3.14``) as one item of the extended syntax.
+
+    Sphinx reads ``i.e`` as two words, and two words side by side as an AND, which binds looser than
+    ``|``: ``role | i\\.e | expert`` would mean ``(role | i) (e | expert)``. A word of several Sphinx
+    words is a phrase of them, as the Whoosh index finds it, and counts as many words in
+    ``PACKEDFACTORS()`` (:func:`keyword_positions`).
+
+    >>> sphinx_word("i.e"), sphinx_word("3.14"), sphinx_word("Expert")
+    ('"i e"', '"3 14"', 'expert')
+    """
+    parts = keywords(word)
+    return f'"{" ".join(parts)}"' if len(parts) > 1 else escape(word)
+
+
+def keyword_positions(words: list[str]) -> list[list[int]]:
+    """Where each of *words* is among the words of ``(w1 | w2 | ...)`` written by :func:`sphinx_word`:
+    the numbers of its Sphinx words in ``PACKEDFACTORS()`` (none for a word Sphinx cannot index, left out).
+
+    >>> keyword_positions(["role", "i.e", "expert", "中文"])
+    [[0], [1, 2], [3], []]
+    """
+    positions, at = [], 0
+    for word in words:
+        count = len(keywords(word))
+        positions.append(list(range(at, at + count)))
+        at += count
+    return positions
+
+
+def words_match(words: list[str]) -> str:
+    """*words* OR-ed, each by :func:`sphinx_word`, those Sphinx cannot index left out (when none can be,
+    all of them, as a query that matches nothing: ``()`` is a syntax error).
+
+    >>> words_match(["role", "i.e", "中文"]), words_match(["中文"])
+    ('(role | "i e")', '(中文)')
+    """
+    indexed = [word for word in words if keywords(word)]
+    return "(" + " | ".join(sphinx_word(word) for word in indexed or words) + ")"
 
 
 def escape(word: str) -> str:
@@ -174,7 +238,7 @@ def _write(node: wq.Query) -> str:
 def _leaf_key(node: wq.Query) -> tuple | None:
     """What a word, phrase or prefix asks for, whatever its field; ``None`` for anything else."""
     if isinstance(node, wq.Term):
-        return ("word", escape(_text(node.text)))
+        return ("word", sphinx_word(_text(node.text)))
     if isinstance(node, wq.Phrase):
         return ("phrase", " ".join(escape(word) for word in node.words), node.slop)
     if isinstance(node, (wq.Prefix, wq.Wildcard)):

@@ -22,7 +22,7 @@ import numpy as np
 
 from index.schema import TITLE_BOOST
 from search.sphinxql_backend.config import HEAD_INDEX
-from search.sphinxql_backend.querying import escape
+from search.sphinxql_backend.querying import keyword_positions, keywords, sphinx_word, words_match
 from search.whoosh_backend.arrays import whoosh_idf
 from search.whoosh_backend.matching import PASSAGE_B, PASSAGE_K1
 from search.whoosh_backend.ranking import B, K1, TITLE_WEIGHT, article_idf
@@ -54,16 +54,24 @@ class ArticleScores:
     parts: np.ndarray | None = None
 
 
-def word_frequencies(factors: str, count: int) -> np.ndarray:
-    """The frequency of each of *count* query words in a row, from its ``PACKEDFACTORS()``.
+def typed_frequencies(factors: str, positions: list[list[int]]) -> np.ndarray:
+    """The frequency of each typed word in a row, from its ``PACKEDFACTORS()`` for a query of
+    :func:`~search.sphinxql_backend.querying.words_match`, each word's Sphinx words at *positions*
+    (:func:`~search.sphinxql_backend.querying.keyword_positions`). A word of several Sphinx words is a
+    phrase, each of whose words counts the phrase's occurrences; Sphinx reports a word that an earlier
+    one repeats only at the first (whose count then holds both), so a phrase counts as the least of
+    its words reported. A word with none reported (or none at all) is not in the row.
 
-    >>> word_frequencies("bm25=527, field_mask=3, word0=(tf=3, idf=-0.03), word1=(tf=1, idf=0.1)", 3).tolist()
-    [3.0, 1.0, 0.0]
+    >>> typed_frequencies("word0=(tf=3, idf=0.1), word1=(tf=1, idf=0.1), word2=(tf=1, idf=0.2)", [[0], [1, 2], [3], []]).tolist()
+    [3.0, 1.0, 0.0, 0.0]
+    >>> typed_frequencies("word0=(tf=0, idf=0.1), word1=(tf=4, idf=0.1), word2=(tf=0, idf=0.2), word4=(tf=1, idf=0.3)", [[0, 1], [2, 3], [4]]).tolist()
+    [0.0, 0.0, 1.0]
     """
-    frequencies = np.zeros(count)
-    for number, tf in _WORD_TF.findall(factors):
-        if int(number) < count:
-            frequencies[int(number)] = int(tf)
+    reported = {int(number): int(tf) for number, tf in _WORD_TF.findall(factors)}
+    frequencies = np.zeros(len(positions))
+    for column, numbers in enumerate(positions):
+        counts = [reported[number] for number in numbers if number in reported]
+        frequencies[column] = min(counts) if counts else 0
     return frequencies
 
 
@@ -107,13 +115,14 @@ def article_bm25(cursor, words: list[str], match: str, where: str = "", args: tu
     # idf='plain' keeps words that most articles hold from weighing less than nothing.
     limit = (f"LIMIT {candidates} OPTION max_matches={candidates}, ranker=expr('sum(tf_idf)*1000000'), "
              "idf='plain,tfidf_unnormalized'")
-    words_match = "(" + " | ".join(escape(word) for word in words) + ")"
+    every_word, positions = words_match(words), keyword_positions(words)
     filters = f"whole = 1{' AND ' + where if where else ''}"
     totals, *held = statistics(cursor, [
         (f"SELECT COUNT(*), SUM(article_words) FROM {HEAD_INDEX} WHERE whole = 1", ()),
-        *[(f"SELECT COUNT(*) FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 1", (f"@(title,body) {escape(word)}",))
-          for word in words],
+        *[(f"SELECT COUNT(*) FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 1", (f"@(title,body) {sphinx_word(word)}",))
+          for word in words if keywords(word)],
     ])
+    held = _spread(held, words)
     found, = _results(cursor, [
         (f"SELECT akey, article_id, article_words FROM {HEAD_INDEX} WHERE MATCH(%s) AND {filters} {limit}",
          (match, *args))])
@@ -123,18 +132,18 @@ def article_bm25(cursor, words: list[str], match: str, where: str = "", args: tu
     keys_list = ", ".join(str(key) for key in keys.tolist())
     every, titles = _results(cursor, [
         (f"SELECT akey, PACKEDFACTORS() FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 1 AND akey IN ({keys_list}) "
-         f"LIMIT {len(keys)} OPTION max_matches={len(keys)}, ranker=expr('1')", (f"@(title,body) {words_match}",)),
+         f"LIMIT {len(keys)} OPTION max_matches={len(keys)}, ranker=expr('1')", (f"@(title,body) {every_word}",)),
         (f"SELECT akey, PACKEDFACTORS() FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 1 AND akey IN ({keys_list}) "
-         f"LIMIT {len(keys)} OPTION max_matches={len(keys)}, ranker=expr('1')", (f"@title {words_match}",)),
+         f"LIMIT {len(keys)} OPTION max_matches={len(keys)}, ranker=expr('1')", (f"@title {every_word}",)),
     ])
     at = {key: number for number, key in enumerate(keys.tolist())}
     tf = np.zeros((len(keys), len(words)))
     for key, factors in every:
-        tf[at[key]] += word_frequencies(factors, len(words))
+        tf[at[key]] += typed_frequencies(factors, positions)
     for key, factors in titles:
         # The Whoosh title's postings carry its field boost in their weights: a title word counts
         # TITLE_WEIGHT times its boost, once of which the count over both fields already holds.
-        tf[at[key]] += (TITLE_WEIGHT * TITLE_BOOST - 1) * word_frequencies(factors, len(words))
+        tf[at[key]] += (TITLE_WEIGHT * TITLE_BOOST - 1) * typed_frequencies(factors, positions)
     count = int(totals[0][0])
     average = int(totals[0][1] or 0) / (count or 1) or 1.0
     lengths = np.array([max(row[2], 1) for row in found], dtype=np.float64)
@@ -153,7 +162,7 @@ def passage_bm25f(cursor, words: list[str], match: str, keys: list[int]) -> dict
     if not keys:
         return {}
     keys_list = ", ".join(str(key) for key in keys)
-    words_match = "(" + " | ".join(escape(word) for word in words) + ")"
+    every_word, positions = words_match(words), keyword_positions(words)
     fields = (("title", "title_words", TITLE_BOOST), ("body", "body_words", 1.0))
     # Each agent keeps a queue of max_matches rows for every statement: sized to the articles asked for.
     limit = f"LIMIT {min(MAX_ROWS, PASSAGES_PER_KEY * len(keys))} OPTION max_matches={min(MAX_ROWS, PASSAGES_PER_KEY * len(keys))}"
@@ -161,12 +170,13 @@ def passage_bm25f(cursor, words: list[str], match: str, keys: list[int]) -> dict
             f"AND whole = 0 AND akey IN ({keys_list}) {limit}, ranker=expr('1')")
     totals, *held = statistics(cursor, [
         (f"SELECT COUNT(*), SUM(title_words), SUM(body_words) FROM {HEAD_INDEX} WHERE whole = 0", ()),
-        *[(f"SELECT COUNT(*) FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 0", (f"@{field} {escape(word)}",))
-          for field, _, _ in fields for word in words]])
+        *[(f"SELECT COUNT(*) FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 0", (f"@{field} {sphinx_word(word)}",))
+          for field, _, _ in fields for word in words if keywords(word)]])
+    held = _spread(held, [word for _ in fields for word in words])
     matching, *per_field = _results(cursor, [
         (f"SELECT passage_id FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 0 AND akey IN ({keys_list}) {limit}",
          (match,)),
-        *[(scan, (f"@{field} {words_match}",)) for field, _, _ in fields]])
+        *[(scan, (f"@{field} {every_word}",)) for field, _, _ in fields]])
     count = int(totals[0][0])
     scores = {row[0]: 0.0 for row in matching}
     for number, ((_, length_column, boost), rows) in enumerate(zip(fields, per_field)):
@@ -175,11 +185,18 @@ def passage_bm25f(cursor, words: list[str], match: str, keys: list[int]) -> dict
         for passage_id, factors, title_words, body_words in rows:
             if passage_id not in scores:
                 continue
-            weights = word_frequencies(factors, len(words)) * boost
+            weights = typed_frequencies(factors, positions) * boost
             length = max(title_words if length_column == "title_words" else body_words, 1)
             parts = idfs * (weights * (PASSAGE_K1 + 1)) / (weights + PASSAGE_K1 * ((1 - PASSAGE_B) + PASSAGE_B * length / average))
             scores[passage_id] += float(parts[weights > 0].sum())
     return scores
+
+
+def _spread(counts: list[list[tuple]], words: list[str]) -> list[list[tuple]]:
+    """*counts*, one per word that Sphinx can index, at their words' places among *words*; a word it
+    cannot index is held by no row."""
+    given = iter(counts)
+    return [next(given) if keywords(word) else [(0,)] for word in words]
 
 
 def recency_decay(cursor, where: str, args: tuple, keys: np.ndarray, half_life: float) -> np.ndarray:

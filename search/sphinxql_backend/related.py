@@ -27,7 +27,7 @@ from index.errors import ArticleNotFound
 from index.schema import SCHEMA, Fields
 from search.results import Related, RelatedArticle
 from search.sphinxql_backend.config import HEAD_INDEX, article_key
-from search.sphinxql_backend.querying import escape
+from search.sphinxql_backend.querying import sphinx_word, words_match
 from search.sphinxql_backend.ranking import _results, article_bm25
 from search.whoosh_backend.related import (
     _LETTER,
@@ -64,7 +64,7 @@ def related_articles(cursor, article_id: str, limit: int) -> Related:
     found: list[RelatedArticle] = []
     if terms:
         words = list(terms)
-        match = "@(title,body) (" + " | ".join(escape(word) for word in words) + ")"
+        match = "@(title,body) " + words_match(words)
         found = article_bm25(cursor, words, match)
         # Each word's BM25 weighed by its weight as a key term, as the Whoosh backend weighs them.
         similarity = found.parts @ np.array([terms[word] for word in words])
@@ -95,7 +95,7 @@ def key_terms(cursor, texts: list[str], articles: int, count: int = KEY_TERMS) -
         return {}
     written = {stem: spellings[stem].most_common(1)[0][0] for stem in stems}
     held = _results(cursor, [(f"SELECT COUNT(*) FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 1",
-                              (f"@(title,body) {escape(written[stem])}",)) for stem in stems])
+                              (f"@(title,body) {sphinx_word(written[stem])}",)) for stem in stems])
     weights = {}
     for stem, rows in zip(stems, held):
         holding = int(rows[0][0]) if rows else 0

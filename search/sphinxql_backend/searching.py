@@ -26,7 +26,7 @@ from search.query import ReadQuery, negated_parts, plain_parts
 from search.results import FacetCount, Hit, Page, PassageHit, Version
 from search.sphinxql_backend.config import HEAD_INDEX
 from search.sphinxql_backend.passages import passage_page
-from search.sphinxql_backend.querying import SPHINX_SCHEMA, SphinxMatch, escape, marked, sphinx_match
+from search.sphinxql_backend.querying import SPHINX_SCHEMA, SphinxMatch, marked, sphinx_match, words_match
 from search.sphinxql_backend.ranking import CANDIDATES, MAX_ROWS, PASSAGES_PER_KEY, _results, article_bm25, passage_bm25f, recency_decay
 from search.whoosh_backend.ranking import B, K1, PASSAGE_WEIGHT, PASSAGES_SCORED, fuse, scales
 from search.whoosh_backend.searching import PASSAGES_PER_ARTICLE, SOME_WORDS_WARNING
@@ -341,7 +341,7 @@ def _hits(cursor, rows: list[tuple], scores: list[float], versions: dict[int, li
         article_id = passage_id.rsplit("#", 1)[0]
         if len(chosen.setdefault(article_id, [])) < PASSAGES_PER_ARTICLE:
             chosen[article_id].append(passage_id)
-    marks = "(" + " | ".join(escape(word) for word in words) + ")" if words else ""
+    marks = words_match(words) if words else ""
     keys_list = ", ".join(str(key) for key in keys)
     limit = min(MAX_ROWS, PASSAGES_PER_KEY * len(keys))
     snippet = f"SNIPPET(body_text, %s, {SNIPPET_OPTIONS})" if marks else "body_text"
