@@ -89,3 +89,19 @@ def test_a_word_sphinx_reads_as_several_is_one_word(cluster_and_index, text: str
     expected = whoosh_scores(index_dir, words)
     assert ours.keys() == expected.keys() and ours
     assert ours == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
+def test_words_of_one_stem_count_once_as_with_whoosh(cluster_and_index) -> None:
+    """``missile missiles`` is one word to the Whoosh backend (both are ``missil``): counted twice, the
+    cluster would rank articles about missiles above those that also name Ukraine."""
+    from search.sphinxql_backend.querying import SPHINX_SCHEMA, sphinx_match
+    from search.sphinxql_backend.searching import words_of
+
+    cluster, index_dir = cluster_and_index
+    read = read_query("missile missiles ukraine", SPHINX_SCHEMA)
+    words = words_of(read)
+    assert words == ["missile", "ukraine"]
+    with connect(cluster.head) as connection, connection.cursor() as cursor:
+        found = article_bm25(cursor, words, sphinx_match(read).text)
+    ours = dict(zip(found.article_ids, found.scores.tolist()))
+    assert ours and ours == pytest.approx(whoosh_scores(index_dir, ["missiles", "ukraine"]), rel=1e-9, abs=1e-9)

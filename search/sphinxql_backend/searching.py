@@ -55,8 +55,14 @@ class _Filters:
 
 
 def words_of(read: ReadQuery) -> list[str]:
-    """The words a query looks for in title and body, as typed, each once: what ranking counts."""
-    words: dict[str, None] = {}
+    """The words a query looks for in title and body, as typed, one per stem (the first typed): what
+    ranking counts, as the Whoosh backend counts ``process processes`` as one word.
+
+    >>> from search.query import read_query
+    >>> words_of(read_query("processes of process control -processing", SPHINX_SCHEMA))
+    ['processes', 'control']
+    """
+    words: dict[str, str] = {}
     excluded = set(_excluded_leaves(read))
     for leaf in read.query.leaves() if read.query is not None else ():
         if (leaf in excluded or getattr(leaf, "fieldname", None) not in ("title", "body")
@@ -64,8 +70,13 @@ def words_of(read: ReadQuery) -> list[str]:
             continue
         for word in getattr(leaf, "words", None) or [getattr(leaf, "text", None)]:
             if isinstance(word, str) and word and "*" not in word:
-                words[word] = None
-    return list(words)
+                words.setdefault(stem(word), word)
+    return list(words.values())
+
+
+def stem(word: str) -> str:
+    """*word* as the Whoosh index holds it (itself when the analyzer keeps nothing of it)."""
+    return next((token.text for token in SCHEMA[Fields.BODY].analyzer(word)), word)
 
 
 def _excluded_leaves(read: ReadQuery) -> list:
@@ -240,7 +251,7 @@ def _by_relevance(cursor, params: SearchParams, match: SphinxMatch, filters: _Fi
     score_of = {int(found.keys[number]): float(scores[number]) for number in order}
     if params.explain:
         top_article, top_passage = scales(direct, evidence)
-        stems = [next((token.text for token in SCHEMA[Fields.BODY].analyzer(word)), word) for word in words]
+        stems = [stem(word) for word in words]
         at = {int(key): number for number, key in enumerate(found.keys.tolist())}
         for row in page:
             number = at[row[0]]
