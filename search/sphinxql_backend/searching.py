@@ -151,9 +151,10 @@ def _find(cursor, params: SearchParams, q_read: ReadQuery, sources: list[str]) -
         total, hits = passage_page(cursor, params, match.text, filters.where, filters.args, words, SNIPPET_OPTIONS)
         return Page(total=total, hits=hits, facets=facets, days=days, warnings=warnings)
     explanations: dict[int, dict] = {}
+    scored: dict[int, dict[str, float]] = {}
     if params.effective_sort == "relevance" and match.text and words:
         rows, scores, versions = _by_relevance(cursor, params, match, filters, words, first, where, args, explanations,
-                                                    tiered=bool(q_read.required))
+                                                    scored, tiered=bool(q_read.required))
     elif params.effective_sort == "relevance" and match.text:
         rows, scores, versions = _by_engine(cursor, params, where, args, first, q_read, explanations)
     else:
@@ -162,7 +163,7 @@ def _find(cursor, params: SearchParams, q_read: ReadQuery, sources: list[str]) -
             evidence = _evidence(passage_bm25f(cursor, words, match.text, [row[0] for row in rows]))
             scores = [evidence.get(row[1], 0.0) for row in rows]
             explanations = {row[0]: {"passage_evidence": score, "recency": 1.0} for row, score in zip(rows, scores)}
-    hits = _hits(cursor, rows, scores, versions, match, words)
+    hits = _hits(cursor, rows, scores, versions, match, words, scored)
     if params.explain:
         hits = [replace(hit, explanation={**explanations.get(row[0], {"passage_evidence": 0.0, "recency": 1.0}),
                                           "total": hit.score}) for hit, row in zip(hits, rows)]
@@ -225,8 +226,8 @@ def _filters(cursor, params: SearchParams, match: SphinxMatch, sources: list[str
 
 
 def _by_relevance(cursor, params: SearchParams, match: SphinxMatch, filters: _Filters, words: list[str],
-                  first: int, where: str, args: tuple, explanations: dict[int, dict], tiered: bool = True) \
-        -> tuple[list[tuple], list[float], dict[int, list[Version]]]:
+                  first: int, where: str, args: tuple, explanations: dict[int, dict], scored: dict[int, dict[str, float]],
+                  tiered: bool = True) -> tuple[list[tuple], list[float], dict[int, list[Version]]]:
     """The page's article rows by relevance, scored as the Whoosh backend scores them (with ``recency``,
     decayed by age); articles holding every word first when
     *tiered* (a plain-words query, not a description); with ``explain``, the components of each score in
@@ -235,7 +236,12 @@ def _by_relevance(cursor, params: SearchParams, match: SphinxMatch, filters: _Fi
     if not len(found.keys):
         return [], [], {}
     best = np.argsort(-found.scores, kind="stable")[:PASSAGE_CANDIDATES]
-    evidence_of = _evidence(passage_bm25f(cursor, words, match.text, found.keys[best].tolist()))
+    passages = passage_bm25f(cursor, words, match.text, found.keys[best].tolist())
+    evidence_of = _evidence(passages)
+    key_of = {found.article_ids[number]: int(found.keys[number]) for number in best}
+    scored.update({key: {} for key in key_of.values()})
+    for passage_id, score in passages.items():
+        scored[key_of[passage_id.rsplit("#", 1)[0]]][passage_id] = score
     evidence = np.array([evidence_of.get(article_id, 0.0) for article_id in found.article_ids])
     direct = found.scores
     scores = fuse(direct, evidence)
@@ -340,13 +346,18 @@ def _collapse(rows: list[tuple], collapse: str) -> tuple[list[tuple], dict[int, 
 
 
 def _hits(cursor, rows: list[tuple], scores: list[float], versions: dict[int, list[Version]],
-          match: SphinxMatch, words: list[str]) -> list[Hit]:
+          match: SphinxMatch, words: list[str], scored: dict[int, dict[str, float]] | None = None) -> list[Hit]:
     """The page's hits: each article's best matching passages (at most :data:`PASSAGES_PER_ARTICLE`,
-    else its opening passage), with snippets."""
+    else its opening passage), with snippets. *scored* holds the passage scores already computed, by
+    article key: only the others' are asked for."""
     if not rows:
         return []
     keys = [row[0] for row in rows]
-    best = passage_bm25f(cursor, words, match.text, keys) if match.text and words else {}
+    scored = scored or {}
+    missing = [key for key in keys if key not in scored]
+    best = passage_bm25f(cursor, words, match.text, missing) if match.text and words and missing else {}
+    for key in keys:
+        best.update(scored.get(key, {}))
     chosen: dict[str, list[str]] = {}
     for passage_id in sorted(best, key=lambda passage: -best[passage]):
         article_id = passage_id.rsplit("#", 1)[0]
