@@ -88,6 +88,21 @@ def test_did_you_mean(served, typed: str, meant: str) -> None:
     assert client.get(f"/api/search?q={typed}").get_json()["suggestion"] == meant
 
 
+def test_did_you_mean_keeps_its_shard_connections_and_replaces_one_gone_stale(served) -> None:
+    from search.sphinxql_backend import spelling
+
+    cluster, client = served
+    assert client.get("/api/search?q=misiles").get_json()["suggestion"] == "missiles"
+    kept = {address: list(connections) for address, connections in spelling._kept.items()
+            if any(address == copy.address for shard in cluster.shards for copy in shard.copies)}
+    assert kept and all(kept.values())
+    for connections in kept.values():
+        for connection in connections:
+            connection.close()  # as a node restarted since would leave them
+    assert client.get("/api/search?q=misiles").get_json()["suggestion"] == "missiles"
+    assert all(connection.open for address in kept for connection in spelling._kept[address])
+
+
 def test_a_word_the_cluster_holds_often_is_not_respelled(served) -> None:
     _, client = served
     assert client.get("/api/search?q=missiles").get_json()["suggestion"] is None

@@ -11,7 +11,8 @@ changed, or two swapped) -- the slips that make most misspellings; the index's w
 which the Whoosh backend also considers for a word the index lacks, are not listed by the engine.
 The rows counted are the shards' rows (a passage's and its article's), the same for every word.
 A cluster whose map is not known (only its head is configured) gets no suggestions: the head cannot
-answer ``CALL KEYWORDS`` for a distributed index.
+answer ``CALL KEYWORDS`` for a distributed index. The connections to the shards are kept for the next
+search (:func:`keyword_rows`), as the head's are.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 import string
+import threading
 
 import pymysql
 from whoosh.lang.dmetaphone import double_metaphone
@@ -102,9 +104,7 @@ def exact_counts(cluster: Cluster, words: list[str]) -> dict[str, int] | None:
     for shard in cluster.shards:
         for copy in shard.copies:
             try:
-                with connect(copy.address, timeout=CONNECT_TIMEOUT * 2) as connection, connection.cursor() as cursor:
-                    cursor.execute("CALL KEYWORDS(%s, %s, 1)", (text, copy.index))
-                    rows = cursor.fetchall()
+                rows = keyword_rows(copy.address, copy.index, text)
             except (pymysql.Error, OSError):
                 continue
             for _, tokenized, _, docs, _ in rows:
@@ -115,3 +115,49 @@ def exact_counts(cluster: Cluster, words: list[str]) -> dict[str, int] | None:
         else:
             return None
     return counts
+
+
+#: Connections kept open per shard copy's address, for the next search (at most this many each).
+KEPT_PER_NODE = 4
+_kept: dict[str, list] = {}
+_kept_lock = threading.Lock()
+
+
+def keyword_rows(address: str, index: str, text: str) -> list[tuple]:
+    """``CALL KEYWORDS(text, index, 1)`` on the node at *address*, over a connection kept from an
+    earlier call when there is one (one that has gone stale is replaced by a new one), kept again
+    afterwards; a node that does not answer raises ``pymysql.Error`` or ``OSError``."""
+    with _kept_lock:
+        idle = _kept.get(address)
+        kept = idle.pop() if idle else None
+    if kept is not None:
+        try:
+            return _keywords_kept(address, kept, index, text)
+        except (pymysql.Error, OSError):
+            _discard(kept)
+    connection = connect(address, timeout=CONNECT_TIMEOUT * 2)
+    try:
+        return _keywords_kept(address, connection, index, text)
+    except (pymysql.Error, OSError):
+        _discard(connection)
+        raise
+
+
+def _keywords_kept(address: str, connection, index: str, text: str) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute("CALL KEYWORDS(%s, %s, 1)", (text, index))
+        rows = list(cursor.fetchall())
+    with _kept_lock:
+        idle = _kept.setdefault(address, [])
+        keep = len(idle) < KEPT_PER_NODE
+        if keep:
+            idle.append(connection)
+    if not keep:
+        _discard(connection)
+    return rows
+
+
+def _discard(connection) -> None:
+    """Close *connection*, which may be closed already (pymysql then raises)."""
+    if connection.open:
+        connection.close()
