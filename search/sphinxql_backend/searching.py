@@ -160,7 +160,9 @@ def _find(cursor, params: SearchParams, q_read: ReadQuery, sources: list[str]) -
     else:
         rows, scores, versions = _by_date(cursor, params, where, args, first)
         if match.text and words and rows:
-            evidence = _evidence(passage_bm25f(cursor, words, match.text, [row[0] for row in rows]))
+            passages = passage_bm25f(cursor, words, match.text, [row[0] for row in rows])
+            scored.update(_by_article(passages, {row[1]: row[0] for row in rows}))
+            evidence = _evidence(passages)
             scores = [evidence.get(row[1], 0.0) for row in rows]
             explanations = {row[0]: {"passage_evidence": score, "recency": 1.0} for row, score in zip(rows, scores)}
     hits = _hits(cursor, rows, scores, versions, match, words, scored)
@@ -188,6 +190,19 @@ def _stories(cursor, where: str, args: tuple) -> int:
                        f"LIMIT {IN_LIST} OPTION max_matches={IN_LIST}", args)
         matched.update(int(row[0]) for row in cursor.fetchall())
     return (int(own[0][0]) if own else 0) + len(stories - matched)
+
+
+def _by_article(passages: dict[str, float], keys: dict[str, int]) -> dict[int, dict[str, float]]:
+    """*passages*' scores (by passage id) grouped by article key, for every article of *keys* (article
+    id -> key) whose passages were scored, none matching or some: what :func:`_hits` need not ask again.
+
+    >>> _by_article({"a#0": 1.0, "a#2": 3.0}, {"a": 7, "b": 9})
+    {7: {'a#0': 1.0, 'a#2': 3.0}, 9: {}}
+    """
+    grouped: dict[int, dict[str, float]] = {key: {} for key in keys.values()}
+    for passage_id, score in passages.items():
+        grouped[keys[passage_id.rsplit("#", 1)[0]]][passage_id] = score
+    return grouped
 
 
 def _evidence(passages: dict[str, float]) -> dict[str, float]:
@@ -237,14 +252,10 @@ def _by_relevance(cursor, params: SearchParams, match: SphinxMatch, filters: _Fi
         return [], [], {}
     best = np.argsort(-found.scores, kind="stable")[:PASSAGE_CANDIDATES]
     passages = passage_bm25f(cursor, words, match.text, found.keys[best].tolist())
+    scored.update(_by_article(passages, {found.article_ids[number]: int(found.keys[number]) for number in best}))
     evidence_of = _evidence(passages)
-    key_of = {found.article_ids[number]: int(found.keys[number]) for number in best}
-    scored.update({key: {} for key in key_of.values()})
-    for passage_id, score in passages.items():
-        scored[key_of[passage_id.rsplit("#", 1)[0]]][passage_id] = score
     evidence = np.array([evidence_of.get(article_id, 0.0) for article_id in found.article_ids])
-    direct = found.scores
-    scores = fuse(direct, evidence)
+    scores = fuse(found.scores, evidence)
     decay = recency_decay(cursor, where, args, found.keys, params.recency) if params.recency is not None else None
     if decay is not None:
         scores = scores * decay
@@ -256,7 +267,7 @@ def _by_relevance(cursor, params: SearchParams, match: SphinxMatch, filters: _Fi
     page = shown[first : first + params.per_page]
     score_of = {int(found.keys[number]): float(scores[number]) for number in order}
     if params.explain:
-        top_article, top_passage = scales(direct, evidence)
+        top_article, top_passage = scales(found.scores, evidence)
         stems = [stem(word) for word in words]
         at = {int(key): number for number, key in enumerate(found.keys.tolist())}
         for row in page:
