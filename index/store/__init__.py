@@ -128,6 +128,10 @@ def abandon(writer: IndexWriter) -> None:
     try:
         for task in getattr(writer, "tasks", ()):  # the parallel writer's sub-writer processes
             task.cancel()
+        for queue in (getattr(writer, "jobqueue", None), getattr(writer, "resultqueue", None)):
+            if queue is not None:
+                # No process reads these any more: the indexer must not wait at exit to flush jobs into them.
+                queue.cancel_join_thread()
         _close_segment_files(writer)
         generation = TOC._latest_generation(writer.storage, writer.indexname)
         if generation >= 0:
