@@ -18,7 +18,14 @@ search; in-process times call the engine directly, which has no cache.
 
 The figures are printed as a markdown table against the goals, with ``met``/``not met``. Run it with::
 
-    python -m benchmarks.speed [--data DIR] [--copies N] [--queries 200] [--json FILE] [--skip-http]
+    python -m benchmarks.speed [--data DIR] [--copies N] [--queries 200] [--sampling frequent|titles]
+                               [--peer-passage-words N] [--json FILE] [--skip-http]
+
+Two conditions can be chosen, as a user comparing the two engines might choose them: how queries are
+drawn (``frequent``: the most frequent title words, bigrams and trigrams; ``titles``: one to three
+adjacent content words of titles picked at random, so as often rare words as common ones), and the
+FTS5 peer's passages (by default the very passages our index holds; ``--peer-passage-words 120``
+cuts each article into runs of about 120 words instead, fewer and longer passages).
 """
 
 from __future__ import annotations
@@ -46,7 +53,7 @@ from whoosh.analysis import STOP_WORDS
 
 from benchmarks.corpora import REPO, reuters_articles, write_jsonl
 from benchmarks.load import run_load, search_path
-from benchmarks.relevance import fts5_query
+from benchmarks.relevance import fts5_query, peer_passages
 from index.articles import Article, read_articles
 from index.passages import split_passages
 from search.backends import open_backend
@@ -115,6 +122,8 @@ class Report:
     articles: int
     passages: int
     queries: list[str]
+    sampling: str = "frequent"
+    peer_passage_words: int | None = None
     index: dict = field(default_factory=dict)
     fts5: dict = field(default_factory=dict)
     in_process: dict[str, Latency] = field(default_factory=dict)
@@ -169,6 +178,28 @@ def make_queries(titles: Iterable[str], count: int = QUERY_COUNT, seed: int = QU
     return [rng.choice(pools[i % 3]) for i in range(count)]
 
 
+def sample_title_queries(titles: Iterable[str], count: int = QUERY_COUNT, seed: int = QUERY_SEED) -> list[str]:
+    """*count* queries of one, two and three adjacent content words in turn, each from a title
+    picked at random (a shorter title gives what it has): rare words as often as titles hold them.
+
+    The same titles (in any order) and seed always give the same queries.
+    """
+    worded = sorted({tuple(words) for words in map(title_words, titles) if words})
+    if not worded:
+        raise ValueError("the titles hold no words to make queries from")
+    rng, queries = random.Random(seed), []
+    for i in range(count):
+        words = rng.choice(worded)
+        size = min(i % 3 + 1, len(words))
+        start = rng.randrange(len(words) - size + 1)
+        queries.append(" ".join(words[start : start + size]))
+    return queries
+
+
+#: How queries are drawn, by the name ``--sampling`` takes.
+SAMPLINGS = {"frequent": make_queries, "titles": sample_title_queries}
+
+
 def run_child(args: Sequence[str | os.PathLike], **options) -> ChildRun:
     """Run a child process to the end and measure it.
 
@@ -200,13 +231,13 @@ def index_with_cli(jsonl: Path, index_dir: Path) -> tuple[ChildRun, dict]:
     return run, json.loads(stats.stdout)
 
 
-def passage_rows(jsonl: Path) -> list[tuple[str, str, str]]:
-    """``(title, passage text, article id)`` of every passage our indexer makes of *jsonl*."""
-    return [
-        (item.title, passage.text, item.id)
-        for item in read_articles([jsonl]) if isinstance(item, Article)
-        for passage in split_passages(item)
-    ]
+def passage_rows(jsonl: Path, words: int | None = None) -> list[tuple[str, str, str]]:
+    """``(title, passage text, article id)`` of every passage our indexer makes of *jsonl*; with
+    *words*, of each article cut into runs of about that many words instead."""
+    articles = (item for item in read_articles([jsonl]) if isinstance(item, Article))
+    if words:
+        return [(item.title, text, item.id) for item in articles for text in peer_passages(item.body, words)]
+    return [(item.title, passage.text, item.id) for item in articles for passage in split_passages(item)]
 
 
 def build_fts5(rows: Iterable[tuple[str, str, str]], path: str | os.PathLike) -> sqlite3.Connection:
@@ -397,7 +428,7 @@ def measure_indexing(report: Report, jsonl: Path, work: Path) -> tuple[Path, sql
     report.articles, report.passages = stats["articles"], stats["passages"]
     report.index = {"seconds": run.seconds, "peak_rss_mb": run.peak_rss_mb, "summary": run.output.strip()}
     started = time.perf_counter()
-    rows = passage_rows(jsonl)
+    rows = passage_rows(jsonl, report.peer_passage_words)
     read_seconds = time.perf_counter() - started
     started = time.perf_counter()
     connection = build_fts5(rows, work / "fts5.sqlite")
@@ -442,7 +473,9 @@ def print_report(report: Report) -> None:
               f"of its own (anonymous) {memory.get('anonymous_mb', float('nan')):.0f} MB")
     print(f"FTS5 peer: reading + splitting {report.fts5['read_split_seconds']:.1f} s (not in its build time), "
           f"{report.fts5['passages']} passages")
-    if report.fts5["passages"] != report.passages:
+    if report.peer_passage_words:
+        print(f"FTS5 peer's passages: about {report.peer_passage_words} words each; queries drawn: {report.sampling}")
+    elif report.fts5["passages"] != report.passages:
         print(f"warning: our index holds {report.passages} passages, the FTS5 peer {report.fts5['passages']}")
     if report.http:
         print(f"HTTP goal for {report.passages} passages: ≤ {http_limit(report.passages):g}× "
@@ -468,11 +501,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="the Reuters-21578 folder's parent (default: $NEWS_SEARCH_DATA, else ../shared/data)")
     parser.add_argument("--copies", type=int, default=1, help="replicate the corpus this many times (default: 1)")
     parser.add_argument("--queries", type=int, default=QUERY_COUNT, help=f"queries to time (default: {QUERY_COUNT})")
+    parser.add_argument("--sampling", choices=sorted(SAMPLINGS), default="frequent",
+                        help="how queries are drawn from the titles (default: frequent)")
+    parser.add_argument("--peer-passage-words", type=int, default=None, metavar="N",
+                        help="cut the FTS5 peer's articles into runs of about N words (default: our passages)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
     parser.add_argument("--skip-http", action="store_true", help="leave out gunicorn and the load test")
     args = parser.parse_args(argv)
-    if args.copies < 1 or args.queries < 1:
-        parser.error("--copies and --queries must be at least 1")
+    if args.copies < 1 or args.queries < 1 or (args.peer_passage_words is not None and args.peer_passage_words < 1):
+        parser.error("--copies, --queries and --peer-passage-words must be at least 1")
     return args
 
 
@@ -481,9 +518,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
     articles = list(reuters_articles(args.data / "reuters21578" if args.data else None))
-    queries = make_queries((article["title"] for article in articles), args.queries)
+    queries = SAMPLINGS[args.sampling]((article["title"] for article in articles), args.queries)
     print("example queries:", ", ".join(repr(q) for q in queries[:6]), file=sys.stderr)
-    report = Report(copies=args.copies, articles=0, passages=0, queries=queries)
+    report = Report(copies=args.copies, articles=0, passages=0, queries=queries, sampling=args.sampling,
+                    peer_passage_words=args.peer_passage_words)
     with tempfile.TemporaryDirectory(prefix="speed-") as folder:
         work = Path(folder)
         jsonl = work / "reuters.jsonl"

@@ -23,6 +23,7 @@ from benchmarks.speed import (
     percentile,
     ratio_row,
     report_rows,
+    sample_title_queries,
     table,
     title_words,
 )
@@ -71,6 +72,22 @@ def test_queries_need_titles_with_words():
         make_queries(["A B", "OF THE"], count=3)
 
 
+def test_title_sampling_takes_adjacent_words_of_one_title_rare_or_common():
+    queries = sample_title_queries(TITLES, count=60, seed=3)
+    assert queries == sample_title_queries(list(reversed(TITLES)), count=60, seed=3)
+    assert [len(query.split()) for query in queries[:3]] == [1, 2, 3]
+    runs = {" ".join(words[i : i + size]) for words in map(title_words, TITLES)
+            for size in (1, 2, 3) for i in range(len(words) - size + 1)}
+    assert set(queries) <= runs
+    # Not only the most frequent: a word that one title holds once is drawn too.
+    assert {"surplus", "widens", "holds"} & {word for query in queries for word in query.split()}
+
+
+def test_title_sampling_needs_titles_with_words():
+    with pytest.raises(ValueError):
+        sample_title_queries(["A B", "OF THE"], count=3)
+
+
 def test_percentile_interpolates_between_ranks():
     values = [10, 1, 9, 2, 8, 3, 7, 4, 6, 5]
     assert percentile(values, 50) == 5.5
@@ -102,6 +119,16 @@ def test_fts5_peer_holds_our_passages_and_answers(tmp_path: Path):
     fresh = sqlite3.connect(tmp_path / "peer.sqlite")
     assert fresh.execute("SELECT count(*) FROM passages").fetchone() == (3,)
     fresh.close()
+
+
+def test_fts5_peer_can_cut_articles_into_runs_of_words(tmp_path: Path):
+    jsonl = tmp_path / "articles.jsonl"
+    long_body = " ".join(f"word{i}" for i in range(250))
+    jsonl.write_text(json.dumps({"id": "long-1", "title": "A long story", "body": long_body}) + "\n")
+    rows = passage_rows(jsonl, words=120)
+    assert [len(text.split()) for _, text, _ in rows] == [125, 125]
+    assert {(title, article_id) for title, _, article_id in rows} == {("A long story", "long-1")}
+    assert " ".join(text for _, text, _ in rows) == long_body
 
 
 def test_ratio_above_the_goal_is_not_met():
