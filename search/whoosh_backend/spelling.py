@@ -3,7 +3,8 @@
 * :func:`suggest` -- a query with its misspelt words respelled, or ``None``;
 * :func:`respell` -- one word's correction, or the word itself; :func:`is_slip` -- whether a word
   typed is another with one slip of the keys;
-* :func:`corrections` -- the index's words within a few edits of a word, best first (:class:`Correction`);
+* :func:`corrections` -- the index's words within a few edits of a word, best first (:class:`Correction`),
+  found in the generation's :class:`Vocabulary`;
 * :func:`written_as` -- a stem as the index's text writes it.
 
 Whoosh's spelling corrector ranks the words within an edit distance by their frequency alone, and
@@ -19,9 +20,11 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
 from whoosh.lang.dmetaphone import double_metaphone
 from whoosh.support.levenshtein import damerau_levenshtein
 
@@ -87,8 +90,7 @@ def respell(gen: Generation, word: str) -> str:
         return written_as(gen, options[0].word, word) if options else word
     if held > RARE_PASSAGES or len(word) < MIN_RESPELLED:
         return word
-    # Two edits asked for: in an index of one segment Whoosh counts a swap of two letters as two.
-    for option in corrections(gen, word, maxdist=2, prefix=2):
+    for option in corrections(gen, word, maxdist=1, prefix=2):
         if option.edits == 1 and option.passages >= MORE_FREQUENT * held:
             written = written_as(gen, option.word, word)
             if is_slip(word.lower(), written):
@@ -119,15 +121,72 @@ def corrections(gen: Generation, word: str, maxdist: int, prefix: int) -> list[C
     wanted = word.lower() if unstemmed else next(iter(field.analyzer(word))).text
     sound = double_metaphone(wanted)[0]
     found = []
-    for candidate in searcher.reader().terms_within(Fields.BODY, wanted, maxdist, prefix=prefix):
+    for candidate in vocabulary(gen).within(wanted, maxdist, prefix):
         stems = [token.text for token in field.analyzer(candidate)] if unstemmed else [candidate]
         passages = searcher.doc_frequency(Fields.BODY, stems[0]) if stems else 0
         if candidate == wanted or not passages or not _LETTERS.fullmatch(candidate):
             continue
         edits = damerau_levenshtein(wanted, candidate)
+        if edits > maxdist:
+            continue
         cost = edits - SOUND_ALIKE * (double_metaphone(candidate)[0] == sound) - FREQUENCY_WEIGHT * math.log10(passages)
         found.append(Correction(candidate, edits, passages, cost))
     return sorted(found, key=lambda option: (option.cost, option.word))
+
+
+#: Letters are counted in this many bins (a to z each in a bin of its own) to bound edit distances.
+LETTER_BINS = 32
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The words of the body field as spelling reads them (its stems, or its unstemmed spelling
+    words), in order, with each word's letters counted, so that the words within a few edits of
+    another are found without measuring the distance to each of them."""
+
+    words: list[str]
+    letters: np.ndarray  # word -> letters counted by bin (:data:`LETTER_BINS`)
+
+    @classmethod
+    def of(cls, words: list[str]) -> Vocabulary:
+        """The vocabulary of *words* (sorted)."""
+        counts = np.zeros((len(words), LETTER_BINS), dtype=np.int16)
+        if words:
+            codes = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32) % LETTER_BINS
+            rows = np.repeat(np.arange(len(words)), [len(word) for word in words])
+            np.add.at(counts, (rows, codes), 1)
+        return cls(words, counts)
+
+    def within(self, text: str, maxdist: int, prefix: int = 0) -> list[str]:
+        """The words that share the first *prefix* letters of *text* and may be within *maxdist* edits
+        of it -- every word that is, and some that are not: an edit (a letter left out, added or
+        changed) adds or takes away at most one letter of each kind, and a swap of two changes none,
+        so a word whose letters differ from *text*'s by more than *maxdist* of one kind is further.
+
+        >>> Vocabulary.of(sorted(["govern", "governor", "gover", "grave", "oven"])).within("govenr", 1, prefix=1)
+        ['gover', 'govern']
+        """
+        start = bisect_left(self.words, text[:prefix])
+        end = bisect_left(self.words, text[:prefix] + "\U0010ffff") if prefix else len(self.words)
+        if start >= end:
+            return []
+        wanted = Vocabulary.of([text]).letters[0]
+        difference = self.letters[start:end] - wanted
+        more, fewer = np.clip(difference, 0, None).sum(axis=1), np.clip(-difference, 0, None).sum(axis=1)
+        close = np.flatnonzero(np.maximum(more, fewer) <= maxdist)
+        return [self.words[start + number] for number in close.tolist()]
+
+
+def vocabulary(gen: Generation) -> Vocabulary:
+    """The generation's :class:`Vocabulary`, read once."""
+    def read() -> Vocabulary:
+        field = gen.searcher.schema[Fields.BODY]
+        fieldname = field.spelling_fieldname(Fields.BODY) if field.separate_spelling() else Fields.BODY
+        words = (word.decode("utf-8") if isinstance(word, bytes) else word
+                 for word in gen.searcher.reader().lexicon(fieldname))
+        return Vocabulary.of(sorted(words))
+
+    return gen.arrays.derived("spelling_vocabulary", read)
 
 
 def written_as(gen: Generation, stem: str, typed: str) -> str:
