@@ -33,6 +33,8 @@ ALL_WORDS_MAX = 5
 MIN_PREFIX = 2
 
 _FIELD_PREFIX = re.compile(r"(?<![\w:])([^\W\d_][\w-]*):(?=\S)")
+#: Words of letters and nothing else, between spaces: what most queries are.
+_LETTER_WORDS = re.compile(r"\s*[^\W\d_]+(?:\s+[^\W\d_]+)*\s*")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
@@ -108,13 +110,39 @@ def read_query(text: str, schema: Schema) -> ReadQuery:
     problem = syntax_problem(text)
     if problem is None:
         try:
-            query = build_parser(schema).parse(text)
+            query = letter_words_query(text, schema) or build_parser(schema).parse(text)
         except Exception:  # noqa: BLE001 -- any parser failure means: fall back to plain words
             problem = "an operator in a place it cannot apply"
         else:
             return replace(_finish(query, [], description=is_description(text, schema)), text=text)
     warning = f"The query's syntax could not be read ({problem}), so it was searched as plain words."
     return replace(_finish(plain_query(text, schema), [warning], description=is_description(text, schema)), text=text)
+
+
+def letter_words_query(text: str, schema: Schema) -> Query | None:
+    """The query :func:`build_parser`'s parser makes of *text* when *text* is only words of letters
+    (no operator, digit or punctuation) that the analyzer takes as one word each, made directly, in a
+    tenth of the parser's time; ``None`` for any other text, which the parser reads.
+
+    >>> from index.schema import SCHEMA
+    >>> letter_words_query("Oil the prices", SCHEMA)
+    Or([Term('title', 'oil'), Term('body', 'oil'), Term('title', 'price'), Term('body', 'price')])
+    >>> letter_words_query("oil AND prices", SCHEMA) is None, letter_words_query("u.s. oil", SCHEMA) is None
+    (True, True)
+    """
+    if not _LETTER_WORDS.fullmatch(text):
+        return None
+    words = text.split()
+    if any(word in OPERATORS for word in words):
+        return None
+    clauses: list[Query] = []
+    for word in words:
+        for fieldname in SEARCH_FIELDS:
+            tokens = list(schema[fieldname].process_text(word, mode="query"))
+            if len(tokens) > 1:
+                return None
+            clauses += [Term(fieldname, token) for token in tokens]
+    return Or(clauses) if clauses else NullQuery
 
 
 def own_logic(text: str) -> bool:

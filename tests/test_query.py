@@ -1,0 +1,52 @@
+"""Reading a query: plain words of letters are read without Whoosh's parser, to the very query it makes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.articles import Article, read_articles
+from index.schema import SCHEMA
+from search.query import build_parser, letter_words_query, read_query
+from tests.test_speed_benchmark import TITLES
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+WORDS = [
+    "oil", "Oil Prices", "the oil", "  bank\tshares\nacquisition ", "café prix", "Zürich banks", "Ölpreise steigen",
+    "the of", "and or", "a", "OPEC opec OPEC", "running runners ran", "And Or Not", "not the end",
+]
+
+
+def corpus_titles() -> list[str]:
+    return [item.title for item in read_articles([CORPUS]) if isinstance(item, Article)]
+
+
+@pytest.mark.parametrize("text", WORDS)
+def test_words_of_letters_are_read_as_the_parser_reads_them(text):
+    made = letter_words_query(text, SCHEMA)
+    assert made is not None
+    assert made.normalize() == build_parser(SCHEMA).parse(text).normalize()
+
+
+def test_every_title_of_letters_in_the_corpus_is_read_as_the_parser_reads_it():
+    titles = [title for title in corpus_titles() + TITLES for text in (title, title.lower())]
+    read = [(title, letter_words_query(title, SCHEMA)) for title in titles]
+    plain = [(title, query) for title, query in read if query is not None]
+    assert len(plain) >= 5, "too few titles of letters alone to compare"
+    for title, query in plain:
+        assert query.normalize() == build_parser(SCHEMA).parse(title).normalize(), title
+
+
+@pytest.mark.parametrize("text", ["oil AND prices", "oil OR gas", "NOT oil", "oil -gas", '"oil prices"', "title:oil",
+                                  "oil*", "u.s. oil", "opec's output", "g7 talks", "3 pct", "oil, gas", "(oil)", "oil?",
+                                  "long-range", "snake_case"])
+def test_anything_but_words_of_letters_goes_to_the_parser(text):
+    assert letter_words_query(text, SCHEMA) is None
+
+
+def test_a_query_of_stop_words_alone_still_says_it_has_nothing_to_search():
+    read = read_query("the of and", SCHEMA)
+    assert read.query is None
+    assert read.warnings == ["The query has no words that can be searched for."]
