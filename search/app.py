@@ -1,7 +1,9 @@
 """The Flask application over the search backend.
 
 :func:`build_app` builds it: configuration (defaults, then ``NEWS_SEARCH_*`` environment variables,
-then the mapping passed in), the backend it names (:func:`search.backends.open_backend`), the JSON
+then the mapping passed in), the backend it names (:func:`search.backends.open_backend`), warmed before
+the first request (:meth:`search.backend.Backend.warm`: a worker that would keep its first search
+waiting for seconds is not yet taking requests, at a million passages), the JSON
 blueprint (:mod:`search.api`), the page blueprint (:mod:`search.web`), ``/metrics`` (:mod:`search.metrics`),
 the request log (:mod:`search.request_log`), error handlers and security headers.
 """
@@ -55,6 +57,7 @@ def build_app(config: Mapping | None = None) -> Flask:
     if type(cache_size) is not int or cache_size < 0:
         raise ValueError(f"NEWS_SEARCH_RESULTS_CACHE must be a whole number of results, 0 or more; got {cache_size!r}")
     app.extensions["news_search"] = open_backend(app.config)
+    app.extensions["news_search"].warm()
     app.extensions["news_search_metrics"] = metrics.Metrics()
     app.extensions["news_search_results"] = ResultsCache(cache_size, app.extensions["news_search_metrics"].count_lookup)
     app.extensions["news_search_costly"] = fairness.CostlyShare(app.config["COSTLY_SHARE"])

@@ -130,6 +130,10 @@ class Backend(ABC):
     def exists(self) -> bool:
         """Whether there is an index to search."""
 
+    def warm(self) -> None:
+        """Read ahead what the first search would otherwise wait for, as a web worker starts (nothing
+        by default; errors are left for the requests to report)."""
+
     @abstractmethod
     def update(self, items: Iterable[Article | Skipped], *, rebuild: bool = False, prune: bool = False,
                on_skip: Callable[[Skipped], None] | None = None, **options) -> IndexSummary:

@@ -9,6 +9,7 @@ import pytest
 from index.articles import Article
 from index.errors import ArticleNotFound
 from index.writer import update_index
+from search import create_app
 from search.engine import get_article, search
 from search.whoosh_backend import WhooshBackend
 from search.params import parse_search_params
@@ -265,3 +266,13 @@ def test_facets_and_dates_over_segments_where_some_articles_have_no_source(tmp_p
     assert [hit.article_id for hit in results.hits] == ["sourced", "plain"]
     assert [(f.value, f.count) for f in results.facets["source"]] == [("Island Echo", 1)]
     assert [(f.value, f.count) for f in results.facets["published"]] == [("2024-05", 1)]
+
+
+def test_a_new_app_has_read_its_index_before_its_first_request(index_dir, tmp_path):
+    backend = create_app({"TESTING": True, "INDEX": str(index_dir)}).extensions["news_search"]
+    with backend.snapshot() as warmed:
+        # The arrays and the stories are there already: the first search does not wait for them.
+        assert warmed._arrays is not None and "stories" in warmed._arrays._derived
+    # An app started before its index exists starts all the same, and says so on the first request.
+    client = create_app({"TESTING": True, "INDEX": str(tmp_path / "none")}).test_client()
+    assert client.get("/api/search?q=oil").status_code == 503

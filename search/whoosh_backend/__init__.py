@@ -36,7 +36,7 @@ from pathlib import Path
 from whoosh.index import FileIndex
 
 from index import resolve_index_dir
-from index.errors import IndexDamaged
+from index.errors import IndexDamaged, NewsSearchError
 from index.store import READ_ERRORS, committed_at, index_exists, open_index, read_damage
 from search.backend import MAX_EXPANSIONS, Backend
 from search.params import SearchParams
@@ -47,7 +47,7 @@ from search.whoosh_backend.generation import Generation
 from search.whoosh_backend.ranking import collection_totals
 from search.whoosh_backend.related import related_articles
 from search.whoosh_backend.searching import article_view, find
-from search.whoosh_backend.stories import grouped_counts, largest_stories
+from search.whoosh_backend.stories import grouped_counts, largest_stories, story_codes
 
 
 class WhooshSnapshot(Generation):
@@ -119,6 +119,18 @@ class WhooshBackend(Backend):
 
     def exists(self) -> bool:
         return index_exists(self.index_dir)
+
+    def warm(self) -> None:
+        """Read the newest generation's arrays and stories (about two seconds at a million passages),
+        so that a worker answers its first search as fast as the next instead of keeping it waiting;
+        an index not there yet, or that cannot be read, is left for the requests to report."""
+        if not self.exists():
+            return
+        try:
+            with self.snapshot() as snapshot:
+                story_codes(snapshot)  # reads the arrays first
+        except (NewsSearchError, *READ_ERRORS):
+            return
 
     def acquire(self) -> WhooshSnapshot:
         with self._lock:
