@@ -29,6 +29,14 @@ BINARY_OPERATORS = ("AND", "OR", "ANDNOT", "ANDMAYBE", "REQUIRE")
 #: words than this, some of them stop words. The few articles that happen to hold every word of a
 #: description are no likelier to be what it means (TIME collection, ``benchmarks/relevance.py``).
 ALL_WORDS_MAX = 5
+#: Words that ask rather than name: a query that opens with one of :data:`INTERROGATIVES` is not
+#: searched for the run of these it opens with (``why did yukos file for bankruptcy`` searches
+#: ``yukos file for bankruptcy``): they say what kind of answer is wanted, not what it is about.
+INTERROGATIVES = frozenset("how why what which who whom whose when where".split())
+QUESTION_WORDS = INTERROGATIVES | frozenset(
+    "did does do is are was were has have had can could would should will much many".split())
+#: Whether :func:`without_question_words` applies (a ranking choice measured by ``benchmarks/passages.py``).
+DROP_QUESTION_WORDS = True
 #: Letters a ``prefix*`` needs: ``*e*`` would expand to most of the vocabulary, for every snippet.
 MIN_PREFIX = 2
 
@@ -107,6 +115,7 @@ def read_query(text: str, schema: Schema) -> ReadQuery:
     >>> read_query('"long range', SCHEMA).warnings
     ["The query's syntax could not be read (an unclosed quote), so it was searched as plain words."]
     """
+    text = without_question_words(text)
     problem = syntax_problem(text)
     if problem is None:
         try:
@@ -117,6 +126,26 @@ def read_query(text: str, schema: Schema) -> ReadQuery:
             return replace(_finish(query, [], description=is_description(text, schema)), text=text)
     warning = f"The query's syntax could not be read ({problem}), so it was searched as plain words."
     return replace(_finish(plain_query(text, schema), [warning], description=is_description(text, schema)), text=text)
+
+
+def without_question_words(text: str) -> str:
+    """*text* without the question words it opens with, when it opens with an interrogative and at
+    least two words follow them; any other text as it is.
+
+    >>> without_question_words("How did the Bank of Japan stop the dollar falling?")
+    'the Bank of Japan stop the dollar falling?'
+    >>> without_question_words("what is it"), without_question_words("The Who")
+    ('what is it', 'The Who')
+    """
+    words = text.split()
+    if not DROP_QUESTION_WORDS or not words or words[0].lower() not in INTERROGATIVES:
+        return text
+    opening = 0
+    while opening < len(words) and words[opening].lower() in QUESTION_WORDS:
+        opening += 1
+    if len(words) - opening < 2:
+        return text
+    return re.sub(r"^\s*" + r"\s+".join(re.escape(word) for word in words[:opening]) + r"\s*", "", text)
 
 
 def letter_words_query(text: str, schema: Schema) -> Query | None:

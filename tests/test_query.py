@@ -50,3 +50,25 @@ def test_a_query_of_stop_words_alone_still_says_it_has_nothing_to_search():
     read = read_query("the of and", SCHEMA)
     assert read.query is None
     assert read.warnings == ["The query has no words that can be searched for."]
+
+
+@pytest.mark.parametrize("question, searched", [
+    ("Why did Yukos file for bankruptcy protection?", "Yukos file for bankruptcy protection?"),
+    ("how much did the bank pay", "the bank pay"),
+    ("Who won the Oscar for best film", "won the Oscar for best film"),
+    ("what caused the sugar price rise", "caused the sugar price rise"),
+])
+def test_a_question_is_searched_without_the_words_it_asks_with(question, searched):
+    read = read_query(question, SCHEMA)
+    assert read.query == read_query(searched, SCHEMA).query
+    assert read.text == searched
+    assert not {"why", "did", "how", "much", "who", "what"} & {text for _, text in read.query.iter_all_terms()}
+
+
+@pytest.mark.parametrize("text", ["what is it", "The Who", "why", "how to", "oil what prices", '"what if" film'])
+def test_text_that_does_not_open_with_a_question_or_leaves_too_little_is_searched_whole(text):
+    assert read_query(text, SCHEMA).text == text
+
+
+def test_the_words_a_question_asks_with_are_not_required_of_an_all_words_match():
+    assert read_query("why did yukos file for bankruptcy", SCHEMA).required == {"yuko", "file", "bankruptci"}

@@ -92,7 +92,7 @@ def find(cursor, params: SearchParams, q_read: ReadQuery, sources: list[str]) ->
     backend lists them, :func:`~search.whoosh_backend.searching.required_parts`); when none does,
     those holding any part, with :data:`~search.whoosh_backend.searching.SOME_WORDS_WARNING`.
     """
-    every = every_part(q_read, params.q) if params.effective_sort != "relevance" else None
+    every = every_part(q_read, q_read.text or params.q) if params.effective_sort != "relevance" else None
     if every is not None:
         page = _find(cursor, params, every, sources)
         if page.total:

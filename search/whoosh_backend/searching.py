@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time as clock
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, partial
 from html import escape
 
 import numpy as np
@@ -38,6 +39,7 @@ from search.whoosh_backend.generation import Generation
 from search.whoosh_backend.marks import Marks, Places, marked_places, query_marks
 from search.whoosh_backend.matching import match_passages, word_mask
 from search.whoosh_backend.expansion import bounded_patterns
+from search.whoosh_backend.passage_ranking import passage_order_scores
 from search.whoosh_backend.ranking import Ranking, explain_article, passage_evidence, rank_articles
 from search.whoosh_backend.snippets import opening, passage_snippet, whole_highlight
 from search.whoosh_backend.spelling import suggest
@@ -76,10 +78,14 @@ class Matches:
     def __len__(self) -> int:
         return len(self.articles)
 
-    def unit(self, index: int) -> _Unit:
-        """A unit to show, its passages best first."""
+    def unit(self, index: int, rescore: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> _Unit:
+        """A unit to show, its passages best first: by their scores, or by what *rescore* makes of
+        their numbers and scores."""
         start, end = self.starts[index], self.starts[index + 1]
-        docnums = self.passages[start:end][np.argsort(-self.passage_scores[start:end], kind="stable")]
+        scores = self.passage_scores[start:end]
+        if rescore is not None and end - start > 1:
+            scores = rescore(self.passages[start:end], scores)
+        docnums = self.passages[start:end][np.argsort(-scores, kind="stable")]
         return _Unit(self.arrays.article_ids[self.articles[index]], [int(docnum) for docnum in docnums],
                      float(self.scores[index]), bool(self.complete[index]))
 
@@ -98,7 +104,7 @@ def find(gen: Generation, params: SearchParams, read: ReadQuery) -> Page:
     found = Matches.none(gen.arrays) if params.q and read.query is None else match(gen, params, read)
     budget.check()
     warnings = []
-    parts = required_parts(gen, read, params.q) if sort != "relevance" else []
+    parts = required_parts(gen, read, read.text or params.q) if sort != "relevance" else []
     if parts:
         found, some = holding_every_part(gen, found, parts)
         warnings += [SOME_WORDS_WARNING] if some else []
@@ -106,7 +112,10 @@ def find(gen: Generation, params: SearchParams, read: ReadQuery) -> Page:
     shown = collapse_stories(gen, found.articles, order, params.collapse)
     first = (params.page - 1) * params.per_page
     page = shown.order[first : first + params.per_page]
-    units = [found.unit(index) for index in page]
+    rescore = None
+    if read.query is not None and params.group == "article":
+        rescore = partial(passage_order_scores, gen, read.query, context=False)
+    units = [found.unit(index, rescore) for index in page]
     shown_docnums, marked = highlighting(gen, read, units)
     hits = [replace(make_hit(marked, unit, docnums, read), story=shown.story(index),
                     other_versions=shown.versions(index))
@@ -273,6 +282,8 @@ def match(gen: Generation, params: SearchParams, read: ReadQuery) -> Matches:
         docs, articles, scores = docs[keep], articles[keep], scores[keep]
     if params.group == "passage":
         complete = np.ones(len(docs), dtype=bool)
+        if read.query is not None and params.effective_sort == "relevance":
+            scores = passage_order_scores(gen, read.query, docs, scores)
         if read.query is not None:
             for holds in word_mask(gen.searcher, arrays, read.required).values():
                 complete &= holds[docs]

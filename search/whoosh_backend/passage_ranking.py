@@ -1,0 +1,79 @@
+"""Which passages answer a query best: the order of passages grouped by passage, and of the
+passages shown under an article.
+
+A passage's own score (:func:`search.whoosh_backend.matching.match_passages`, BM25F over its title
+and text) is scaled to the best passage's and added to, each with its weight:
+
+* the **article's relevance** (:data:`ARTICLE_CONTEXT`): its whole-article BM25
+  (:func:`~search.whoosh_backend.ranking.article_bm25`), scaled to the best article's -- a passage of
+  a story about the question is likelier to answer it than one that merely shares its words;
+* the **coverage** of the query (:data:`COVERAGE_WEIGHT`): the share of the query's words, each
+  weighted by its rarity among articles, that the passage's own text holds;
+* the **lead** (:data:`LEAD_WEIGHT`): an article's opening passage, where news copy puts what happened.
+
+Under an article (``group=article``) the article's relevance is the same for all its passages, so its
+passages are shown by their own score, coverage and lead. The weights are chosen by
+``benchmarks/passages.py`` on graded passages of question topics, by cross-validation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from whoosh.query import Query
+
+from index.schema import Fields
+from search.whoosh_backend.generation import Generation
+from search.whoosh_backend.ranking import article_bm25, article_frequencies, article_idf, query_words
+
+ARTICLE_CONTEXT = 0.0
+COVERAGE_WEIGHT = 0.0
+LEAD_WEIGHT = 0.0
+
+
+def holds(postings: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """Which of *docs* (sorted or not) are among the sorted *postings*.
+
+    >>> holds(np.array([2, 5, 9]), np.array([9, 1, 5])).tolist()
+    [True, False, True]
+    """
+    if not len(postings):
+        return np.zeros(len(docs), dtype=bool)
+    at = np.minimum(np.searchsorted(postings, docs), len(postings) - 1)
+    return postings[at] == docs
+
+
+def coverage(gen: Generation, words: dict[str, float], docs: np.ndarray) -> np.ndarray:
+    """The share of *words* (stemmed word -> boost), each weighted by its rarity among articles,
+    that each of the passages *docs* holds in its own text."""
+    arrays, held, total = gen.arrays, np.zeros(len(docs)), 0.0
+    frequencies = article_frequencies(arrays, words)
+    for word, boost in words.items():
+        weight = boost * article_idf(arrays.article_count, len(frequencies[word]))
+        held += weight * holds(arrays.postings(Fields.BODY, word)[0], docs)
+        total += weight
+    return held / total if total else held
+
+
+def lead(gen: Generation, docs: np.ndarray) -> np.ndarray:
+    """Whether each of the passages *docs* opens its article."""
+    arrays = gen.arrays
+    return docs == arrays.first_passage[arrays.article[docs]]
+
+
+def passage_order_scores(gen: Generation, query: Query, docs: np.ndarray, scores: np.ndarray,
+                         context: bool = True) -> np.ndarray:
+    """The scores by which the matching passages *docs* (with their own *scores*) are ordered; with
+    *context*, the articles' relevance counts too (passages of different articles)."""
+    if not len(docs) or not (COVERAGE_WEIGHT or LEAD_WEIGHT or (context and ARTICLE_CONTEXT)):
+        return scores
+    words = query_words(query, gen.searcher)
+    result = scores / (float(scores.max(initial=0.0)) or 1.0)
+    if words and COVERAGE_WEIGHT:
+        result = result + COVERAGE_WEIGHT * coverage(gen, words, docs)
+    if LEAD_WEIGHT:
+        result = result + LEAD_WEIGHT * lead(gen, docs)
+    if words and context and ARTICLE_CONTEXT:
+        articles, inverse = np.unique(gen.arrays.article[docs], return_inverse=True)
+        relevance = article_bm25(gen.arrays, article_frequencies(gen.arrays, words), words, articles)
+        result = result + ARTICLE_CONTEXT * (relevance / (float(relevance.max(initial=0.0)) or 1.0))[inverse]
+    return result

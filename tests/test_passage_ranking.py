@@ -1,0 +1,140 @@
+"""Which passages answer best: grouped by passage, a passage's own score with its article's relevance,
+its coverage of the query and its place in the story; under an article, the passages shown first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.articles import Article
+from search import engine
+from search.backends import open_backend
+from search.params import parse_search_params
+from search.whoosh_backend import passage_ranking
+
+FILLER = ("Officials gave no further details. Markets were quiet for most of the day. Traders said volumes "
+          "were thin ahead of the holiday weekend. Analysts expect a calmer week ahead.")
+
+
+def paragraphs(*texts: str) -> str:
+    """Passages of their own: each text padded past the length at which a passage may end."""
+    return "\n".join(f"{text} {FILLER} {FILLER}" for text in texts)
+
+
+ARTICLES = [
+    Article(id="coffee-talks", title="Coffee producers fail to agree export quotas", path="coffee-talks", body=paragraphs(
+        "Coffee producers meeting in London failed to agree on export quotas after Brazil refused a smaller share.",
+        "Delegates will meet again in September.",
+        "Coffee quotas were suspended last year when prices rose; coffee producers want the quotas back.",
+    )),
+    Article(id="sugar-note", title="Sugar quota under review", path="sugar-note", body=paragraphs(
+        "Sugar traders said the quota quota quota system for sugar imports, a quota set each year, was under review.",
+        "Cocoa was steady. Coffee was little changed.",
+    )),
+    Article(id="tea-note", title="Tea auction prices", path="tea-note", body=paragraphs(
+        "Tea prices rose at the Mombasa auction.",
+        "The export quota for tea is unchanged and coffee growers nearby are watching quotas closely.",
+    )),
+]
+
+
+@pytest.fixture(scope="module")
+def backend(tmp_path_factory: pytest.TempPathFactory):
+    with open_backend({"INDEX": str(tmp_path_factory.mktemp("passage-ranking"))}) as opened:
+        opened.update(ARTICLES)
+        yield opened
+
+
+def passages(backend, q: str, **params: str) -> list[tuple[str, int]]:
+    with backend.snapshot() as snapshot:
+        found = engine.search(snapshot, parse_search_params({"q": q, "group": "passage", "per_page": "20", **params}))
+    return [(hit.article_id, hit.passages[0].position) for hit in found.hits]
+
+
+def shown(backend, q: str) -> dict[str, list[int]]:
+    with backend.snapshot() as snapshot:
+        found = engine.search(snapshot, parse_search_params({"q": q, "collapse": "none"}))
+    return {hit.article_id: [passage.position for passage in hit.passages] for hit in found.hits}
+
+
+@pytest.fixture()
+def weights(monkeypatch):
+    """Set the passage ranking's weights for one test, every one off unless named."""
+    def set_weights(context: float = 0.0, coverage: float = 0.0, lead: float = 0.0) -> None:
+        monkeypatch.setattr(passage_ranking, "ARTICLE_CONTEXT", context)
+        monkeypatch.setattr(passage_ranking, "COVERAGE_WEIGHT", coverage)
+        monkeypatch.setattr(passage_ranking, "LEAD_WEIGHT", lead)
+    return set_weights
+
+
+def test_with_every_weight_off_passages_rank_by_their_own_score(backend, weights):
+    weights()
+    # A title that holds both words lifts every passage of its article; a passage's own words order them.
+    assert passages(backend, "coffee quota")[:3] == [("coffee-talks", 2), ("coffee-talks", 0), ("coffee-talks", 1)]
+
+
+def test_coverage_lifts_a_passage_holding_more_of_the_words_above_one_repeating_a_word(backend, weights):
+    # No passage holds all three words, so none is in the all-words tier.
+    weights()
+    before = passages(backend, "coffee quota brazil")
+    assert before.index(("sugar-note", 0)) < before.index(("tea-note", 1))
+    weights(coverage=1.0)
+    after = passages(backend, "coffee quota brazil")
+    assert after.index(("tea-note", 1)) < after.index(("sugar-note", 0))
+
+
+def test_the_article_s_relevance_lifts_its_passages(backend, weights):
+    def runs(ranked):  # the articles in order, one entry per run of their passages
+        return [article for at, (article, _) in enumerate(ranked) if at == 0 or ranked[at - 1][0] != article]
+
+    weights()
+    before = passages(backend, "quota")
+    assert len(runs(before)) > len({article for article, _ in before})  # articles' passages interleave
+    weights(context=10.0)
+    after = passages(backend, "quota")
+    assert sorted(before) == sorted(after)  # the same passages match, only their order changes
+    assert len(runs(after)) == len({article for article, _ in after})  # each article's passages together
+
+
+def test_the_lead_counts_for_the_passage_that_opens_its_story(backend, weights):
+    weights()
+    assert passages(backend, "coffee quota")[:2] == [("coffee-talks", 2), ("coffee-talks", 0)]
+    weights(lead=1.0)
+    assert passages(backend, "coffee quota")[:2] == [("coffee-talks", 0), ("coffee-talks", 2)]
+
+
+def test_under_an_article_the_passages_shown_follow_the_lead(backend, weights):
+    weights()
+    assert shown(backend, "coffee quota")["coffee-talks"][:2] == [2, 0]
+    weights(lead=1.0)
+    assert shown(backend, "coffee quota")["coffee-talks"][:2] == [0, 2]
+
+
+def test_weights_change_no_total_and_no_date_order(backend, weights):
+    weights()
+    newest = passages(backend, "coffee quota", sort="newest")
+    with backend.snapshot() as snapshot:
+        total = engine.search(snapshot, parse_search_params({"q": "coffee quota", "group": "passage"})).total
+    weights(context=1.0, coverage=1.0, lead=1.0)
+    assert passages(backend, "coffee quota", sort="newest") == newest
+    with backend.snapshot() as snapshot:
+        assert engine.search(snapshot, parse_search_params({"q": "coffee quota", "group": "passage"})).total == total
+
+
+def test_holds_reads_membership_of_unsorted_numbers():
+    import numpy as np
+
+    assert passage_ranking.holds(np.array([], dtype=np.int64), np.array([3])).tolist() == [False]
+    assert passage_ranking.holds(np.array([1, 4]), np.array([4, 4, 0, 7])).tolist() == [True, True, False, False]
+
+
+def test_the_module_path_is_the_one_the_benchmark_tunes():
+    from benchmarks.passages import KNOBS
+
+    modules = {module for _, module, _, _ in KNOBS}
+    assert passage_ranking.__name__ in modules
+    for _, module, attribute, values in KNOBS:
+        assert hasattr(__import__(module, fromlist=[attribute]), attribute)
+        assert len(values) > 1
+    assert Path(passage_ranking.__file__).name == "passage_ranking.py"
