@@ -74,7 +74,9 @@ OURS = "news-search"
 SHOWN = "news-search articles"
 FTS5_PEER = "FTS5 50-word passages"
 FTS5_OURS = "FTS5 our passages"
-SYSTEMS = (OURS, FTS5_PEER, FTS5_OURS)
+PEERS = (FTS5_PEER, FTS5_OURS)
+OURS_HELD = "news-search, held out"
+SHOWN_HELD = "news-search articles, held out"
 
 
 @dataclass(frozen=True, order=True)
@@ -224,13 +226,15 @@ def fts5_run(articles: Sequence[Article], cut: Callable[[Article], list[Unit]], 
 
 
 Setting = tuple  # one value per knob of KNOBS, in order
+RANKING = "search.whoosh_backend.passage_ranking"
 
 #: What the engine's passage ranking may be tuned by: (name, module, attribute, values tried).
 KNOBS = (
     ("question words dropped", "search.query", "DROP_QUESTION_WORDS", (False, True)),
-    ("article context", "search.whoosh_backend.passage_ranking", "ARTICLE_CONTEXT", (0.0, 0.25, 0.5, 1.0)),
-    ("coverage", "search.whoosh_backend.passage_ranking", "COVERAGE_WEIGHT", (0.0, 0.25, 0.5, 1.0)),
-    ("lead", "search.whoosh_backend.passage_ranking", "LEAD_WEIGHT", (0.0, 0.1, 0.25, 0.5)),
+    ("article context", RANKING, "ARTICLE_CONTEXT", (0.0, 0.25, 0.5, 1.0)),
+    ("coverage", RANKING, "COVERAGE_WEIGHT", (0.0, 0.25, 0.5)),
+    ("lead", RANKING, "LEAD_WEIGHT", (0.0, 0.1, 0.25)),
+    ("proximity", RANKING, "PROXIMITY_WEIGHT", (0.0, 0.25, 0.5)),
 )
 
 
@@ -261,7 +265,7 @@ def applied(setting: Setting) -> Iterator[None]:
             setattr(import_module(module), attribute, value)
 
 
-def engine_search(snapshot: Snapshot, topics: Sequence[Topic], setting: Setting) -> dict[str, Run]:
+def engine_search(snapshot: Snapshot, topics: Sequence[Topic], setting: Setting, shown: bool = True) -> dict[str, Run]:
     """Every topic searched grouped by passage (:data:`OURS`), and grouped by article (:data:`SHOWN`:
     the passages shown under the first :data:`SHOWN_ARTICLES` articles), with *setting*."""
     runs: dict[str, Run] = {OURS: {}, SHOWN: {}}
@@ -270,8 +274,9 @@ def engine_search(snapshot: Snapshot, topics: Sequence[Topic], setting: Setting)
             q = question_text(topic.question)
             passages = search(snapshot, parse_search_params({"q": q, "group": "passage", "per_page": str(DEPTH)}))
             runs[OURS][topic.id] = [Unit(hit.article_id, p.start, p.end) for hit in passages.hits for p in hit.passages]
-            shown = search(snapshot, parse_search_params({"q": q, "per_page": str(SHOWN_ARTICLES)}))
-            runs[SHOWN][topic.id] = [Unit(hit.article_id, p.start, p.end) for hit in shown.hits for p in hit.passages]
+            if shown:
+                found = search(snapshot, parse_search_params({"q": q, "per_page": str(SHOWN_ARTICLES)}))
+                runs[SHOWN][topic.id] = [Unit(hit.article_id, p.start, p.end) for hit in found.hits for p in hit.passages]
     return runs
 
 
@@ -284,12 +289,12 @@ class Engines:
     articles: dict[str, Article]
     peers: dict[str, Run]
 
-    def runs(self, setting: Setting) -> dict[str, Run]:
-        """The engine's runs (:data:`OURS`, :data:`SHOWN`) with *setting*, over every topic."""
+    def runs(self, setting: Setting, shown: bool = True) -> dict[str, Run]:
+        """The engine's runs (:data:`OURS`, and with *shown* :data:`SHOWN`) with *setting*, over every topic."""
         runs: dict[str, Run] = {}
         for corpus, snapshot in self.snapshots.items():
             chosen = [topic for topic in self.topics if topic.corpus == corpus]
-            for name, run in engine_search(snapshot, chosen, setting).items():
+            for name, run in engine_search(snapshot, chosen, setting, shown).items():
                 runs.setdefault(name, {}).update(run)
         return runs
 
@@ -388,42 +393,47 @@ def mean(values: Iterable[float]) -> float:
 
 
 def report(runs: dict[str, Run], grades: Grades, topics: Sequence[Topic]) -> dict:
-    """Per-system figures over all topics and by fold, with the paired interval of ours minus each peer."""
+    """Per-system figures over all topics and by fold, with the paired interval of each of our passage
+    runs minus each peer; the answering share of the passages shown under articles, for each such run."""
     folds = {"all": [t.id for t in topics], "odd": [t.id for t in topics if t.fold],
              "even": [t.id for t in topics if not t.fold]}
-    scored = {name: score_run(run, grades) for name, run in runs.items() if name != SHOWN}
-    result: dict = {"topics": len(topics), "systems": {}, "versus": {}}
+    scored = {name: score_run(run, grades) for name, run in runs.items() if not name.startswith(SHOWN)}
+    result: dict = {"topics": len(topics), "systems": {}, "versus": {}, "shown": {}}
     for name, scores in scored.items():
         result["systems"][name] = {
             fold: {"nDCG@10": round(mean(scores.ndcg[t] for t in ids), 3),
                    f"answering@{TOP}": round(mean(scores.answering[t] for t in ids), 3)}
             for fold, ids in folds.items()
         }
-    shown = shown_answering(runs[SHOWN], grades)
-    result["shown"] = {fold: round(mean(shown[t] for t in ids), 3) for fold, ids in folds.items()}
-    for name in scored:
-        if name == OURS:
+    for name, run in runs.items():
+        if name.startswith(SHOWN):
+            shown = shown_answering(run, grades)
+            result["shown"][name] = {fold: round(mean(shown[t] for t in ids if t in shown), 3) for fold, ids in folds.items()}
+    for ours in scored:
+        if ours in PEERS:
             continue
-        for fold, ids in folds.items():
-            differences = [scored[OURS].ndcg[t] - scored[name].ndcg[t] for t in ids]
-            low, high = bootstrap(differences)
-            result["versus"].setdefault(name, {})[fold] = {
-                "difference": round(mean(differences), 3), "interval": [round(low, 3), round(high, 3)],
-                "better": sum(d > 0 for d in differences), "worse": sum(d < 0 for d in differences)}
+        for peer in PEERS:
+            for fold, ids in folds.items():
+                differences = [scored[ours].ndcg[t] - scored[peer].ndcg[t] for t in ids]
+                low, high = bootstrap(differences)
+                result["versus"].setdefault(f"{ours} − {peer}", {})[fold] = {
+                    "difference": round(mean(differences), 3), "interval": [round(low, 3), round(high, 3)],
+                    "better": sum(d > 0 for d in differences), "worse": sum(d < 0 for d in differences)}
     result["per_topic"] = {name: scores.ndcg for name, scores in scored.items()}
     return result
 
 
 def table(result: dict) -> str:
-    lines = ["| passages | nDCG@10 all | odd | even | answering@5 all | odd | even |", "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| passages | nDCG@10 all | odd | even | answering@5 all | odd | even |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     for name, folds in result["systems"].items():
         cells = [f"{folds[f]['nDCG@10']:.3f}" for f in ("all", "odd", "even")]
         cells += [f"{folds[f][f'answering@{TOP}']:.2f}" for f in ("all", "odd", "even")]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    shown = result["shown"]
-    lines.append(f"| passages shown under the top {SHOWN_ARTICLES} articles | | | | "
-                 f"{shown['all']:.2f} | {shown['odd']:.2f} | {shown['even']:.2f} |")
-    lines += ["", "| news-search minus | all | odd | even |", "|---|---|---|---|"]
+    for name, shown in result["shown"].items():
+        lines.append(f"| {name}: passages shown under the top {SHOWN_ARTICLES} | | | | "
+                     f"{shown['all']:.2f} | {shown['odd']:.2f} | {shown['even']:.2f} |")
+    lines += ["", "| nDCG@10 difference, 95% interval | all | odd | even |", "|---|---|---|---|"]
     for name, folds in result["versus"].items():
         cells = [f"{v['difference']:+.3f} [{v['interval'][0]:+.3f}, {v['interval'][1]:+.3f}] "
                  f"({v['better']} better, {v['worse']} worse)" for v in (folds[f] for f in ("all", "odd", "even"))]
@@ -453,17 +463,17 @@ def packets(missing: dict[str, set[Unit]], topics: Sequence[Topic], articles: di
 #: The settings whose runs are pooled for grading, beside the shipped one: the engine as it ranked
 #: passages before question words, context, coverage and lead, and each of these alone and together.
 POOLED = (
-    (False, 0.0, 0.0, 0.0),
-    (True, 0.0, 0.0, 0.0),
-    (True, 0.5, 0.0, 0.0),
-    (True, 0.0, 0.5, 0.25),
-    (True, 0.5, 0.5, 0.25),
+    (False, 0.0, 0.0, 0.0, 0.0),
+    (True, 0.0, 0.0, 0.0, 0.0),
+    (True, 0.5, 0.0, 0.0, 0.0),
+    (True, 0.0, 0.5, 0.25, 0.0),
+    (True, 0.5, 0.5, 0.25, 0.0),
 )
 
 
 def fold_scores(found: Engines, grades: Grades, setting: Setting) -> dict[str, float]:
     """nDCG@10 of the engine with *setting* per topic, an ungraded passage counting as 0."""
-    return score_run(found.runs(setting)[OURS], grades).ndcg
+    return score_run(found.runs(setting, shown=False)[OURS], grades).ndcg
 
 
 def tune(found: Engines, grades: Grades, progress: Callable[[str], None]) -> tuple[dict, dict[str, Run]]:
@@ -484,7 +494,7 @@ def tune(found: Engines, grades: Grades, progress: Callable[[str], None]) -> tup
         held.update({t: per_setting[best][t] for t in test})
         progress(f"chosen on the {name} topics: {describe(best)}")
         for system, run in found.runs(best).items():
-            runs.setdefault(f"{system} ({name})", {}).update({t: run[t] for t in test})
+            runs.setdefault(OURS_HELD if system == OURS else SHOWN_HELD, {}).update({t: run[t] for t in test})
     every = max(settings, key=lambda setting: (round(mean(per_setting[setting].values()), 6),
                                                -sum(bool(value) for value in setting[1:])))
     return {"held_out": held, "chosen": chosen, "chosen on all topics": describe(every)}, runs

@@ -61,7 +61,8 @@ def shown(backend, q: str) -> dict[str, list[int]]:
 @pytest.fixture()
 def weights(monkeypatch):
     """Set the passage ranking's weights for one test, every one off unless named."""
-    def set_weights(context: float = 0.0, coverage: float = 0.0, lead: float = 0.0) -> None:
+    def set_weights(context: float = 0.0, coverage: float = 0.0, lead: float = 0.0, proximity: float = 0.0) -> None:
+        monkeypatch.setattr(passage_ranking, "PROXIMITY_WEIGHT", proximity)
         monkeypatch.setattr(passage_ranking, "ARTICLE_CONTEXT", context)
         monkeypatch.setattr(passage_ranking, "COVERAGE_WEIGHT", coverage)
         monkeypatch.setattr(passage_ranking, "LEAD_WEIGHT", lead)
@@ -111,12 +112,26 @@ def test_under_an_article_the_passages_shown_follow_the_lead(backend, weights):
     assert shown(backend, "coffee quota")["coffee-talks"][:2] == [0, 2]
 
 
+def test_proximity_lifts_a_passage_whose_words_stand_together(tmp_path, weights):
+    near = Article(id="near", title="Weekly report", path="near", body=paragraphs(
+        "Analysts said the central bank raised rates again on Tuesday, the third rise this year, and more may follow."))
+    far = Article(id="far", title="Weekly report", path="far", body=paragraphs(
+        "The central committee met on Tuesday. Farmers asked for help. The bank said nothing."))
+    with open_backend({"INDEX": str(tmp_path)}) as backend:
+        backend.update([near, far])
+        weights()
+        assert [article for article, _ in passages(backend, "central bank")] == ["far", "near"]
+        weights(proximity=1.0)
+        assert [article for article, _ in passages(backend, "central bank")] == ["near", "far"]
+        assert [article for article, _ in passages(backend, "bank")] == ["far", "near"]  # one word: no proximity
+
+
 def test_weights_change_no_total_and_no_date_order(backend, weights):
     weights()
     newest = passages(backend, "coffee quota", sort="newest")
     with backend.snapshot() as snapshot:
         total = engine.search(snapshot, parse_search_params({"q": "coffee quota", "group": "passage"})).total
-    weights(context=1.0, coverage=1.0, lead=1.0)
+    weights(context=1.0, coverage=1.0, lead=1.0, proximity=1.0)
     assert passages(backend, "coffee quota", sort="newest") == newest
     with backend.snapshot() as snapshot:
         assert engine.search(snapshot, parse_search_params({"q": "coffee quota", "group": "passage"})).total == total

@@ -9,7 +9,10 @@ and text) is scaled to the best passage's and added to, each with its weight:
   a story about the question is likelier to answer it than one that merely shares its words;
 * the **coverage** of the query (:data:`COVERAGE_WEIGHT`): the share of the query's words, each
   weighted by its rarity among articles, that the passage's own text holds;
-* the **lead** (:data:`LEAD_WEIGHT`): an article's opening passage, where news copy puts what happened.
+* the **lead** (:data:`LEAD_WEIGHT`): an article's opening passage, where news copy puts what happened;
+* the **proximity** of the query's words (:data:`PROXIMITY_WEIGHT`), for the :data:`PROXIMITY_DEPTH`
+  best passages by the rest: how close different query words stand in the passage's text
+  (:func:`proximity`), the words of an answer standing together rather than scattered.
 
 Under an article (``group=article``) the article's relevance is the same for all its passages, so its
 passages are shown by their own score, coverage and lead. The weights are chosen by
@@ -28,6 +31,8 @@ from search.whoosh_backend.ranking import article_bm25, article_frequencies, art
 ARTICLE_CONTEXT = 0.0
 COVERAGE_WEIGHT = 0.0
 LEAD_WEIGHT = 0.0
+PROXIMITY_WEIGHT = 0.0
+PROXIMITY_DEPTH = 100
 
 
 def holds(postings: np.ndarray, docs: np.ndarray) -> np.ndarray:
@@ -60,11 +65,38 @@ def lead(gen: Generation, docs: np.ndarray) -> np.ndarray:
     return docs == arrays.first_passage[arrays.article[docs]]
 
 
+def proximity(gen: Generation, words: dict[str, float], docs: np.ndarray) -> np.ndarray:
+    """How close different query words stand in each of the passages *docs*, between 0 and 1.
+
+    Every two neighbouring occurrences of different words (in the order of the text) add the product
+    of their weights (boost times rarity among articles) over the square of the distance between them
+    in words, as Büttcher, Clarke and Lushman's term proximity does; the sum is scaled by what the
+    query's words would add standing side by side, and capped at 1.
+    """
+    arrays = gen.arrays
+    frequencies = article_frequencies(arrays, words)
+    weights = {word: boost * article_idf(arrays.article_count, len(frequencies[word])) for word, boost in words.items()}
+    listed = [int(doc) for doc in docs]
+    places: dict[int, list[tuple[int, str]]] = {doc: [] for doc in listed}
+    for word in words:
+        for doc, found in arrays.characters(Fields.BODY, word, listed).items():
+            places[doc].extend((position, word) for position, _, _ in found)
+    ordered = sorted(weights.values(), reverse=True)
+    best = sum(a * b for a, b in zip(ordered, ordered[1:])) or 1.0
+    result = np.zeros(len(listed))
+    for at, doc in enumerate(listed):
+        occurrences = sorted(places[doc])
+        total = sum(weights[a] * weights[b] / max(1, q - p) ** 2
+                    for (p, a), (q, b) in zip(occurrences, occurrences[1:]) if a != b)
+        result[at] = min(1.0, total / best)
+    return result
+
+
 def passage_order_scores(gen: Generation, query: Query, docs: np.ndarray, scores: np.ndarray,
                          context: bool = True) -> np.ndarray:
     """The scores by which the matching passages *docs* (with their own *scores*) are ordered; with
     *context*, the articles' relevance counts too (passages of different articles)."""
-    if not len(docs) or not (COVERAGE_WEIGHT or LEAD_WEIGHT or (context and ARTICLE_CONTEXT)):
+    if not len(docs) or not (COVERAGE_WEIGHT or LEAD_WEIGHT or PROXIMITY_WEIGHT or (context and ARTICLE_CONTEXT)):
         return scores
     words = query_words(query, gen.searcher)
     result = scores / (float(scores.max(initial=0.0)) or 1.0)
@@ -76,4 +108,8 @@ def passage_order_scores(gen: Generation, query: Query, docs: np.ndarray, scores
         articles, inverse = np.unique(gen.arrays.article[docs], return_inverse=True)
         relevance = article_bm25(gen.arrays, article_frequencies(gen.arrays, words), words, articles)
         result = result + ARTICLE_CONTEXT * (relevance / (float(relevance.max(initial=0.0)) or 1.0))[inverse]
+    if len(words) > 1 and PROXIMITY_WEIGHT:
+        best = np.argsort(-result, kind="stable")[:PROXIMITY_DEPTH]
+        result = result.copy()
+        result[best] += PROXIMITY_WEIGHT * proximity(gen, words, docs[best])
     return result
