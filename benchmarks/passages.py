@@ -231,6 +231,8 @@ RANKING = "search.whoosh_backend.passage_ranking"
 #: What the engine's passage ranking may be tuned by: (name, module, attribute, values tried).
 KNOBS = (
     ("question words dropped", "search.query", "DROP_QUESTION_WORDS", (False, True)),
+    ("rare words", RANKING, "RARE_WORDS", (False, True)),
+    ("title weight", RANKING, "PASSAGE_TITLE_WEIGHT", (1.0, 2.0)),
     ("article context", RANKING, "ARTICLE_CONTEXT", (0.0, 0.25, 0.5, 1.0)),
     ("coverage", RANKING, "COVERAGE_WEIGHT", (0.0, 0.25, 0.5)),
     ("lead", RANKING, "LEAD_WEIGHT", (0.0, 0.1, 0.25)),
@@ -246,6 +248,11 @@ def shipped() -> Setting:
 def grid() -> list[Setting]:
     """Every setting of :data:`KNOBS`."""
     return list(itertools.product(*(values for *_, values in KNOBS)))
+
+
+def complexity(setting: Setting) -> int:
+    """How many knobs differ from their first value (off, or the plainer choice): a tie goes to the simpler."""
+    return sum(value != values[0] for (*_, values), value in zip(KNOBS, setting))
 
 
 def describe(setting: Setting) -> str:
@@ -463,11 +470,11 @@ def packets(missing: dict[str, set[Unit]], topics: Sequence[Topic], articles: di
 #: The settings whose runs are pooled for grading, beside the shipped one: the engine as it ranked
 #: passages before question words, context, coverage and lead, and each of these alone and together.
 POOLED = (
-    (False, 0.0, 0.0, 0.0, 0.0),
-    (True, 0.0, 0.0, 0.0, 0.0),
-    (True, 0.5, 0.0, 0.0, 0.0),
-    (True, 0.0, 0.5, 0.25, 0.0),
-    (True, 0.5, 0.5, 0.25, 0.0),
+    (False, False, 2.0, 0.0, 0.0, 0.0, 0.0),
+    (True, False, 2.0, 0.0, 0.0, 0.0, 0.0),
+    (True, False, 2.0, 0.5, 0.0, 0.0, 0.0),
+    (True, False, 2.0, 0.0, 0.5, 0.25, 0.0),
+    (True, False, 2.0, 0.5, 0.5, 0.25, 0.0),
 )
 
 
@@ -488,15 +495,14 @@ def tune(found: Engines, grades: Grades, progress: Callable[[str], None]) -> tup
         training = [t.id for t in found.topics if t.fold == fold]
         test = [t.id for t in found.topics if t.fold != fold]
         best = max(settings, key=lambda setting: (round(mean(per_setting[setting][t] for t in training), 6),
-                                                  -sum(bool(value) for value in setting[1:])))
+                                                  -complexity(setting)))
         name = "odd" if fold else "even"
         chosen[f"chosen on {name}"] = describe(best)
         held.update({t: per_setting[best][t] for t in test})
         progress(f"chosen on the {name} topics: {describe(best)}")
         for system, run in found.runs(best).items():
             runs.setdefault(OURS_HELD if system == OURS else SHOWN_HELD, {}).update({t: run[t] for t in test})
-    every = max(settings, key=lambda setting: (round(mean(per_setting[setting].values()), 6),
-                                               -sum(bool(value) for value in setting[1:])))
+    every = max(settings, key=lambda setting: (round(mean(per_setting[setting].values()), 6), -complexity(setting)))
     return {"held_out": held, "chosen": chosen, "chosen on all topics": describe(every)}, runs
 
 
@@ -505,6 +511,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("command", choices=("pool", "score", "tune"))
     parser.add_argument("--pool", type=Path, default=None,
                         help="write the ungraded passages of the runs measured into this folder, one file per topic")
+    parser.add_argument("--grid", action="store_true", help="pool: also every setting the tuning tries")
     parser.add_argument("--data", type=Path, default=None, help="the shared data folder (default: ../shared/data)")
     parser.add_argument("--topics", type=Path, default=TOPICS)
     parser.add_argument("--judgments", type=Path, default=JUDGMENTS)
@@ -544,6 +551,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             for setting in POOLED:
                 for name, run in found.runs(setting).items():
                     runs[f"{name} ({describe(setting)})"] = run
+            for setting in grid() if args.grid else ():
+                runs[f"{OURS} ({describe(setting)})"] = found.runs(setting, shown=False)[OURS]
         elif args.command == "tune":
             result, chosen = tune(found, grades, progress)
             runs.update(chosen)

@@ -1,8 +1,9 @@
 """Which passages answer a query best: the order of passages grouped by passage, and of the
 passages shown under an article.
 
-A passage's own score (:func:`search.whoosh_backend.matching.match_passages`, BM25F over its title
-and text) is scaled to the best passage's and added to, each with its weight:
+A passage's own score -- :func:`search.whoosh_backend.matching.match_passages`' BM25F over its title
+and text, or with :data:`RARE_WORDS` the BM25 of :func:`passage_bm25`, whose rarity of a word falls
+to nothing for a word most passages hold -- is scaled to the best passage's and added to, each with its weight:
 
 * the **article's relevance** (:data:`ARTICLE_CONTEXT`): its whole-article BM25
   (:func:`~search.whoosh_backend.ranking.article_bm25`), scaled to the best article's -- a passage of
@@ -26,8 +27,12 @@ from whoosh.query import Query
 
 from index.schema import Fields
 from search.whoosh_backend.generation import Generation
+from search.whoosh_backend.matching import PASSAGE_B, PASSAGE_K1
 from search.whoosh_backend.ranking import article_bm25, article_frequencies, article_idf, query_words
 
+RARE_WORDS = False
+#: In :func:`passage_bm25`, a title occurrence counts as this many in the text.
+PASSAGE_TITLE_WEIGHT = 2.0
 ARTICLE_CONTEXT = 0.0
 COVERAGE_WEIGHT = 0.0
 LEAD_WEIGHT = 0.0
@@ -57,6 +62,30 @@ def coverage(gen: Generation, words: dict[str, float], docs: np.ndarray) -> np.n
         held += weight * holds(arrays.postings(Fields.BODY, word)[0], docs)
         total += weight
     return held / total if total else held
+
+
+def passage_bm25(gen: Generation, words: dict[str, float], docs: np.ndarray) -> np.ndarray:
+    """BM25 of the passages *docs* for *words* (stemmed word -> boost) over title and text together, a
+    title occurrence counting :data:`PASSAGE_TITLE_WEIGHT` times, each word's
+    rarity Lucene's (:func:`~search.whoosh_backend.ranking.article_idf`) counted in passages: so the
+    common words of a question weigh little beside its names and subjects."""
+    arrays = gen.arrays
+    count = int(arrays.live.sum())
+    lengths = arrays.lengths[Fields.BODY][docs] + arrays.lengths[Fields.TITLE][docs]
+    average = (arrays.average_lengths[Fields.BODY] + arrays.average_lengths[Fields.TITLE]) or 1.0
+    norm = PASSAGE_K1 * ((1 - PASSAGE_B) + PASSAGE_B * lengths / average)
+    scores = np.zeros(len(docs))
+    for word, boost in words.items():
+        body, body_weights = arrays.postings(Fields.BODY, word)
+        title, title_weights = arrays.postings(Fields.TITLE, word)
+        holding = len(np.union1d(body, title))
+        tf = np.zeros(len(docs))
+        for postings, weights, factor in ((body, body_weights, 1.0), (title, title_weights, PASSAGE_TITLE_WEIGHT)):
+            if len(postings):
+                at = np.minimum(np.searchsorted(postings, docs), len(postings) - 1)
+                tf += np.where(postings[at] == docs, weights[at], 0.0) * factor
+        scores += boost * article_idf(count, holding) * tf * (PASSAGE_K1 + 1) / (tf + norm)
+    return scores
 
 
 def lead(gen: Generation, docs: np.ndarray) -> np.ndarray:
@@ -96,9 +125,12 @@ def passage_order_scores(gen: Generation, query: Query, docs: np.ndarray, scores
                          context: bool = True) -> np.ndarray:
     """The scores by which the matching passages *docs* (with their own *scores*) are ordered; with
     *context*, the articles' relevance counts too (passages of different articles)."""
-    if not len(docs) or not (COVERAGE_WEIGHT or LEAD_WEIGHT or PROXIMITY_WEIGHT or (context and ARTICLE_CONTEXT)):
+    if not len(docs) or not (RARE_WORDS or COVERAGE_WEIGHT or LEAD_WEIGHT or PROXIMITY_WEIGHT
+                             or (context and ARTICLE_CONTEXT)):
         return scores
     words = query_words(query, gen.searcher)
+    if words and RARE_WORDS:
+        scores = passage_bm25(gen, words, docs)
     result = scores / (float(scores.max(initial=0.0)) or 1.0)
     if words and COVERAGE_WEIGHT:
         result = result + COVERAGE_WEIGHT * coverage(gen, words, docs)
