@@ -72,6 +72,7 @@ _WORD = re.compile(r"\S+")
 CORPORA: dict[str, Callable[[], Iterable[dict]]] = {"reuters": reuters_articles, "bbc": bbc_articles}
 OURS = "news-search"
 SHOWN = "news-search articles"
+SHOWN_FIRST = f"{SHOWN}, first passage"
 FTS5_PEER = "FTS5 50-word passages"
 FTS5_OURS = "FTS5 our passages"
 PEERS = (FTS5_PEER, FTS5_OURS)
@@ -235,7 +236,6 @@ KNOBS = (
     ("title weight", RANKING, "PASSAGE_TITLE_WEIGHT", (1.0, 2.0)),
     ("article context", RANKING, "ARTICLE_CONTEXT", (0.0, 0.25, 0.5, 1.0)),
     ("coverage", RANKING, "COVERAGE_WEIGHT", (0.0, 0.25, 0.5)),
-    ("lead", RANKING, "LEAD_WEIGHT", (0.0, 0.1, 0.25)),
     ("proximity", RANKING, "PROXIMITY_WEIGHT", (0.0, 0.25, 0.5)),
 )
 
@@ -275,7 +275,7 @@ def applied(setting: Setting) -> Iterator[None]:
 def engine_search(snapshot: Snapshot, topics: Sequence[Topic], setting: Setting, shown: bool = True) -> dict[str, Run]:
     """Every topic searched grouped by passage (:data:`OURS`), and grouped by article (:data:`SHOWN`:
     the passages shown under the first :data:`SHOWN_ARTICLES` articles), with *setting*."""
-    runs: dict[str, Run] = {OURS: {}, SHOWN: {}}
+    runs: dict[str, Run] = {OURS: {}, SHOWN: {}, SHOWN_FIRST: {}} if shown else {OURS: {}}
     with applied(setting):
         for topic in topics:
             q = question_text(topic.question)
@@ -284,6 +284,8 @@ def engine_search(snapshot: Snapshot, topics: Sequence[Topic], setting: Setting,
             if shown:
                 found = search(snapshot, parse_search_params({"q": q, "per_page": str(SHOWN_ARTICLES)}))
                 runs[SHOWN][topic.id] = [Unit(hit.article_id, p.start, p.end) for hit in found.hits for p in hit.passages]
+                runs[SHOWN_FIRST][topic.id] = [Unit(hit.article_id, hit.passages[0].start, hit.passages[0].end)
+                                               for hit in found.hits if hit.passages]
     return runs
 
 
@@ -438,7 +440,8 @@ def table(result: dict) -> str:
         cells += [f"{folds[f][f'answering@{TOP}']:.2f}" for f in ("all", "odd", "even")]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     for name, shown in result["shown"].items():
-        lines.append(f"| {name}: passages shown under the top {SHOWN_ARTICLES} | | | | "
+        what = "first passage shown" if name.startswith(SHOWN_FIRST) else "passages shown"
+        lines.append(f"| {name}: {what} under the top {SHOWN_ARTICLES} | | | | "
                      f"{shown['all']:.2f} | {shown['odd']:.2f} | {shown['even']:.2f} |")
     lines += ["", "| nDCG@10 difference, 95% interval | all | odd | even |", "|---|---|---|---|"]
     for name, folds in result["versus"].items():
@@ -467,27 +470,50 @@ def packets(missing: dict[str, set[Unit]], topics: Sequence[Topic], articles: di
                    "passage": unit.key, "title": articles[unit.article].title, "text": text_of(articles, unit)}
 
 
-#: The settings whose runs are pooled for grading, beside the shipped one: the engine as it ranked
-#: passages before question words, context, coverage and lead, and each of these alone and together.
+#: The settings whose runs are pooled for grading beside the shipped one (``pool --grid`` adds every
+#: setting :func:`tune` tries): passages ranked by their own BM25F alone, with and without the
+#: question's opening words, and with their article's relevance and coverage.
 POOLED = (
-    (False, False, 2.0, 0.0, 0.0, 0.0, 0.0),
-    (True, False, 2.0, 0.0, 0.0, 0.0, 0.0),
-    (True, False, 2.0, 0.5, 0.0, 0.0, 0.0),
-    (True, False, 2.0, 0.0, 0.5, 0.25, 0.0),
-    (True, False, 2.0, 0.5, 0.5, 0.25, 0.0),
+    (False, False, 2.0, 0.0, 0.0, 0.0),
+    (True, False, 2.0, 0.0, 0.0, 0.0),
+    (True, False, 2.0, 0.5, 0.0, 0.0),
+    (True, False, 2.0, 0.0, 0.5, 0.0),
+    (True, False, 2.0, 0.5, 0.5, 0.0),
 )
 
 
-def fold_scores(found: Engines, grades: Grades, setting: Setting) -> dict[str, float]:
-    """nDCG@10 of the engine with *setting* per topic, an ungraded passage counting as 0."""
-    return score_run(found.runs(setting, shown=False)[OURS], grades).ndcg
+class SettingRuns:
+    """The engine's passage run for each setting, searched once (and kept in *cache*, a JSON file, when
+    given: runs do not depend on the grades, so new grades score again without searching)."""
+
+    def __init__(self, found: Engines, cache: Path | None = None) -> None:
+        self.found, self.cache = found, cache
+        self.runs: dict[str, dict[str, list[str]]] = {}
+        if cache is not None and cache.exists():
+            self.runs = json.loads(cache.read_text(encoding="utf-8"))
+
+    def __call__(self, setting: Setting) -> Run:
+        key = describe(setting)
+        if key not in self.runs:
+            run = self.found.runs(setting, shown=False)[OURS]
+            self.runs[key] = {topic: [unit.key for unit in units] for topic, units in run.items()}
+        return {topic: [Unit.from_key(unit) for unit in units] for topic, units in self.runs[key].items()}
+
+    def save(self) -> None:
+        if self.cache is not None:
+            self.cache.write_text(json.dumps(self.runs), encoding="utf-8")
 
 
-def tune(found: Engines, grades: Grades, progress: Callable[[str], None]) -> tuple[dict, dict[str, Run]]:
+def tune(found: Engines, grades: Grades, progress: Callable[[str], None],
+         cache: Path | None = None) -> tuple[dict, dict[str, Run]]:
     """Two-fold cross-validation over :func:`grid`: the setting with the best mean nDCG@10 on one fold's
-    topics is scored on the other's. Returns the held-out figures and the chosen settings' runs."""
+    topics (an ungraded passage counting 0) is scored on the other's; a tie goes to the simpler setting.
+    Returns the held-out figures, the settings chosen (on each fold, and on every topic: the one to
+    ship) and the runs of the chosen settings, held out (and the one to ship)."""
     settings = grid()
-    per_setting = {setting: fold_scores(found, grades, setting) for setting in settings}
+    searched = SettingRuns(found, cache)
+    per_setting = {setting: score_run(searched(setting), grades).ndcg for setting in settings}
+    searched.save()
     held: dict[str, float] = {}
     chosen: dict[str, str] = {}
     runs: dict[str, Run] = {}
@@ -501,9 +527,33 @@ def tune(found: Engines, grades: Grades, progress: Callable[[str], None]) -> tup
         held.update({t: per_setting[best][t] for t in test})
         progress(f"chosen on the {name} topics: {describe(best)}")
         for system, run in found.runs(best).items():
-            runs.setdefault(OURS_HELD if system == OURS else SHOWN_HELD, {}).update({t: run[t] for t in test})
+            held_name = {OURS: OURS_HELD, SHOWN: SHOWN_HELD, SHOWN_FIRST: f"{SHOWN_FIRST}, held out"}[system]
+            runs.setdefault(held_name, {}).update({t: run[t] for t in test})
     every = max(settings, key=lambda setting: (round(mean(per_setting[setting].values()), 6), -complexity(setting)))
-    return {"held_out": held, "chosen": chosen, "chosen on all topics": describe(every)}, runs
+    progress(f"chosen on every topic: {describe(every)}")
+    contributions = {}
+    for at, (name, _, _, values) in enumerate(KNOBS):
+        without = held_out(found.topics, per_setting, [s for s in settings if s[at] == values[0]])
+        differences = [held[t] - without[t] for t in held]
+        low, high = bootstrap(differences)
+        contributions[name] = {"held-out gain": round(mean(differences), 4), "interval": [round(low, 4), round(high, 4)]}
+        progress(f"{name}: held-out gain {mean(differences):+.4f} [{low:+.4f}, {high:+.4f}] against {values[0]}")
+    for system, run in found.runs(every).items():
+        runs[f"{system}, chosen on every topic"] = run
+    return {"held_out": held, "chosen": chosen, "chosen on all topics": describe(every),
+            "contributions": contributions}, runs
+
+
+def held_out(topics: Sequence[Topic], per_setting: dict[Setting, dict[str, float]],
+             settings: Sequence[Setting]) -> dict[str, float]:
+    """Per-topic nDCG@10 of two-fold cross-validation over *settings* (see :func:`tune`)."""
+    held: dict[str, float] = {}
+    for fold in (1, 0):
+        training = [t.id for t in topics if t.fold == fold]
+        best = max(settings, key=lambda setting: (round(mean(per_setting[setting][t] for t in training), 6),
+                                                  -complexity(setting)))
+        held.update({t.id: per_setting[best][t.id] for t in topics if t.fold != fold})
+    return held
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -511,6 +561,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("command", choices=("pool", "score", "tune"))
     parser.add_argument("--pool", type=Path, default=None,
                         help="write the ungraded passages of the runs measured into this folder, one file per topic")
+    parser.add_argument("--cache", type=Path, default=None, help="pool --grid, tune: keep each setting's run in this file")
     parser.add_argument("--grid", action="store_true", help="pool: also every setting the tuning tries")
     parser.add_argument("--data", type=Path, default=None, help="the shared data folder (default: ../shared/data)")
     parser.add_argument("--topics", type=Path, default=TOPICS)
@@ -551,10 +602,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             for setting in POOLED:
                 for name, run in found.runs(setting).items():
                     runs[f"{name} ({describe(setting)})"] = run
+            searched = SettingRuns(found, args.cache)
             for setting in grid() if args.grid else ():
-                runs[f"{OURS} ({describe(setting)})"] = found.runs(setting, shown=False)[OURS]
+                runs[f"{OURS} ({describe(setting)})"] = searched(setting)
+            searched.save()
         elif args.command == "tune":
-            result, chosen = tune(found, grades, progress)
+            result, chosen = tune(found, grades, progress, args.cache)
             runs.update(chosen)
         missing = unjudged(runs, grades)
         count = sum(len(units) for units in missing.values())

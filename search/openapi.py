@@ -62,13 +62,21 @@ SCHEMAS: dict = {
         "required": ["recency", "total"],
         "description": "With explain=1, the components of the score. Ranked by relevance (group=article): "
                        "(sum of article_bm25 + passage_evidence) * recency = total; all_words "
-                       "orders results (those holding every word first) but adds nothing. Otherwise the "
-                       "passage's score (group=passage) or the passage evidence, times recency.",
+                       "orders results (those holding every word first) but adds nothing. Grouped by passage, "
+                       "(sum of passage_score + article_relevance + coverage + proximity) * recency = total. "
+                       "Otherwise the passage's score or the passage evidence, times recency.",
         "properties": {
             "article_bm25": {"type": "object", "additionalProperties": {"type": "number"},
                              "description": "Each (stemmed) word's whole-article BM25, scaled to the best article's."},
             "passage_evidence": {"type": "number", "description": "The best two passages' share of the score."},
-            "passage_score": {"type": "number", "description": "With group=passage: the passage's BM25F."},
+            "passage_score": {"type": "number", "description": "With group=passage: the passage's own BM25, "
+                                                               "by relevance scaled to the best passage's."},
+            "article_relevance": {"type": "number", "description": "With group=passage, by relevance: the "
+                                  "passage's article's BM25, scaled to the best article's and weighted."},
+            "coverage": {"type": "number", "description": "With group=passage, by relevance: the weighted share "
+                         "of the query's words (by rarity) the passage's text holds."},
+            "proximity": {"type": "number", "description": "With group=passage, by relevance: how close the "
+                          "query's different words stand in the passage, weighted."},
             "all_words": {"type": "boolean", "description": "Whether the article holds every word of the query."},
             "recency": {"type": "number", "minimum": 0, "maximum": 1,
                         "description": "The recency decay the sum is multiplied by; 1 without recency."},

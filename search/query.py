@@ -116,6 +116,7 @@ def read_query(text: str, schema: Schema) -> ReadQuery:
     ["The query's syntax could not be read (an unclosed quote), so it was searched as plain words."]
     """
     text = without_question_words(text)
+    by_score = is_description(text, schema)
     problem = syntax_problem(text)
     if problem is None:
         try:
@@ -123,9 +124,9 @@ def read_query(text: str, schema: Schema) -> ReadQuery:
         except Exception:  # noqa: BLE001 -- any parser failure means: fall back to plain words
             problem = "an operator in a place it cannot apply"
         else:
-            return replace(_finish(query, [], description=is_description(text, schema)), text=text)
+            return replace(_finish(query, [], description=by_score), text=text)
     warning = f"The query's syntax could not be read ({problem}), so it was searched as plain words."
-    return replace(_finish(plain_query(text, schema), [warning], description=is_description(text, schema)), text=text)
+    return replace(_finish(plain_query(text, schema), [warning], description=by_score), text=text)
 
 
 def without_question_words(text: str) -> str:

@@ -21,7 +21,8 @@ def validate(body: dict) -> None:
 
 def total_of(explanation: dict) -> float:
     parts = sum(explanation.get("article_bm25", {}).values())
-    parts += explanation.get("passage_evidence", 0.0) + explanation.get("passage_score", 0.0)
+    parts += sum(explanation.get(name, 0.0) for name in
+                 ("passage_evidence", "passage_score", "article_relevance", "coverage", "proximity"))
     return parts * explanation["recency"]
 
 

@@ -1,5 +1,5 @@
 """Which passages answer best: grouped by passage, a passage's own score with its article's relevance,
-its coverage of the query and its place in the story; under an article, the passages shown first."""
+its coverage of the query and the proximity of its words; under an article, the passages shown first."""
 
 from __future__ import annotations
 
@@ -61,11 +61,11 @@ def shown(backend, q: str) -> dict[str, list[int]]:
 @pytest.fixture()
 def weights(monkeypatch):
     """Set the passage ranking's weights for one test, every one off unless named."""
-    def set_weights(context: float = 0.0, coverage: float = 0.0, lead: float = 0.0, proximity: float = 0.0) -> None:
+    def set_weights(context: float = 0.0, coverage: float = 0.0, proximity: float = 0.0, rare: bool = False) -> None:
+        monkeypatch.setattr(passage_ranking, "RARE_WORDS", rare)
         monkeypatch.setattr(passage_ranking, "PROXIMITY_WEIGHT", proximity)
         monkeypatch.setattr(passage_ranking, "ARTICLE_CONTEXT", context)
         monkeypatch.setattr(passage_ranking, "COVERAGE_WEIGHT", coverage)
-        monkeypatch.setattr(passage_ranking, "LEAD_WEIGHT", lead)
     return set_weights
 
 
@@ -98,25 +98,13 @@ def test_the_article_s_relevance_lifts_its_passages(backend, weights):
     assert len(runs(after)) == len({article for article, _ in after})  # each article's passages together
 
 
-def test_the_lead_counts_for_the_passage_that_opens_its_story(backend, weights):
-    weights()
-    assert passages(backend, "coffee quota")[:2] == [("coffee-talks", 2), ("coffee-talks", 0)]
-    weights(lead=1.0)
-    assert passages(backend, "coffee quota")[:2] == [("coffee-talks", 0), ("coffee-talks", 2)]
-
-
-def test_under_an_article_the_passages_shown_follow_the_lead(backend, weights):
-    weights()
-    assert shown(backend, "coffee quota")["coffee-talks"][:2] == [2, 0]
-    weights(lead=1.0)
-    assert shown(backend, "coffee quota")["coffee-talks"][:2] == [0, 2]
+NEAR = "Analysts said the central bank raised rates again on Tuesday, the third rise this year, and more may follow."
+FAR = "The central committee met on Tuesday. Farmers asked for help. The bank said nothing."
 
 
 def test_proximity_lifts_a_passage_whose_words_stand_together(tmp_path, weights):
-    near = Article(id="near", title="Weekly report", path="near", body=paragraphs(
-        "Analysts said the central bank raised rates again on Tuesday, the third rise this year, and more may follow."))
-    far = Article(id="far", title="Weekly report", path="far", body=paragraphs(
-        "The central committee met on Tuesday. Farmers asked for help. The bank said nothing."))
+    near = Article(id="near", title="Weekly report", path="near", body=paragraphs(NEAR))
+    far = Article(id="far", title="Weekly report", path="far", body=paragraphs(FAR))
     with open_backend({"INDEX": str(tmp_path)}) as backend:
         backend.update([near, far])
         weights()
@@ -126,12 +114,22 @@ def test_proximity_lifts_a_passage_whose_words_stand_together(tmp_path, weights)
         assert [article for article, _ in passages(backend, "bank")] == ["far", "near"]  # one word: no proximity
 
 
+def test_under_an_article_the_passages_shown_follow_the_passage_ranking(tmp_path, weights):
+    both = Article(id="both", title="Weekly report", path="both", body=paragraphs(FAR, NEAR))
+    with open_backend({"INDEX": str(tmp_path)}) as backend:
+        backend.update([both])
+        weights()
+        assert shown(backend, "central bank")["both"] == [0, 1]
+        weights(proximity=1.0)
+        assert shown(backend, "central bank")["both"] == [1, 0]
+
+
 def test_weights_change_no_total_and_no_date_order(backend, weights):
     weights()
     newest = passages(backend, "coffee quota", sort="newest")
     with backend.snapshot() as snapshot:
         total = engine.search(snapshot, parse_search_params({"q": "coffee quota", "group": "passage"})).total
-    weights(context=1.0, coverage=1.0, lead=1.0, proximity=1.0)
+    weights(context=1.0, coverage=1.0, proximity=1.0, rare=True)
     assert passages(backend, "coffee quota", sort="newest") == newest
     with backend.snapshot() as snapshot:
         assert engine.search(snapshot, parse_search_params({"q": "coffee quota", "group": "passage"})).total == total
@@ -153,3 +151,17 @@ def test_the_module_path_is_the_one_the_benchmark_tunes():
         assert hasattr(__import__(module, fromlist=[attribute]), attribute)
         assert len(values) > 1
     assert Path(passage_ranking.__file__).name == "passage_ranking.py"
+
+
+def test_explain_gives_the_parts_of_a_passage_s_score(backend, weights):
+    weights(context=0.5, coverage=0.5, proximity=0.5)
+    with backend.snapshot() as snapshot:
+        found = engine.search(snapshot, parse_search_params(
+            {"q": "coffee quota brazil", "group": "passage", "explain": "1", "per_page": "20"}))
+    for hit in found.hits:
+        parts = hit.explanation
+        assert set(parts) >= {"passage_score", "article_relevance", "coverage", "proximity", "total"}
+        named = ("passage_score", "article_relevance", "coverage", "proximity")
+        assert sum(parts[name] for name in named) * parts["recency"] == pytest.approx(parts["total"], abs=1e-3)
+        assert 0 <= parts["coverage"] <= 0.5 and 0 <= parts["proximity"] <= 0.5
+    assert max(hit.explanation["passage_score"] for hit in found.hits) == pytest.approx(1.0)

@@ -10,14 +10,14 @@ to nothing for a word most passages hold -- is scaled to the best passage's and 
   a story about the question is likelier to answer it than one that merely shares its words;
 * the **coverage** of the query (:data:`COVERAGE_WEIGHT`): the share of the query's words, each
   weighted by its rarity among articles, that the passage's own text holds;
-* the **lead** (:data:`LEAD_WEIGHT`): an article's opening passage, where news copy puts what happened;
 * the **proximity** of the query's words (:data:`PROXIMITY_WEIGHT`), for the :data:`PROXIMITY_DEPTH`
   best passages by the rest: how close different query words stand in the passage's text
   (:func:`proximity`), the words of an answer standing together rather than scattered.
 
 Under an article (``group=article``) the article's relevance is the same for all its passages, so its
-passages are shown by their own score, coverage and lead. The weights are chosen by
-``benchmarks/passages.py`` on graded passages of question topics, by cross-validation.
+passages are shown by their own score, coverage and proximity. The weights are chosen by
+``benchmarks/passages.py`` on graded passages of question topics, by cross-validation (see the
+README's "Passages that answer"); an article's opening passage, measured there too, earned no weight.
 """
 
 from __future__ import annotations
@@ -30,13 +30,12 @@ from search.whoosh_backend.generation import Generation
 from search.whoosh_backend.matching import PASSAGE_B, PASSAGE_K1
 from search.whoosh_backend.ranking import article_bm25, article_frequencies, article_idf, query_words
 
-RARE_WORDS = False
+RARE_WORDS = True
 #: In :func:`passage_bm25`, a title occurrence counts as this many in the text.
-PASSAGE_TITLE_WEIGHT = 2.0
-ARTICLE_CONTEXT = 0.0
-COVERAGE_WEIGHT = 0.0
-LEAD_WEIGHT = 0.0
-PROXIMITY_WEIGHT = 0.0
+PASSAGE_TITLE_WEIGHT = 1.0
+ARTICLE_CONTEXT = 0.5
+COVERAGE_WEIGHT = 0.5
+PROXIMITY_WEIGHT = 0.5
 PROXIMITY_DEPTH = 100
 
 
@@ -88,12 +87,6 @@ def passage_bm25(gen: Generation, words: dict[str, float], docs: np.ndarray) -> 
     return scores
 
 
-def lead(gen: Generation, docs: np.ndarray) -> np.ndarray:
-    """Whether each of the passages *docs* opens its article."""
-    arrays = gen.arrays
-    return docs == arrays.first_passage[arrays.article[docs]]
-
-
 def proximity(gen: Generation, words: dict[str, float], docs: np.ndarray) -> np.ndarray:
     """How close different query words stand in each of the passages *docs*, between 0 and 1.
 
@@ -121,27 +114,33 @@ def proximity(gen: Generation, words: dict[str, float], docs: np.ndarray) -> np.
     return result
 
 
-def passage_order_scores(gen: Generation, query: Query, docs: np.ndarray, scores: np.ndarray,
-                         context: bool = True) -> np.ndarray:
-    """The scores by which the matching passages *docs* (with their own *scores*) are ordered; with
-    *context*, the articles' relevance counts too (passages of different articles)."""
-    if not len(docs) or not (RARE_WORDS or COVERAGE_WEIGHT or LEAD_WEIGHT or PROXIMITY_WEIGHT
+def passage_parts(gen: Generation, query: Query, docs: np.ndarray, scores: np.ndarray,
+                  context: bool = True) -> dict[str, np.ndarray]:
+    """The parts of the score by which the matching passages *docs* (with their own *scores*) are
+    ordered, by name, each already weighted: ``passage_score`` (the own score, scaled to the best
+    one's, when any other part counts) and those of ``article_relevance`` (with *context*: passages of
+    different articles), ``coverage`` and ``proximity`` that count."""
+    if not len(docs) or not (RARE_WORDS or COVERAGE_WEIGHT or PROXIMITY_WEIGHT
                              or (context and ARTICLE_CONTEXT)):
-        return scores
+        return {"passage_score": scores}
     words = query_words(query, gen.searcher)
     if words and RARE_WORDS:
         scores = passage_bm25(gen, words, docs)
-    result = scores / (float(scores.max(initial=0.0)) or 1.0)
-    if words and COVERAGE_WEIGHT:
-        result = result + COVERAGE_WEIGHT * coverage(gen, words, docs)
-    if LEAD_WEIGHT:
-        result = result + LEAD_WEIGHT * lead(gen, docs)
+    parts = {"passage_score": scores / (float(scores.max(initial=0.0)) or 1.0)}
     if words and context and ARTICLE_CONTEXT:
         articles, inverse = np.unique(gen.arrays.article[docs], return_inverse=True)
         relevance = article_bm25(gen.arrays, article_frequencies(gen.arrays, words), words, articles)
-        result = result + ARTICLE_CONTEXT * (relevance / (float(relevance.max(initial=0.0)) or 1.0))[inverse]
+        parts["article_relevance"] = ARTICLE_CONTEXT * (relevance / (float(relevance.max(initial=0.0)) or 1.0))[inverse]
+    if words and COVERAGE_WEIGHT:
+        parts["coverage"] = COVERAGE_WEIGHT * coverage(gen, words, docs)
     if len(words) > 1 and PROXIMITY_WEIGHT:
-        best = np.argsort(-result, kind="stable")[:PROXIMITY_DEPTH]
-        result = result.copy()
-        result[best] += PROXIMITY_WEIGHT * proximity(gen, words, docs[best])
-    return result
+        best = np.argsort(-sum(parts.values()), kind="stable")[:PROXIMITY_DEPTH]
+        parts["proximity"] = np.zeros(len(docs))
+        parts["proximity"][best] = PROXIMITY_WEIGHT * proximity(gen, words, docs[best])
+    return parts
+
+
+def passage_order_scores(gen: Generation, query: Query, docs: np.ndarray, scores: np.ndarray,
+                         context: bool = True) -> np.ndarray:
+    """The sum of :func:`passage_parts`: the score by which the passages *docs* are ordered."""
+    return sum(passage_parts(gen, query, docs, scores, context).values())

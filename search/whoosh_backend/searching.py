@@ -39,7 +39,7 @@ from search.whoosh_backend.generation import Generation
 from search.whoosh_backend.marks import Marks, Places, marked_places, query_marks
 from search.whoosh_backend.matching import match_passages, word_mask
 from search.whoosh_backend.expansion import bounded_patterns
-from search.whoosh_backend.passage_ranking import passage_order_scores
+from search.whoosh_backend.passage_ranking import passage_order_scores, passage_parts
 from search.whoosh_backend.ranking import Ranking, explain_article, passage_evidence, rank_articles
 from search.whoosh_backend.snippets import opening, passage_snippet, whole_highlight
 from search.whoosh_backend.spelling import suggest
@@ -74,6 +74,7 @@ class Matches:
     distinct: bool = True  # whether no two units are of the same article
     ranking: Ranking | None = None  # how articles were ranked by relevance, to explain their scores
     decay: np.ndarray | None = None  # each unit's recency decay, when ``recency`` is asked for
+    parts: dict[str, np.ndarray] | None = None  # grouped by passage, by relevance: the parts of each score
 
     def __len__(self) -> int:
         return len(self.articles)
@@ -136,13 +137,16 @@ SOME_WORDS_WARNING = "No article holds every word of the query; these hold some 
 def explain_unit(gen: Generation, found: Matches, index: int, score: float, expansions: list[dict]) -> dict:
     """The components of the score of unit *index* of *found* (a plain dict, as every backend gives it):
     ranked by relevance, each word's article BM25, the passage evidence and the
-    all-words tier (:func:`~search.whoosh_backend.ranking.explain_article`); grouped by passage or
-    sorted by date, the passage's own score. Then the recency decay (1 without ``recency``), by which
+    all-words tier (:func:`~search.whoosh_backend.ranking.explain_article`); grouped by passage, the
+    parts of :func:`~search.whoosh_backend.passage_ranking.passage_parts`; sorted by date, the passage's
+    own score. Then the recency decay (1 without ``recency``), by which
     the sum is multiplied, and the ``total``: the score shown."""
     if found.ranking is not None:
         start, end = found.starts[index], found.starts[index + 1]
         evidence = float(passage_evidence(np.array([0]), found.passage_scores[start:end])[0])
         parts = explain_article(gen, found.ranking, int(found.articles[index]), evidence, bool(found.complete[index]))
+    elif found.parts is not None:
+        parts = {name: float(values[index]) for name, values in found.parts.items()}
     else:
         decay = float(found.decay[index]) if found.decay is not None else 1.0
         parts = {"passage_evidence" if found.distinct else "passage_score": float(found.scores[index]) / decay}
@@ -282,12 +286,15 @@ def match(gen: Generation, params: SearchParams, read: ReadQuery) -> Matches:
         docs, articles, scores = docs[keep], articles[keep], scores[keep]
     if params.group == "passage":
         complete = np.ones(len(docs), dtype=bool)
+        parts = None
         if read.query is not None and params.effective_sort == "relevance":
-            scores = passage_order_scores(gen, read.query, docs, scores)
+            parts = passage_parts(gen, read.query, docs, scores)
+            scores = sum(parts.values())
         if read.query is not None:
             for holds in word_mask(gen.searcher, arrays, read.required).values():
                 complete &= holds[docs]
-        found = Matches(arrays, articles, scores, complete, docs, scores, np.arange(len(docs) + 1), distinct=False)
+        found = Matches(arrays, articles, scores, complete, docs, scores, np.arange(len(docs) + 1), distinct=False,
+                        parts=parts)
         return with_recency(found, params)
     # Grouped by article. An article's passages are written together, so in index order they already
     # follow each other (and articles are numbered in that order): then no sorting is needed.
