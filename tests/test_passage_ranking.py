@@ -1,5 +1,5 @@
 """Which passages answer best: grouped by passage, a passage's own score with its article's relevance,
-its coverage of the query and the proximity of its words; under an article, the passages shown first."""
+its coverage of the query and the proximity of its words; under an article, by its own score."""
 
 from __future__ import annotations
 
@@ -114,14 +114,16 @@ def test_proximity_lifts_a_passage_whose_words_stand_together(tmp_path, weights)
         assert [article for article, _ in passages(backend, "bank")] == ["far", "near"]  # one word: no proximity
 
 
-def test_under_an_article_the_passages_shown_follow_the_passage_ranking(tmp_path, weights):
+def test_under_an_article_the_passages_shown_follow_their_own_score(tmp_path, weights):
     both = Article(id="both", title="Weekly report", path="both", body=paragraphs(FAR, NEAR))
     with open_backend({"INDEX": str(tmp_path)}) as backend:
         backend.update([both])
         weights()
         assert shown(backend, "central bank")["both"] == [0, 1]
+        assert passages(backend, "central bank") == [("both", 0), ("both", 1)]
         weights(proximity=1.0)
-        assert shown(backend, "central bank")["both"] == [1, 0]
+        assert passages(backend, "central bank") == [("both", 1), ("both", 0)]
+        assert shown(backend, "central bank")["both"] == [0, 1]
 
 
 def test_weights_change_no_total_and_no_date_order(backend, weights):

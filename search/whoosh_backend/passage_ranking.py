@@ -1,5 +1,4 @@
-"""Which passages answer a query best: the order of passages grouped by passage, and of the
-passages shown under an article.
+"""Which passages answer a query best: the order of passages grouped by passage.
 
 A passage's own score -- :func:`search.whoosh_backend.matching.match_passages`' BM25F over its title
 and text, or with :data:`RARE_WORDS` the BM25 of :func:`passage_bm25`, whose rarity of a word falls
@@ -14,8 +13,8 @@ to nothing for a word most passages hold -- is scaled to the best passage's and 
   best passages by the rest: how close different query words stand in the passage's text
   (:func:`proximity`), the words of an answer standing together rather than scattered.
 
-Under an article (``group=article``) the article's relevance is the same for all its passages, so its
-passages are shown by their own score, coverage and proximity. The weights are chosen by
+Under an article (``group=article``) its passages are shown by their own score: ordering them by these
+parts too was measured and not kept (see the README). The weights are chosen by
 ``benchmarks/passages.py`` on graded passages of question topics, by cross-validation (see the
 README's "Passages that answer"); an article's opening passage, measured there too, earned no weight.
 """
@@ -63,6 +62,14 @@ def coverage(gen: Generation, words: dict[str, float], docs: np.ndarray) -> np.n
     return held / total if total else held
 
 
+def passages_holding(arrays, word: str) -> int:
+    """How many passages hold *word* in title or text (computed once per word and generation)."""
+    def count() -> np.ndarray:
+        return np.array([len(np.union1d(arrays.postings(Fields.BODY, word)[0], arrays.postings(Fields.TITLE, word)[0]))])
+
+    return int(arrays.per_article("passages holding", word, count)[0])
+
+
 def passage_bm25(gen: Generation, words: dict[str, float], docs: np.ndarray) -> np.ndarray:
     """BM25 of the passages *docs* for *words* (stemmed word -> boost) over title and text together, a
     title occurrence counting :data:`PASSAGE_TITLE_WEIGHT` times, each word's
@@ -77,7 +84,7 @@ def passage_bm25(gen: Generation, words: dict[str, float], docs: np.ndarray) -> 
     for word, boost in words.items():
         body, body_weights = arrays.postings(Fields.BODY, word)
         title, title_weights = arrays.postings(Fields.TITLE, word)
-        holding = len(np.union1d(body, title))
+        holding = passages_holding(arrays, word)
         tf = np.zeros(len(docs))
         for postings, weights, factor in ((body, body_weights, 1.0), (title, title_weights, PASSAGE_TITLE_WEIGHT)):
             if len(postings):
@@ -99,35 +106,42 @@ def proximity(gen: Generation, words: dict[str, float], docs: np.ndarray) -> np.
     frequencies = article_frequencies(arrays, words)
     weights = {word: boost * article_idf(arrays.article_count, len(frequencies[word])) for word, boost in words.items()}
     listed = [int(doc) for doc in docs]
-    places: dict[int, list[tuple[int, str]]] = {doc: [] for doc in listed}
-    for word in words:
+    at_doc, positions, weight, word_ids = [], [], [], []
+    for number, word in enumerate(words):
         for doc, found in arrays.characters(Fields.BODY, word, listed).items():
-            places[doc].extend((position, word) for position, _, _ in found)
+            at_doc += [doc] * len(found)
+            positions += [position for position, _, _ in found]
+            weight += [weights[word]] * len(found)
+            word_ids += [number] * len(found)
     ordered = sorted(weights.values(), reverse=True)
     best = sum(a * b for a, b in zip(ordered, ordered[1:])) or 1.0
-    result = np.zeros(len(listed))
-    for at, doc in enumerate(listed):
-        occurrences = sorted(places[doc])
-        total = sum(weights[a] * weights[b] / max(1, q - p) ** 2
-                    for (p, a), (q, b) in zip(occurrences, occurrences[1:]) if a != b)
-        result[at] = min(1.0, total / best)
-    return result
+    if not at_doc:
+        return np.zeros(len(listed))
+    index = np.searchsorted(np.sort(docs), at_doc)
+    order = np.lexsort((np.asarray(positions), index))  # by passage, then by place in it
+    index, places = index[order], np.asarray(positions)[order]
+    weight, word_ids = np.asarray(weight)[order], np.asarray(word_ids)[order]
+    # Neighbouring occurrences of different words in the same passage.
+    pair = (index[1:] == index[:-1]) & (word_ids[1:] != word_ids[:-1])
+    distance = np.maximum(1, places[1:] - places[:-1])
+    adds = np.where(pair, weight[1:] * weight[:-1] / distance.astype(np.float64) ** 2, 0.0)
+    totals = np.bincount(index[1:], weights=adds, minlength=len(listed))
+    # *totals* is in the order of the sorted docs; give it back in the order of *docs*.
+    return np.minimum(1.0, totals[np.searchsorted(np.sort(docs), docs)] / best)
 
 
-def passage_parts(gen: Generation, query: Query, docs: np.ndarray, scores: np.ndarray,
-                  context: bool = True) -> dict[str, np.ndarray]:
+def passage_parts(gen: Generation, query: Query, docs: np.ndarray, scores: np.ndarray) -> dict[str, np.ndarray]:
     """The parts of the score by which the matching passages *docs* (with their own *scores*) are
     ordered, by name, each already weighted: ``passage_score`` (the own score, scaled to the best
-    one's, when any other part counts) and those of ``article_relevance`` (with *context*: passages of
-    different articles), ``coverage`` and ``proximity`` that count."""
-    if not len(docs) or not (RARE_WORDS or COVERAGE_WEIGHT or PROXIMITY_WEIGHT
-                             or (context and ARTICLE_CONTEXT)):
+    one's, when any other part counts) and those of ``article_relevance``, ``coverage`` and
+    ``proximity`` that count; their sum orders the passages."""
+    if not len(docs) or not (RARE_WORDS or COVERAGE_WEIGHT or PROXIMITY_WEIGHT or ARTICLE_CONTEXT):
         return {"passage_score": scores}
     words = query_words(query, gen.searcher)
     if words and RARE_WORDS:
         scores = passage_bm25(gen, words, docs)
     parts = {"passage_score": scores / (float(scores.max(initial=0.0)) or 1.0)}
-    if words and context and ARTICLE_CONTEXT:
+    if words and ARTICLE_CONTEXT:
         articles, inverse = np.unique(gen.arrays.article[docs], return_inverse=True)
         relevance = article_bm25(gen.arrays, article_frequencies(gen.arrays, words), words, articles)
         parts["article_relevance"] = ARTICLE_CONTEXT * (relevance / (float(relevance.max(initial=0.0)) or 1.0))[inverse]
@@ -140,7 +154,3 @@ def passage_parts(gen: Generation, query: Query, docs: np.ndarray, scores: np.nd
     return parts
 
 
-def passage_order_scores(gen: Generation, query: Query, docs: np.ndarray, scores: np.ndarray,
-                         context: bool = True) -> np.ndarray:
-    """The sum of :func:`passage_parts`: the score by which the passages *docs* are ordered."""
-    return sum(passage_parts(gen, query, docs, scores, context).values())

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time as clock
-from collections.abc import Callable
-from functools import lru_cache, partial
+from functools import lru_cache
 from html import escape
 
 import numpy as np
@@ -39,7 +38,7 @@ from search.whoosh_backend.generation import Generation
 from search.whoosh_backend.marks import Marks, Places, marked_places, query_marks
 from search.whoosh_backend.matching import match_passages, word_mask
 from search.whoosh_backend.expansion import bounded_patterns
-from search.whoosh_backend.passage_ranking import passage_order_scores, passage_parts
+from search.whoosh_backend.passage_ranking import passage_parts
 from search.whoosh_backend.ranking import Ranking, explain_article, passage_evidence, rank_articles
 from search.whoosh_backend.snippets import opening, passage_snippet, whole_highlight
 from search.whoosh_backend.spelling import suggest
@@ -79,14 +78,10 @@ class Matches:
     def __len__(self) -> int:
         return len(self.articles)
 
-    def unit(self, index: int, rescore: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> _Unit:
-        """A unit to show, its passages best first: by their scores, or by what *rescore* makes of
-        their numbers and scores."""
+    def unit(self, index: int) -> _Unit:
+        """A unit to show, its passages best first."""
         start, end = self.starts[index], self.starts[index + 1]
-        scores = self.passage_scores[start:end]
-        if rescore is not None and end - start > 1:
-            scores = rescore(self.passages[start:end], scores)
-        docnums = self.passages[start:end][np.argsort(-scores, kind="stable")]
+        docnums = self.passages[start:end][np.argsort(-self.passage_scores[start:end], kind="stable")]
         return _Unit(self.arrays.article_ids[self.articles[index]], [int(docnum) for docnum in docnums],
                      float(self.scores[index]), bool(self.complete[index]))
 
@@ -113,10 +108,7 @@ def find(gen: Generation, params: SearchParams, read: ReadQuery) -> Page:
     shown = collapse_stories(gen, found.articles, order, params.collapse)
     first = (params.page - 1) * params.per_page
     page = shown.order[first : first + params.per_page]
-    rescore = None
-    if read.query is not None and params.group == "article":
-        rescore = partial(passage_order_scores, gen, read.query, context=False)
-    units = [found.unit(index, rescore) for index in page]
+    units = [found.unit(index) for index in page]
     shown_docnums, marked = highlighting(gen, read, units)
     hits = [replace(make_hit(marked, unit, docnums, read), story=shown.story(index),
                     other_versions=shown.versions(index))
