@@ -47,7 +47,7 @@ from importlib import import_module
 from pathlib import Path
 
 from benchmarks.corpora import bbc_articles, data_dir, reuters_articles, write_jsonl
-from benchmarks.relevance import fts5_query
+from benchmarks.relevance import equal_runs, fts5_query
 from benchmarks.tuning import bootstrap
 from index.articles import Article, read_articles
 from index.passages import split_text
@@ -190,9 +190,7 @@ def peer_units(article: Article, words: int = PEER_WORDS) -> list[Unit]:
     spans = [(found.start(), found.end()) for found in _WORD.finditer(article.body)]
     if not spans:
         return []
-    count = max(1, round(len(spans) / words))
-    bounds = [round(i * len(spans) / count) for i in range(count + 1)]
-    return [Unit(article.id, spans[start][0], spans[end - 1][1]) for start, end in zip(bounds, bounds[1:])]
+    return [Unit(article.id, spans[start][0], spans[end - 1][1]) for start, end in equal_runs(len(spans), words)]
 
 
 def our_units(article: Article) -> list[Unit]:

@@ -176,9 +176,19 @@ def peer_passages(body: str, size: int = PEER_PASSAGE_WORDS) -> list[str]:
     Equal runs rather than fixed ones leave no short tail, which BM25 would favour for its length.
     """
     words = body.split()
-    count = max(1, round(len(words) / size))
-    bounds = [round(i * len(words) / count) for i in range(count + 1)]
-    return [" ".join(words[start:end]) for start, end in zip(bounds, bounds[1:])]
+    return [" ".join(words[start:end]) for start, end in equal_runs(len(words), size)]
+
+
+def equal_runs(words: int, size: int) -> list[tuple[int, int]]:
+    """*words* words cut into nearly equal runs of about *size*: each run's first and past-last word
+    (one run, possibly empty, for fewer than *size*).
+
+    >>> equal_runs(131, 50), equal_runs(3, 50)
+    ([(0, 44), (44, 87), (87, 131)], [(0, 3)])
+    """
+    count = max(1, round(words / size))
+    bounds = [round(i * words / count) for i in range(count + 1)]
+    return list(zip(bounds, bounds[1:]))
 
 
 def fts5_table(rows: Iterable[tuple[str, str, str]]) -> sqlite3.Connection:

@@ -137,13 +137,6 @@ def test_weights_change_no_total_and_no_date_order(backend, weights):
         assert engine.search(snapshot, parse_search_params({"q": "coffee quota", "group": "passage"})).total == total
 
 
-def test_holds_reads_membership_of_unsorted_numbers():
-    import numpy as np
-
-    assert passage_ranking.holds(np.array([], dtype=np.int64), np.array([3])).tolist() == [False]
-    assert passage_ranking.holds(np.array([1, 4]), np.array([4, 4, 0, 7])).tolist() == [True, True, False, False]
-
-
 def test_the_module_path_is_the_one_the_benchmark_tunes():
     from benchmarks.passages import KNOBS
 

@@ -38,11 +38,13 @@ class Matched:
         return len(self.docs)
 
 
-def _positions(present: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Which of *docs* are in *present* (both sorted), and where each stands in *present*.
+def positions(present: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which of *docs* are in *present* (sorted; *docs* in any order), and where each stands in *present*.
 
-    >>> _positions(np.array([2, 5, 9]), np.array([1, 5, 9, 12]))
+    >>> positions(np.array([2, 5, 9]), np.array([1, 5, 9, 12]))
     (array([False,  True,  True, False]), array([0, 1, 2, 2]))
+    >>> positions(np.array([2, 5, 9]), np.array([9, 1, 5]))[0].tolist()
+    [True, False, True]
     """
     if not len(present):
         return np.zeros(len(docs), dtype=bool), np.zeros(len(docs), dtype=np.int64)
@@ -101,11 +103,11 @@ class _Evaluator:
             found = self.without(self(query.a), self(query.b))
         elif kind is wq.AndMaybe:
             found, maybe = self(query.a), self(query.b)
-            held, at = _positions(maybe.docs, found.docs)
+            held, at = positions(maybe.docs, found.docs)
             found.scores = found.scores + np.where(held, maybe.scores[at] if len(maybe) else 0.0, 0.0)
         elif kind is wq.Require:
             found, required = self(query.a), self(query.b)
-            held, _ = _positions(required.docs, found.docs)
+            held, _ = positions(required.docs, found.docs)
             found = Matched(found.docs[held], found.scores[held])
         elif kind is wq.Not:
             everything = np.flatnonzero(self.arrays.live)
@@ -173,13 +175,13 @@ class _Evaluator:
             if found is None:
                 found = part
             else:
-                held, at = _positions(part.docs, found.docs)
+                held, at = positions(part.docs, found.docs)
                 found = Matched(found.docs[held], found.scores[held] + part.scores[at[held]])
         return found if found is not None else self.empty()
 
     @staticmethod
     def without(found: Matched, excluded: Matched) -> Matched:
-        held, _ = _positions(excluded.docs, found.docs)
+        held, _ = positions(excluded.docs, found.docs)
         return Matched(found.docs[~held], found.scores[~held])
 
     def by_whoosh(self, query: wq.Query) -> Matched:

@@ -26,7 +26,7 @@ from whoosh.query import Query
 
 from index.schema import Fields
 from search.whoosh_backend.generation import Generation
-from search.whoosh_backend.matching import PASSAGE_B, PASSAGE_K1
+from search.whoosh_backend.matching import PASSAGE_B, PASSAGE_K1, positions
 from search.whoosh_backend.ranking import article_bm25, article_frequencies, article_idf, query_words
 
 RARE_WORDS = True
@@ -38,27 +38,21 @@ PROXIMITY_WEIGHT = 0.5
 PROXIMITY_DEPTH = 100
 
 
-def holds(postings: np.ndarray, docs: np.ndarray) -> np.ndarray:
-    """Which of *docs* (sorted or not) are among the sorted *postings*.
-
-    >>> holds(np.array([2, 5, 9]), np.array([9, 1, 5])).tolist()
-    [True, False, True]
-    """
-    if not len(postings):
-        return np.zeros(len(docs), dtype=bool)
-    at = np.minimum(np.searchsorted(postings, docs), len(postings) - 1)
-    return postings[at] == docs
+def word_weights(gen: Generation, words: dict[str, float]) -> dict[str, float]:
+    """Each of *words* (stemmed word -> boost) weighted by its boost times its rarity among articles."""
+    arrays = gen.arrays
+    frequencies = article_frequencies(arrays, words)
+    return {word: boost * article_idf(arrays.article_count, len(frequencies[word])) for word, boost in words.items()}
 
 
 def coverage(gen: Generation, words: dict[str, float], docs: np.ndarray) -> np.ndarray:
-    """The share of *words* (stemmed word -> boost), each weighted by its rarity among articles,
-    that each of the passages *docs* holds in its own text."""
-    arrays, held, total = gen.arrays, np.zeros(len(docs)), 0.0
-    frequencies = article_frequencies(arrays, words)
-    for word, boost in words.items():
-        weight = boost * article_idf(arrays.article_count, len(frequencies[word]))
-        held += weight * holds(arrays.postings(Fields.BODY, word)[0], docs)
-        total += weight
+    """The share of *words* (stemmed word -> boost), each weighted by :func:`word_weights`, that each
+    of the passages *docs* holds in its own text."""
+    weights = word_weights(gen, words)
+    held = np.zeros(len(docs))
+    for word, weight in weights.items():
+        held += weight * positions(gen.arrays.postings(Fields.BODY, word)[0], docs)[0]
+    total = sum(weights.values())
     return held / total if total else held
 
 
@@ -87,9 +81,9 @@ def passage_bm25(gen: Generation, words: dict[str, float], docs: np.ndarray) -> 
         holding = passages_holding(arrays, word)
         tf = np.zeros(len(docs))
         for postings, weights, factor in ((body, body_weights, 1.0), (title, title_weights, PASSAGE_TITLE_WEIGHT)):
+            found, at = positions(postings, docs)
             if len(postings):
-                at = np.minimum(np.searchsorted(postings, docs), len(postings) - 1)
-                tf += np.where(postings[at] == docs, weights[at], 0.0) * factor
+                tf += np.where(found, weights[at], 0.0) * factor
         scores += boost * article_idf(count, holding) * tf * (PASSAGE_K1 + 1) / (tf + norm)
     return scores
 
@@ -103,8 +97,7 @@ def proximity(gen: Generation, words: dict[str, float], docs: np.ndarray) -> np.
     query's words would add standing side by side, and capped at 1.
     """
     arrays = gen.arrays
-    frequencies = article_frequencies(arrays, words)
-    weights = {word: boost * article_idf(arrays.article_count, len(frequencies[word])) for word, boost in words.items()}
+    weights = word_weights(gen, words)
     listed = [int(doc) for doc in docs]
     at_doc, positions, weight, word_ids = [], [], [], []
     for number, word in enumerate(words):
@@ -117,7 +110,8 @@ def proximity(gen: Generation, words: dict[str, float], docs: np.ndarray) -> np.
     best = sum(a * b for a, b in zip(ordered, ordered[1:])) or 1.0
     if not at_doc:
         return np.zeros(len(listed))
-    index = np.searchsorted(np.sort(docs), at_doc)
+    ordered_docs = np.sort(docs)
+    index = np.searchsorted(ordered_docs, at_doc)
     order = np.lexsort((np.asarray(positions), index))  # by passage, then by place in it
     index, places = index[order], np.asarray(positions)[order]
     weight, word_ids = np.asarray(weight)[order], np.asarray(word_ids)[order]
@@ -127,7 +121,7 @@ def proximity(gen: Generation, words: dict[str, float], docs: np.ndarray) -> np.
     adds = np.where(pair, weight[1:] * weight[:-1] / distance.astype(np.float64) ** 2, 0.0)
     totals = np.bincount(index[1:], weights=adds, minlength=len(listed))
     # *totals* is in the order of the sorted docs; give it back in the order of *docs*.
-    return np.minimum(1.0, totals[np.searchsorted(np.sort(docs), docs)] / best)
+    return np.minimum(1.0, totals[np.searchsorted(ordered_docs, docs)] / best)
 
 
 def passage_parts(gen: Generation, query: Query, docs: np.ndarray, scores: np.ndarray) -> dict[str, np.ndarray]:
@@ -152,5 +146,3 @@ def passage_parts(gen: Generation, query: Query, docs: np.ndarray, scores: np.nd
         parts["proximity"] = np.zeros(len(docs))
         parts["proximity"][best] = PROXIMITY_WEIGHT * proximity(gen, words, docs[best])
     return parts
-
-
