@@ -11,6 +11,7 @@ Its parts, below the seam (:mod:`search.backend`):
   arrays; matching and BM25F scoring on them;
 * :mod:`~search.whoosh_backend.ranking` -- how articles are ordered: article BM25, passage evidence;
 * :mod:`~search.whoosh_backend.searching` -- a search's page and facets; an article's view;
+* :mod:`~search.whoosh_backend.ordering` -- display order worked out only as far as the page shown;
 * :mod:`~search.whoosh_backend.marks`, :mod:`~search.whoosh_backend.snippets` -- what a query marks
   in a passage and where (a phrase only where it stands); highlighted snippets with Whoosh's highlighter;
 * :mod:`~search.whoosh_backend.spelling` -- did-you-mean, from the index's own words;

@@ -104,9 +104,9 @@ def find(gen: Generation, params: SearchParams, read: ReadQuery) -> Page:
     if parts:
         found, some = holding_every_part(gen, found, parts)
         warnings += [SOME_WORDS_WARNING] if some else []
-    order = order_units(found, sort)
-    shown = collapse_stories(gen, found.articles, order, params.collapse)
     first = (params.page - 1) * params.per_page
+    shown = collapse_stories(gen, found.articles, display_keys(found, sort), first + params.per_page,
+                             params.collapse, found.distinct)
     page = shown.order[first : first + params.per_page]
     units = [found.unit(index) for index in page]
     shown_docnums, marked = highlighting(gen, read, units)
@@ -118,7 +118,7 @@ def find(gen: Generation, params: SearchParams, read: ReadQuery) -> Page:
         hits = [replace(hit, explanation=explain_unit(gen, found, index, hit.score, expansions))
                 for hit, index in zip(hits, page)]
     facets, days = facet_counts(found)
-    return Page(total=len(shown.order), hits=hits, facets=facets, days=days,
+    return Page(total=shown.total, hits=hits, facets=facets, days=days,
                 suggestion=suggest(gen, params.q) if params.q else None, warnings=warnings)
 
 
@@ -336,17 +336,15 @@ def excluded_articles(gen: Generation, read: ReadQuery) -> np.ndarray | None:
     return out
 
 
-def order_units(found: Matches, sort: str) -> np.ndarray:
-    """Unit indices in display order. By relevance, results holding every word of a plain-words
-    query (not a description, see :func:`search.query.is_description`) come first, then by score;
-    by date, undated results come last."""
+def display_keys(found: Matches, sort: str) -> tuple[np.ndarray, np.ndarray]:
+    """The keys of display order (:func:`~search.whoosh_backend.ordering.leading`): by relevance,
+    results holding every word of a plain-words query (not a description, see
+    :func:`search.query.is_description`) first, then by score; by date, undated results last."""
     if sort == "relevance":
-        return np.lexsort((-found.scores, ~found.complete))
+        return -found.scores, ~found.complete
     published = found.arrays.published[found.articles]
-    dated = ~np.isnat(published)
     moments = published.astype(np.int64)
-    order = np.argsort(-moments if sort == "newest" else moments, kind="stable")
-    return np.concatenate([order[dated[order]], order[~dated[order]]])
+    return (-moments if sort == "newest" else moments), np.isnat(published)
 
 
 def highlighting(gen: Generation, read: ReadQuery, units: list[_Unit]) -> tuple[list[list[int]], WhooshResults]:

@@ -22,6 +22,7 @@ from index.schema import Fields
 from search.results import Story, StoryArticle, Version
 from search.whoosh_backend.arrays import IndexArrays
 from search.whoosh_backend.generation import Generation
+from search.whoosh_backend.ordering import leading, ordered
 
 @dataclass(frozen=True)
 class StoryCodes:
@@ -55,11 +56,12 @@ def _read_codes(reader: IndexReader, arrays: IndexArrays) -> StoryCodes:
 class Collapsed:
     """Result units in display order, at most one article per story, and what each stands for."""
 
-    order: np.ndarray           # unit indices kept, in display order
+    order: np.ndarray           # unit indices kept, in display order: all of them, or at least the page's
+    total: int                  # how many units are kept in all
     _arrays: IndexArrays
     _codes: StoryCodes
     _unit_articles: np.ndarray  # article number per unit
-    _dropped: np.ndarray        # article numbers of the units left out, in display order
+    _dropped: np.ndarray        # article numbers of the units left out of the stories in *order*, in display order
 
     def story(self, unit: int) -> str:
         """The story of a unit's article."""
@@ -75,23 +77,43 @@ class Collapsed:
                 for article in dict.fromkeys(others.tolist())]
 
 
-def collapse_stories(gen: Generation, unit_articles: np.ndarray, order: np.ndarray,
-                     collapse: str = "story") -> Collapsed:
-    """Results reduced to one article per story: the first one in *order*, with every unit of it
-    (with ``group=passage``, all its passages); with *collapse* ``none``, every result.
+def collapse_stories(gen: Generation, unit_articles: np.ndarray, keys: tuple[np.ndarray, np.ndarray], needed: int,
+                     collapse: str = "story", distinct: bool = True) -> Collapsed:
+    """Results in display order reduced to one article per story: the first one in the order, with
+    every unit of it (with ``group=passage``, all its passages); with *collapse* ``none``, every result.
+    Only as much of the order is worked out as the first *needed* results take
+    (:func:`~search.whoosh_backend.ordering.leading`); the total is exact.
 
     :param unit_articles: the article number of each result unit.
-    :param order: unit indices in display order.
+    :param keys: the keys of display order, see :func:`~search.whoosh_backend.ordering.leading`.
+    :param distinct: whether no two units are of the same article (else the whole order is sorted:
+        how many units a story keeps depends on which of its articles comes first).
     """
-    codes, arrays = story_codes(gen), gen.arrays
-    articles = unit_articles[order]
-    if collapse != "story" or not len(order):
-        return Collapsed(order, arrays, codes, unit_articles, articles[:0])
-    stories = codes.codes[articles]
-    first = np.full(len(codes.ids), len(stories))  # each story's first place in the order
-    np.minimum.at(first, stories, np.arange(len(stories)))
-    keep = articles == articles[first[stories]]
-    return Collapsed(order[keep], arrays, codes, unit_articles, articles[~keep])
+    codes, arrays, size = story_codes(gen), gen.arrays, len(unit_articles)
+    if collapse != "story":
+        return Collapsed(leading(keys, needed), size, arrays, codes, unit_articles, unit_articles[:0])
+    count = max(2 * needed, needed + 32) if distinct else None
+    while True:
+        order = leading(keys, count)
+        articles = unit_articles[order]
+        stories = codes.codes[articles]
+        _, first, inverse = np.unique(stories, return_index=True, return_inverse=True)
+        keep = articles == articles[first[inverse.ravel()]]
+        if len(order) == size:
+            return Collapsed(order[keep], int(keep.sum()), arrays, codes, unit_articles, articles[~keep])
+        if keep.sum() >= needed:
+            break
+        count *= 4
+    # The first of the order are known; count the rest's stories without ordering them.
+    every_story = codes.codes[unit_articles]
+    seen = np.zeros(len(codes.ids), dtype=bool)
+    seen[every_story] = True
+    shown = np.zeros(len(codes.ids), dtype=bool)
+    shown[stories[keep]] = True
+    kept = np.zeros(size, dtype=bool)
+    kept[order[keep]] = True
+    others = ordered(keys, np.flatnonzero(shown[every_story] & ~kept))
+    return Collapsed(order[keep], int(np.count_nonzero(seen)), arrays, codes, unit_articles, unit_articles[others])
 
 
 def article_versions(gen: Generation, article_id: str, story: str) -> list[Version]:
