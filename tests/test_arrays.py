@@ -189,3 +189,26 @@ def test_cached_characters_answer_as_the_index_does(searcher):
     expected = passage_characters(searcher.reader(), "body", "missil", docs)
     assert arrays.characters("body", "missil", docs) == expected
     assert arrays.characters("body", "missil", docs[::-1]) == expected  # now from the cache
+
+
+@pytest.mark.parametrize("summed", ["run by run", "over every article"])
+def test_a_words_article_frequencies_count_body_passages_and_the_title_once(searcher, summed, monkeypatch):
+    from search.whoosh_backend import ranking
+
+    if summed == "over every article":
+        monkeypatch.setattr(ranking, "_increasing", lambda values: False)
+    arrays = Generation(searcher).arrays
+    for fieldname, word in searcher.reader().all_terms():
+        if fieldname != "body" and fieldname != "title":
+            continue
+        word = word.decode("utf-8")
+        body: dict[int, float] = {}
+        for docnum, weight in zip(*arrays.postings("body", word)):
+            body[arrays.article[docnum]] = body.get(arrays.article[docnum], 0.0) + weight
+        # Every passage repeats its article's title: a title's word counts once an article.
+        title = {arrays.article[docnum]: weight for docnum, weight in zip(*arrays.postings("title", word))}
+        expected = {article: body.get(article, 0.0) + ranking.TITLE_WEIGHT * title.get(article, 0.0)
+                    for article in body.keys() | title.keys()}
+        found = ranking._frequency(arrays, word, ranking.article_idf)
+        assert found.articles.tolist() == sorted(expected)
+        assert found.counts.tolist() == pytest.approx([expected[article] for article in sorted(expected)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from array import array
 from pathlib import Path
@@ -13,8 +14,10 @@ from whoosh.fields import ID
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
+from index.store import open_index, open_writer
 from index.store.codec import uncompressed
 from index.store.postings import BufferedSegmentWriter, PostingBuffer
+from index.store.reading import _mapped_blocks, read_postings
 from index.schema import SCHEMA, build_schema
 
 WORDS = ("minister said talks would resume monday after oil prices rose sharply in early trading the "
@@ -132,6 +135,23 @@ def test_the_parallel_writer_leaves_one_segment_per_process(tmp_path):
         ParallelWriter(ix, procs=2)
 
 
+def test_the_parallel_writer_hands_an_articles_passages_to_one_sub_writer_together(tmp_path):
+    rng, docs, passages = random.Random(3), [], iter(documents(200))
+    for number in range(50):  # articles of one to six passages
+        for position, doc in zip(range(rng.randint(1, 6)), passages):
+            docs.append(dict(doc, article_id=f"a{number}", passage_id=f"a{number}#{position}", position=position))
+    ix = open_index(tmp_path / "ix", create=True)
+    writer = open_writer(ix, procs=2, multisegment=True, batchsize=7)  # batches that would end inside articles
+    for doc in docs:
+        writer.add_document(**doc)
+    writer.commit()
+    with ix.searcher() as searcher:
+        order = [searcher.stored_fields(docnum)["article_id"] for docnum in range(searcher.doc_count_all())]
+    assert sorted(order) == sorted(doc["article_id"] for doc in docs)
+    runs = [article for article, _ in itertools.groupby(order)]
+    assert len(runs) == len(set(order))  # each article's passages follow each other
+
+
 def test_a_segment_with_terms_of_a_field_no_longer_searched_merges_without_them(tmp_path):
     earlier = build_schema()
     earlier.remove("passage_id")
@@ -171,3 +191,32 @@ def test_a_buffer_forgets_its_dictionaries_when_they_fill_half_of_it(tmp_path):
     assert buffer._tokens["body"].vocabulary < 400  # of 6,000 distinct tokens
     assert sorted(word for _, word, *_ in buffer.terms()) == sorted(
         f"w{number}x{i}".encode() for number in range(300) for i in range(20))
+
+
+@pytest.mark.parametrize("codec", [None, W3Codec()], ids=["plain blocks", "compressed blocks"])
+@pytest.mark.parametrize("compound", [True, False], ids=["one mapped file", "separate files"])
+def test_postings_read_in_bulk_are_what_whooshs_matcher_reads(tmp_path, codec, compound):
+    tmp_path.joinpath("ix").mkdir()
+    ix = whoosh_index.create_in(tmp_path / "ix", SCHEMA)
+    writer = BufferedSegmentWriter(ix, compound=compound, codec=codec or uncompressed())
+    for doc in documents(600):
+        writer.add_document(**doc)
+    writer.commit()
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        (leaf,) = [leaf for leaf, _ in reader.leaf_readers()]
+        several_blocks = 0
+        for fieldname, word in reader.all_terms():
+            if fieldname not in ("title", "body"):
+                continue
+            matcher, ids, weights = reader.postings(fieldname, word), [], []
+            while matcher.is_active():
+                ids.append(matcher.id())
+                weights.append(matcher.weight())
+                matcher.next()
+            docs, found = read_postings(reader, fieldname, word.decode("utf-8"))
+            assert docs.tolist() == ids and found.tolist() == weights
+            several_blocks += len(ids) > 128
+            bulk = _mapped_blocks(leaf.postings(fieldname, word))
+            assert (bulk is not None) == (compound and len(ids) > 1)  # a lone posting is kept in the word's entry
+        assert several_blocks > 20

@@ -19,6 +19,7 @@ from whoosh.index import FileIndex
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
 
+from index.schema import Fields
 from index.store.postings import BufferedSegmentWriter, use_posting_buffer
 
 #: Passages handed to a sub-writer at a time: Whoosh's default, 100, took 0.6 s longer to index
@@ -87,6 +88,7 @@ class ParallelWriter(MpWriter, BufferedSegmentWriter):
         kwargs.setdefault("batchsize", PARALLEL_BATCH)
         super().__init__(ix, limitmb=limitmb, **kwargs)  # Whoosh's, which skips BufferedSegmentWriter's
         use_posting_buffer(self, limitmb)
+        self._batch_article = None  # the article of the batch's last passage
 
     def _commit_toc(self, segments) -> None:
         """Whoosh's, once every sub-writer has ended well: Whoosh leaves out the segment of one that
@@ -97,6 +99,17 @@ class ParallelWriter(MpWriter, BufferedSegmentWriter):
         if failed:
             raise RuntimeError(f"a sub-writer process failed (exit status {failed[0]}); nothing was committed")
         super()._commit_toc(segments)
+
+    def add_document(self, **fields) -> None:
+        """Whoosh's, except that a batch is handed over only between two articles: an article's
+        passages go to one sub-writer together, so they follow each other in the index (the search
+        side sums an article's postings run by run)."""
+        article = fields.get(Fields.ARTICLE_ID)
+        if len(self.docbuffer) >= self.batchsize and article != self._batch_article and not self._grouping:
+            self._enqueue()
+        self.docbuffer.append((0, fields))
+        self._batch_article = article
+        self._added_sub = True
 
     def _enqueue(self) -> None:
         """Whoosh's, writing the job file as one pickle of the whole batch (Whoosh pickles each

@@ -12,10 +12,14 @@ Whoosh reads postings one at a time through its matchers; these read its block f
 
 from __future__ import annotations
 
+import io
+import pickle
+import zlib
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import numpy as np
+from whoosh.codec import whoosh3
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.query import Query
 from whoosh.reading import IndexReader
@@ -35,7 +39,12 @@ def read_postings(reader: IndexReader, fieldname: str, text: str) -> Postings:
         if (fieldname, text) not in leaf:
             continue
         matcher = leaf.postings(fieldname, text)
-        if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
+        mapped = _mapped_blocks(matcher)
+        if mapped is not None:
+            for block_ids, block_weights in mapped:
+                ids.append(block_ids + offset)
+                weights.append(block_weights)
+        elif hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
             # Whoosh's own block format: a block's ids and weights decoded at once, not one by one.
             while matcher.is_active():
                 matcher._read_ids()
@@ -53,6 +62,35 @@ def read_postings(reader: IndexReader, fieldname: str, text: str) -> Postings:
     if not ids:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
     return np.concatenate(ids), np.concatenate(weights)
+
+
+def _mapped_blocks(matcher) -> Iterator[Postings] | None:
+    """The blocks of a word's postings in a segment held in memory (a compound file, mapped),
+    decoded straight from its bytes: each block's length, its pickled header, its pickled data
+    (Whoosh's ``W3LeafMatcher`` reads the same, through a file object, a few bytes at a time).
+    ``None`` for any other matcher or file."""
+    buffer = getattr(getattr(matcher, "_postfile", None), "_buf", None)
+    if buffer is None or type(matcher) is not whoosh3.W3LeafMatcher or matcher._byteids:
+        return None
+    view = memoryview(buffer)
+    start = matcher._startoffset + len(whoosh3.WHOOSH3_HEADER_MAGIC)
+
+    def blocks() -> Iterator[Postings]:
+        position = start
+        while True:
+            length = int.from_bytes(view[position : position + 4], "big", signed=True)
+            block = io.BytesIO(view[position + 4 : position + 4 + abs(length)])
+            count, _, _, compression, _, _ = pickle.load(block)  # the block's header
+            data = block.read()
+            deltas, weights, _ = pickle.loads(zlib.decompress(data) if compression else data)
+            yield (np.cumsum(np.asarray(deltas, dtype=np.int64)),
+                   np.full(count, 1.0 if weights is None else weights) if weights is None or isinstance(weights, float)
+                   else np.asarray(weights, dtype=np.float64))
+            if length < 0:  # the word's last block
+                return
+            position += 4 + length
+
+    return blocks()
 
 
 def passage_characters(reader: IndexReader, fieldname: str, text: str,

@@ -123,27 +123,69 @@ def article_frequencies(arrays: IndexArrays, words: Iterable[str],
                         idf: Callable[[int, int], float] = article_idf) -> dict[str, ArticleCounts]:
     """For each word, its frequency in the articles that hold it -- body occurrences summed over the
     article's passages, plus the title's occurrences (counted once, as every passage repeats the
-    title) -- and its whole-article BM25 there, with *idf*."""
-    count, average = collection_totals(arrays)
-
-    def frequency(word: str) -> ArticleCounts:
-        budget.check()
-        docs, weights = arrays.postings(Fields.BODY, word)
-        body = np.bincount(arrays.article[docs], weights=weights.astype(np.float64), minlength=arrays.article_count)
-        docs, weights = arrays.postings(Fields.TITLE, word)
-        titled = np.zeros(arrays.article_count)
-        titled[arrays.article[docs]] = weights
-        tf = body + TITLE_WEIGHT * titled
-        articles = np.flatnonzero(tf)  # linear in the articles: no sorting of the word's postings
-        tf = tf[articles]
-        lengths = arrays.article_words[articles]
-        lengths = np.where(lengths > 0, lengths, 1.0)
-        rarity = idf(count, len(articles))
-        scores = rarity * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * lengths / (average or 1)))
-        return ArticleCounts(articles.astype(np.int32), tf, scores)
-
+    title) -- and its whole-article BM25 there, with *idf* (computed once per word, then cached)."""
     key = ("frequency", idf, K1, B, TITLE_WEIGHT)
-    return {word: arrays.per_article(key, word, lambda: frequency(word)) for word in words}
+    return {word: arrays.per_article(key, word, lambda: _frequency(arrays, word, idf)) for word in words}
+
+
+def _frequency(arrays: IndexArrays, word: str, idf: Callable[[int, int], float]) -> ArticleCounts:
+    """One word's :class:`ArticleCounts` (see :func:`article_frequencies`)."""
+    budget.check()
+    count, average = collection_totals(arrays)
+    docs, weights = arrays.postings(Fields.BODY, word)
+    title_docs, title_weights = arrays.postings(Fields.TITLE, word)
+    in_body, in_title = arrays.article[docs], arrays.article[title_docs]
+    if _increasing(in_body) and _increasing(in_title):
+        # An article's passages follow each other: its postings are one run, summed as such, and the
+        # work follows the word's postings, not the index's articles.
+        starts = _run_starts(in_body)
+        articles = in_body[starts]
+        tf = np.add.reduceat(weights.astype(np.float64), starts) if len(starts) else np.zeros(0)
+        if len(in_title):  # a title's word counts once an article, though each passage repeats the title
+            title_starts = _run_starts(in_title)
+            titled, title_tf = in_title[title_starts], title_weights[np.r_[title_starts[1:], len(in_title)] - 1]
+            at = np.minimum(np.searchsorted(articles, titled), max(len(articles) - 1, 0))
+            if not (len(articles) and np.array_equal(articles[at], titled)):
+                # Some articles hold the word in their title alone: merge the two increasing runs.
+                every = np.sort(np.concatenate([articles, titled]), kind="stable")
+                every = every[_run_starts(every)]
+                merged = np.zeros(len(every))
+                merged[np.searchsorted(every, articles)] = tf
+                articles, tf, at = every, merged, np.searchsorted(every, titled)
+            tf[at] += TITLE_WEIGHT * title_tf.astype(np.float64)
+        held = tf != 0
+        articles, tf = (articles, tf) if held.all() else (articles[held], tf[held])
+    else:
+        tf = np.bincount(in_body, weights=weights.astype(np.float64), minlength=arrays.article_count)
+        titled = np.zeros(arrays.article_count)
+        titled[in_title] = title_weights
+        tf = tf + TITLE_WEIGHT * titled
+        articles = np.flatnonzero(tf)
+        tf = tf[articles]
+    lengths = arrays.article_words[articles]
+    lengths = np.where(lengths > 0, lengths, 1.0)
+    rarity = idf(count, len(articles))
+    scores = rarity * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * lengths / (average or 1)))
+    return ArticleCounts(articles.astype(np.int32), tf, scores)
+
+
+def _increasing(values: np.ndarray) -> bool:
+    """Whether *values* never decrease."""
+    return not len(values) or not np.any(values[1:] < values[:-1])
+
+
+def _run_starts(values: np.ndarray) -> np.ndarray:
+    """Where each run of equal values starts in *values*.
+
+    >>> _run_starts(np.array([3, 3, 5, 7, 7])).tolist()
+    [0, 2, 3]
+    """
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    changes = np.empty(len(values), dtype=bool)
+    changes[0] = True
+    np.not_equal(values[1:], values[:-1], out=changes[1:])
+    return np.flatnonzero(changes)
 
 
 def collection_totals(arrays: IndexArrays) -> tuple[int, float]:
