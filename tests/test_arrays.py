@@ -7,6 +7,7 @@ import gc
 import weakref
 from pathlib import Path
 
+import numpy as np
 import pytest
 from whoosh.query import AndNot
 
@@ -212,3 +213,22 @@ def test_a_words_article_frequencies_count_body_passages_and_the_title_once(sear
         found = ranking._frequency(arrays, word, ranking.article_idf)
         assert found.articles.tolist() == sorted(expected)
         assert found.counts.tolist() == pytest.approx([expected[article] for article in sorted(expected)])
+
+
+def test_article_bm25_and_all_words_are_the_same_for_articles_in_order_repeated_or_unordered(searcher):
+    from search.whoosh_backend import ranking
+
+    arrays = Generation(searcher).arrays
+    words = {"missil": 1.0, "storm": 2.0, "ukrain": 1.0, "nowher": 1.0}
+    frequencies = ranking.article_frequencies(arrays, [word for word in words if word != "nowher"])
+    words.pop("nowher")
+    every = np.arange(arrays.article_count)
+    expected = sum(weight * frequencies[word].at(every, frequencies[word].scores) for word, weight in words.items())
+    holds_both = (frequencies["missil"].at(every) > 0) & (frequencies["storm"].at(every) > 0)
+    assert expected.any() and holds_both.any() and not holds_both.all()
+    for articles in (every, np.repeat(every, 3), every[::-1], np.array([2, 0, 2, 1]) % arrays.article_count):
+        scores, holding = ranking._bm25_holding(arrays, frequencies, words, articles, {"missil", "storm"})
+        assert scores.tolist() == expected[articles].tolist() and holding.tolist() == holds_both[articles].tolist()
+        assert ranking.article_bm25(arrays, frequencies, words, articles).tolist() == scores.tolist()
+    _, holding = ranking._bm25_holding(arrays, frequencies, words, every, {"missil", "nowher"})
+    assert not holding.any()  # a required word no article holds

@@ -198,15 +198,43 @@ def article_bm25(arrays: IndexArrays, frequencies: Mapping[str, ArticleCounts], 
                  articles: np.ndarray) -> np.ndarray:
     """Whole-article BM25 of *articles* (article numbers) for *words* (word -> weight), from their
     :func:`article_frequencies`; an array in the order of *articles*."""
-    if len(articles) * 8 < arrays.article_count:  # a few articles: look each one up in each word's
-        scores = np.zeros(len(articles))
+    return _bm25_holding(arrays, frequencies, words, articles)[0]
+
+
+def _bm25_holding(arrays: IndexArrays, frequencies: Mapping[str, ArticleCounts], words: Mapping[str, float],
+                  articles: np.ndarray, required: Iterable[str] = ()) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`article_bm25`, and whether each of *articles* holds every one of the *required* words."""
+    required = set(required)
+    if len(articles) > 1 and np.any(articles[1:] <= articles[:-1]) and _increasing(articles):
+        # Repeated articles in order (one per passage, say): each scored once.
+        starts = _run_starts(articles)
+        scores, holding = _bm25_holding(arrays, frequencies, words, articles[starts], required)
+        sizes = np.diff(np.append(starts, len(articles)))
+        return np.repeat(scores, sizes), np.repeat(holding, sizes)
+    if len(articles) > 1 and np.any(articles[1:] <= articles[:-1]):  # in no order
+        every, holding = np.zeros(arrays.article_count), np.full(arrays.article_count, not required - frequencies.keys())
         for word, frequency in frequencies.items():
-            scores += words[word] * frequency.at(articles, frequency.scores)
-        return scores
-    every = np.zeros(arrays.article_count)
+            every[frequency.articles] += words[word] * frequency.scores
+            if word in required:
+                holds = np.zeros(arrays.article_count, dtype=bool)
+                holds[frequency.articles] = True
+                holding &= holds
+        return every[articles], holding[articles]
+    scores, holding = np.zeros(len(articles)), np.full(len(articles), not required - frequencies.keys())
+    # Where each article stands among *articles*, by article number: each word's articles are then
+    # found there in one gather, however many articles hold the word.
+    place = np.full(arrays.article_count, -1, dtype=np.int64 if len(articles) >= 2**31 else np.int32)
+    place[articles] = np.arange(len(articles))
     for word, frequency in frequencies.items():
-        every[frequency.articles] += words[word] * frequency.scores
-    return every[articles]
+        at = place[frequency.articles]
+        held = at >= 0
+        at = at[held]
+        scores[at] += words[word] * frequency.scores[held]
+        if word in required:
+            holds = np.zeros(len(articles), dtype=bool)
+            holds[at] = True
+            holding &= holds
+    return scores, holding
 
 
 def fuse(article_scores: np.ndarray, passage_scores: np.ndarray) -> np.ndarray:
@@ -264,9 +292,6 @@ def rank_articles(gen: Generation, query: Query, articles: np.ndarray, passage_s
     words = query_words(query, gen.searcher)
     if not words:
         return Ranking(passage_scores, np.full(len(articles), not required), words={})
-    arrays = gen.arrays
-    frequencies = article_frequencies(arrays, words)
-    complete = np.ones(len(articles), dtype=bool)
-    for word in required:
-        complete &= frequencies[word].at(articles) > 0 if word in frequencies else False
-    return ranked(article_bm25(arrays, frequencies, words, articles), passage_scores, complete, words)
+    frequencies = article_frequencies(gen.arrays, words)
+    direct, complete = _bm25_holding(gen.arrays, frequencies, words, articles, required)
+    return ranked(direct, passage_scores, complete, words)
