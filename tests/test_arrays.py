@@ -210,9 +210,9 @@ def test_a_words_article_frequencies_count_body_passages_and_the_title_once(sear
         title = {arrays.article[docnum]: weight for docnum, weight in zip(*arrays.postings("title", word))}
         expected = {article: body.get(article, 0.0) + ranking.TITLE_WEIGHT * title.get(article, 0.0)
                     for article in body.keys() | title.keys()}
-        found = ranking._frequency(arrays, word, ranking.article_idf)
-        assert found.articles.tolist() == sorted(expected)
-        assert found.counts.tolist() == pytest.approx([expected[article] for article in sorted(expected)])
+        articles, tf = ranking.article_tf(arrays, word)
+        assert articles.tolist() == sorted(expected)
+        assert tf.tolist() == pytest.approx([expected[article] for article in sorted(expected)])
 
 
 def test_article_bm25_and_all_words_are_the_same_for_articles_in_order_repeated_or_unordered(searcher):
@@ -223,7 +223,7 @@ def test_article_bm25_and_all_words_are_the_same_for_articles_in_order_repeated_
     frequencies = ranking.article_frequencies(arrays, [word for word in words if word != "nowher"])
     words.pop("nowher")
     every = np.arange(arrays.article_count)
-    expected = sum(weight * frequencies[word].at(every, frequencies[word].scores) for word, weight in words.items())
+    expected = sum(weight * frequencies[word].at(every) for word, weight in words.items())
     holds_both = (frequencies["missil"].at(every) > 0) & (frequencies["storm"].at(every) > 0)
     assert expected.any() and holds_both.any() and not holds_both.all()
     for articles in (every, np.repeat(every, 3), every[::-1], np.array([2, 0, 2, 1]) % arrays.article_count):

@@ -7,7 +7,7 @@ open reader (one generation of the index):
 
 * per passage: its article, its title and body lengths, whether it is live (not deleted);
 * per article: its id, length in words, publication time, source and one passage of it;
-* per word, on first use: its postings (passages and weights) as two arrays, its frequency in
+* per word, on first use: its postings (passages and weights) as two arrays, its BM25 in
   every article, and where it stands in the passages shown, kept in bounded caches that are
   dropped with the reader.
 
@@ -37,8 +37,8 @@ UNDATED = np.iinfo(np.int64).min
 #: Bytes of decoded postings kept per reader (8 a posting: the words of a few hundred queries over
 #: 400,000 passages, or every posting of an index of 40,000).
 CACHED_POSTINGS = 64 * 2**20
-#: Bytes of per-article values kept per reader (a word's frequency and score in the articles that
-#: hold it, 20 bytes an article).
+#: Bytes of per-article values kept per reader (a word's BM25 in the articles that hold it, 12 bytes
+#: an article: the words of a few hundred queries over 400,000 articles).
 CACHED_ARTICLE_VALUES = 64 * 2**20
 #: Where words stand in passages, kept per reader for snippets, counted in (word, passage) pairs.
 CACHED_PLACES = 200_000
@@ -115,7 +115,7 @@ class IndexArrays:
         return self._postings.get((fieldname, text), read, size=_nbytes)
 
     def per_article(self, name: Hashable, word: str, compute):
-        """Values per article for *word*, such as its frequency in each, computed once (cached, and
+        """Values per article for *word*, such as its BM25 in each, computed once (cached, and
         counted as the bytes of their arrays plus an entry's own cost)."""
         return self._by_article.get((name, word), compute, size=_nbytes)
 

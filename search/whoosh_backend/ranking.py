@@ -83,28 +83,25 @@ def query_words(query: Query, searcher: Searcher) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class ArticleCounts:
-    """A word in the articles that hold it: their numbers, in increasing order, the word's frequency
-    in each and its whole-article BM25 there (kept per word: a few bytes per article that holds it)."""
+    """A word in the articles that hold it: their numbers, in increasing order, and its whole-article
+    BM25 in each (kept per word: twelve bytes per article that holds it)."""
 
     articles: np.ndarray
-    counts: np.ndarray
     scores: np.ndarray
 
     def __len__(self) -> int:
         return len(self.articles)
 
-    def at(self, articles: np.ndarray, values: np.ndarray | None = None) -> np.ndarray:
-        """*values* (by default the frequencies) in each of *articles*; zero in those without the word.
+    def at(self, articles: np.ndarray) -> np.ndarray:
+        """The word's BM25 in each of *articles*; zero in those without the word.
 
-        >>> counts = ArticleCounts(np.array([2, 5]), np.array([1.0, 3.0]), np.array([0.5, 0.9]))
-        >>> counts.at(np.array([0, 5, 2, 9])).tolist(), counts.at(np.array([5]), counts.scores).tolist()
-        ([0.0, 3.0, 1.0, 0.0], [0.9])
+        >>> ArticleCounts(np.array([2, 5]), np.array([0.5, 0.9])).at(np.array([0, 5, 2, 9])).tolist()
+        [0.0, 0.9, 0.5, 0.0]
         """
-        values = self.counts if values is None else values
         if not len(self.articles):
             return np.zeros(len(articles))
         found = np.minimum(np.searchsorted(self.articles, articles), len(self.articles) - 1)
-        return np.where(self.articles[found] == articles, values[found], 0.0)
+        return np.where(self.articles[found] == articles, self.scores[found], 0.0)
 
 
 def article_idf(count: int, holding: int) -> float:
@@ -121,9 +118,8 @@ def article_idf(count: int, holding: int) -> float:
 
 def article_frequencies(arrays: IndexArrays, words: Iterable[str],
                         idf: Callable[[int, int], float] = article_idf) -> dict[str, ArticleCounts]:
-    """For each word, its frequency in the articles that hold it -- body occurrences summed over the
-    article's passages, plus the title's occurrences (counted once, as every passage repeats the
-    title) -- and its whole-article BM25 there, with *idf* (computed once per word, then cached)."""
+    """For each word, the articles that hold it and its whole-article BM25 in each, from its
+    frequency there (:func:`article_tf`), with *idf* (computed once per word, then cached)."""
     key = ("frequency", idf, K1, B, TITLE_WEIGHT)
     return {word: arrays.per_article(key, word, lambda: _frequency(arrays, word, idf)) for word in words}
 
@@ -132,6 +128,18 @@ def _frequency(arrays: IndexArrays, word: str, idf: Callable[[int, int], float])
     """One word's :class:`ArticleCounts` (see :func:`article_frequencies`)."""
     budget.check()
     count, average = collection_totals(arrays)
+    articles, tf = article_tf(arrays, word)
+    lengths = arrays.article_words[articles]
+    lengths = np.where(lengths > 0, lengths, 1.0)
+    rarity = idf(count, len(articles))
+    scores = rarity * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * lengths / (average or 1)))
+    return ArticleCounts(articles.astype(np.int32), scores)
+
+
+def article_tf(arrays: IndexArrays, word: str) -> tuple[np.ndarray, np.ndarray]:
+    """The articles that hold *word* (in increasing order) and its frequency in each: body
+    occurrences summed over the article's passages, plus :data:`TITLE_WEIGHT` times the title's
+    (counted once, as every passage repeats the title)."""
     docs, weights = arrays.postings(Fields.BODY, word)
     title_docs, title_weights = arrays.postings(Fields.TITLE, word)
     in_body, in_title = arrays.article[docs], arrays.article[title_docs]
@@ -154,19 +162,13 @@ def _frequency(arrays: IndexArrays, word: str, idf: Callable[[int, int], float])
                 articles, tf, at = every, merged, np.searchsorted(every, titled)
             tf[at] += TITLE_WEIGHT * title_tf.astype(np.float64)
         held = tf != 0
-        articles, tf = (articles, tf) if held.all() else (articles[held], tf[held])
-    else:
-        tf = np.bincount(in_body, weights=weights.astype(np.float64), minlength=arrays.article_count)
-        titled = np.zeros(arrays.article_count)
-        titled[in_title] = title_weights
-        tf = tf + TITLE_WEIGHT * titled
-        articles = np.flatnonzero(tf)
-        tf = tf[articles]
-    lengths = arrays.article_words[articles]
-    lengths = np.where(lengths > 0, lengths, 1.0)
-    rarity = idf(count, len(articles))
-    scores = rarity * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * lengths / (average or 1)))
-    return ArticleCounts(articles.astype(np.int32), tf, scores)
+        return (articles, tf) if held.all() else (articles[held], tf[held])
+    tf = np.bincount(in_body, weights=weights.astype(np.float64), minlength=arrays.article_count)
+    titled = np.zeros(arrays.article_count)
+    titled[in_title] = title_weights
+    tf = tf + TITLE_WEIGHT * titled
+    articles = np.flatnonzero(tf)
+    return articles, tf[articles]
 
 
 def _increasing(values: np.ndarray) -> bool:
@@ -275,7 +277,7 @@ def explain_article(gen: Generation, ranking: Ranking, article: int, evidence: f
     arrays, at = gen.arrays, np.array([article])
     words = ranking.words or {}
     frequencies = article_frequencies(arrays, words)
-    bm25 = {word: float(words[word] * frequencies[word].at(at, frequencies[word].scores)[0]) / ranking.top_article
+    bm25 = {word: float(words[word] * frequencies[word].at(at)[0]) / ranking.top_article
             for word in words}
     passages = PASSAGE_WEIGHT * evidence / ranking.top_passage if words else evidence
     return {"article_bm25": bm25, "passage_evidence": passages, "all_words": complete}
