@@ -409,33 +409,52 @@ def facet_counts(found: Matches) -> tuple[dict[str, list[FacetCount]], dict[date
     Sources are counted case-insensitively, as the source filter matches them, under the first
     spelling met in the index.
     """
-    arrays = found.arrays
+    arrays, codes = found.arrays, _facet_codes(found.arrays)
     articles = found.articles if found.distinct else np.unique(found.articles)
-    sources = arrays.source[articles]
-    by_source = np.bincount(sources[sources >= 0], minlength=len(arrays.source_names))
-    named = [(arrays.source_names[code], int(count)) for code, count in enumerate(by_source) if count]
+    by_source = np.bincount(codes.sources[articles], minlength=len(arrays.source_names) + 1)[:-1]
+    named = [(arrays.source_names[code], int(by_source[code])) for code in np.flatnonzero(by_source)]
+    by_day = np.bincount(codes.days[articles], minlength=len(codes.day_numbers) + 1)[:-1]
+    dated = np.flatnonzero(by_day)
+    months = codes.months[dated]  # in order, as the days are
+    starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]]) if len(months) else dated
+    by_month = np.add.reduceat(by_day[dated], starts) if len(starts) else starts
     facets = {
         "source": [FacetCount(v, n) for v, n in sorted(named, key=lambda item: (-item[1], item[0]))],
-        "published": [FacetCount(str(np.datetime64(month, "M")), n)
-                      for month, n in reversed(_counts(arrays.month[articles], UNDATED))],
+        "published": [FacetCount(str(np.datetime64(int(month), "M")), int(n))
+                      for month, n in reversed(list(zip(months[starts], by_month)))],
     }
-    return facets, {_day_date(day): n for day, n in _counts(arrays.day[articles], UNDATED)}
+    return facets, {_day_date(int(codes.day_numbers[day])): int(by_day[day]) for day in dated}
+
+
+@dataclass(frozen=True)
+class _FacetCodes:
+    """Every article's source and day of publication as small numbers to count them by (read once
+    per generation): a missing one is the last code."""
+
+    sources: np.ndarray      # per article: its source number, or the number of sources
+    days: np.ndarray         # per article: its day's place in *day_numbers*, or their number when undated
+    day_numbers: np.ndarray  # the distinct days of publication (since 1970-01-01), in order
+    months: np.ndarray       # the month (since 1970-01) of each of *day_numbers*
+
+
+def _facet_codes(arrays: IndexArrays) -> _FacetCodes:
+    def read() -> _FacetCodes:
+        dated = arrays.day != UNDATED
+        day_numbers, places = np.unique(arrays.day[dated], return_inverse=True)
+        days = np.full(arrays.article_count, len(day_numbers), dtype=np.int32)
+        days[dated] = places.ravel()
+        months = np.zeros(len(day_numbers), dtype=np.int64)
+        months[places.ravel()] = arrays.month[dated]
+        sources = np.where(arrays.source >= 0, arrays.source, len(arrays.source_names)).astype(np.int32)
+        return _FacetCodes(sources, days, day_numbers, months)
+
+    return arrays.derived("facet codes", read)
 
 
 @lru_cache(maxsize=65536)
 def _day_date(day: int) -> date:
     """The date *day* days after 1970-01-01."""
     return np.datetime64(day, "D").item()
-
-
-def _counts(values: np.ndarray, missing: int) -> list[tuple[int, int]]:
-    """How often each value occurs in *values* (small whole numbers, *missing* left out), in order."""
-    values = values[values != missing]
-    if not len(values):
-        return []
-    low = int(values.min())
-    counts = np.bincount(values - low)
-    return [(int(value) + low, int(counts[value])) for value in np.flatnonzero(counts)]
 
 
 def article_view(gen: Generation, article_id: str, read: ReadQuery) -> ArticleView:
