@@ -232,3 +232,16 @@ def test_article_bm25_and_all_words_are_the_same_for_articles_in_order_repeated_
         assert ranking.article_bm25(arrays, frequencies, words, articles).tolist() == scores.tolist()
     _, holding = ranking._bm25_holding(arrays, frequencies, words, every, {"missil", "nowher"})
     assert not holding.any()  # a required word no article holds
+
+
+def test_passage_evidence_is_the_sum_of_each_articles_best_two_passages():
+    from search.whoosh_backend.ranking import PASSAGES_SCORED, passage_evidence
+
+    rng = np.random.default_rng(4)
+    for _ in range(200):
+        sizes = rng.integers(1, 5, int(rng.integers(1, 30)))  # one passage or several, ties common
+        scores = rng.integers(-1, 4, int(sizes.sum())) * 0.75
+        starts = np.r_[0, np.cumsum(sizes)[:-1]]
+        expected = [sum(max(score, 0.0) for score in sorted(scores[start:start + size], reverse=True)[:PASSAGES_SCORED])
+                    for start, size in zip(starts, sizes)]
+        assert passage_evidence(starts, scores).tolist() == expected

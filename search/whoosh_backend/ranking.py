@@ -53,6 +53,13 @@ def passage_evidence(starts: np.ndarray, scores: np.ndarray) -> np.ndarray:
     if not len(starts):
         return np.zeros(0)
     sizes = np.diff(np.append(starts, len(scores)))
+    several = sizes > 1
+    if not several.all():  # an article with one matching passage: its evidence is that passage's score
+        evidence = np.maximum(scores[starts].astype(np.float64), 0.0)
+        if several.any():
+            kept = sizes[several]
+            evidence[several] = passage_evidence(np.r_[0, np.cumsum(kept)[:-1]], scores[np.repeat(several, sizes)])
+        return evidence
     groups = np.repeat(np.arange(len(starts)), sizes)
     left, evidence = scores.astype(np.float64), np.zeros(len(starts))
     for _ in range(PASSAGES_SCORED):
