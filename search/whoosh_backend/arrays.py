@@ -59,6 +59,25 @@ def whoosh_idf(count: int, holding: int) -> float:
     return math.log(count / (holding + 1)) + 1
 
 
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values of the whole numbers *values*, in increasing order: ``np.unique``'s answer,
+    by a sort (none when they are in order already) and a pass, where ``np.unique`` hashes them (in
+    NumPy 2.3 and later), twenty times as slow on a hundred thousand numbers.
+
+    >>> distinct(np.array([5, 3, 5, 1])).tolist(), distinct(np.array([1, 1, 2])).tolist()
+    ([1, 3, 5], [1, 2])
+    """
+    values = np.asarray(values)
+    if len(values) < 2:
+        return values.copy()
+    if np.any(values[1:] < values[:-1]):
+        values = np.sort(values)
+    first = np.empty(len(values), dtype=bool)
+    first[0] = True
+    np.not_equal(values[1:], values[:-1], out=first[1:])
+    return values[first]
+
+
 def _nbytes(value) -> int:
     """The bytes *value* (a tuple or dataclass of arrays) takes in a cache: its arrays' data, and the
     entry's own cost (so that entries for words found nowhere still count)."""

@@ -21,7 +21,7 @@ from whoosh import query as wq
 from whoosh.reading import IndexReader
 
 from index.schema import Fields
-from search.whoosh_backend.arrays import IndexArrays
+from search.whoosh_backend.arrays import IndexArrays, distinct
 
 #: Where a word stands in a passage: (position, first character, end character) of each occurrence.
 Occurrences = list[tuple[int, int, int]]
@@ -81,7 +81,7 @@ def wanted_leaves(query: wq.Query) -> Iterator[wq.Query]:
 def marked_places(arrays: IndexArrays, marks: Marks, docnums: Iterable[int], fieldname: str = Fields.BODY) -> Places:
     """Where *marks* fall in each of the passages *docnums* that holds any: every occurrence of a
     loose word, and of a phrase's words those that make the phrase."""
-    wanted = np.unique(np.asarray(list(docnums), dtype=np.int64))
+    wanted = distinct(np.asarray(list(docnums), dtype=np.int64))
     where = {word: _occurrences(arrays, fieldname, word, wanted) for word in marks.every_word()}
     places: Places = {}
     for word in marks.words:

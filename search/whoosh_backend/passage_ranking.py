@@ -25,6 +25,7 @@ import numpy as np
 from whoosh.query import Query
 
 from index.schema import Fields
+from search.whoosh_backend.arrays import distinct
 from search.whoosh_backend.generation import Generation
 from search.whoosh_backend.matching import PASSAGE_B, PASSAGE_K1, positions
 from search.whoosh_backend.ranking import article_bm25, article_frequencies, article_idf, query_words
@@ -59,7 +60,8 @@ def coverage(gen: Generation, words: dict[str, float], docs: np.ndarray) -> np.n
 def passages_holding(arrays, word: str) -> int:
     """How many passages hold *word* in title or text (computed once per word and generation)."""
     def count() -> np.ndarray:
-        return np.array([len(np.union1d(arrays.postings(Fields.BODY, word)[0], arrays.postings(Fields.TITLE, word)[0]))])
+        return np.array([len(distinct(np.concatenate([arrays.postings(Fields.BODY, word)[0],
+                                                       arrays.postings(Fields.TITLE, word)[0]])))])
 
     return int(arrays.per_article("passages holding", word, count)[0])
 

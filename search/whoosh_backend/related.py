@@ -29,7 +29,7 @@ from index.errors import ArticleNotFound
 from index.schema import Fields
 from search.params import RELATED_LIMIT
 from search.results import Related, RelatedArticle
-from search.whoosh_backend.arrays import IndexArrays, whoosh_idf
+from search.whoosh_backend.arrays import IndexArrays, distinct, whoosh_idf
 from search.whoosh_backend.generation import Generation
 from search.whoosh_backend.ranking import article_bm25, article_frequencies
 
@@ -122,7 +122,7 @@ def similarities(arrays: IndexArrays, words: dict[str, float]) -> tuple[np.ndarr
     frequencies = article_frequencies(arrays, words, whoosh_idf)  # the idf MIN_SHARE and CLOSE_SHARE were set on
     if not frequencies:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    holding = np.unique(np.concatenate([frequency.articles for frequency in frequencies.values()]))
+    holding = distinct(np.concatenate([frequency.articles for frequency in frequencies.values()]))
     return holding, article_bm25(arrays, frequencies, words, holding)
 
 

@@ -33,7 +33,7 @@ from search.backend import MAX_EXPANSIONS
 from search.params import SearchParams, sources_named
 from search.query import ReadQuery, negated_parts, plain_parts, read_query
 from search.results import ArticlePassage, ArticleView, FacetCount, Hit, Page, PassageHit
-from search.whoosh_backend.arrays import UNDATED, IndexArrays
+from search.whoosh_backend.arrays import UNDATED, IndexArrays, distinct
 from search.whoosh_backend.generation import Generation
 from search.whoosh_backend.marks import Marks, Places, marked_places, query_marks
 from search.whoosh_backend.matching import match_passages, word_mask
@@ -410,7 +410,7 @@ def facet_counts(found: Matches) -> tuple[dict[str, list[FacetCount]], dict[date
     spelling met in the index.
     """
     arrays, codes = found.arrays, _facet_codes(found.arrays)
-    articles = found.articles if found.distinct else np.unique(found.articles)
+    articles = found.articles if found.distinct else distinct(found.articles)
     by_source = np.bincount(codes.sources[articles], minlength=len(arrays.source_names) + 1)[:-1]
     named = [(arrays.source_names[code], int(by_source[code])) for code in np.flatnonzero(by_source)]
     by_day = np.bincount(codes.days[articles], minlength=len(codes.day_numbers) + 1)[:-1]
