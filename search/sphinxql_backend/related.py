@@ -28,7 +28,7 @@ from index.schema import SCHEMA, Fields
 from search.results import Related, RelatedArticle
 from search.sphinxql_backend.config import HEAD_INDEX, article_key
 from search.sphinxql_backend.querying import sphinx_word, words_match
-from search.sphinxql_backend.ranking import _results, article_bm25
+from search.sphinxql_backend.ranking import article_bm25, statistics
 from search.whoosh_backend.related import (
     _LETTER,
     CLOSE_SHARE,
@@ -56,8 +56,8 @@ def related_articles(cursor, article_id: str, limit: int) -> Related:
     rows = [row for row in cursor.fetchall() if row[0] == article_id]
     if not rows:
         raise ArticleNotFound(f"no article has the id {article_id!r}", "article_id")
-    cursor.execute(f"SELECT COUNT(*) FROM {HEAD_INDEX} WHERE whole = 1")
-    articles = int(cursor.fetchone()[0])
+    (count,) = statistics(cursor, [(f"SELECT COUNT(*) FROM {HEAD_INDEX} WHERE whole = 1", ())])
+    articles = int(count[0][0]) if count else 0
     if articles < MIN_ARTICLES:
         return Related(article_id, [], [], round((time.perf_counter() - started) * 1000, 2))
     terms = key_terms(cursor, [rows[0][1]] + [row[2] for row in rows], articles)
@@ -94,7 +94,8 @@ def key_terms(cursor, texts: list[str], articles: int, count: int = KEY_TERMS) -
     if not stems:
         return {}
     written = {stem: spellings[stem].most_common(1)[0][0] for stem in stems}
-    held = _results(cursor, [(f"SELECT COUNT(*) FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 1",
+    # Word statistics, kept a while as a search keeps its words' (:func:`~search.sphinxql_backend.ranking.statistics`).
+    held = statistics(cursor, [(f"SELECT COUNT(*) FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 1",
                               (f"@(title,body) {sphinx_word(written[stem])}",)) for stem in stems])
     weights = {}
     for stem, rows in zip(stems, held):

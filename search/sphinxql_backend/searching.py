@@ -28,6 +28,7 @@ from search.sphinxql_backend.config import HEAD_INDEX
 from search.sphinxql_backend.passages import passage_page
 from search.sphinxql_backend.querying import SPHINX_SCHEMA, SphinxMatch, marked, sphinx_match, words_match
 from search.sphinxql_backend.ranking import CANDIDATES, MAX_ROWS, PASSAGES_PER_KEY, _results, article_bm25, passage_bm25f, recency_decay
+from search.sphinxql_backend.stories import matching_keys
 from search.whoosh_backend.ranking import B, K1, PASSAGE_WEIGHT, PASSAGES_SCORED, fuse, scales
 from search.whoosh_backend.searching import PASSAGES_PER_ARTICLE, SOME_WORDS_WARNING
 
@@ -37,8 +38,6 @@ PASSAGE_CANDIDATES = 200
 #: matches at most: every agent keeps a queue of that many rows for the statement.
 MAX_DAYS = 40_000
 MAX_COPIED = 20_000
-#: Article keys in one ``IN`` list at most.
-IN_LIST = 4096
 #: Articles an exclusion may leave out; a query that excludes more is refused with a warning.
 MAX_EXCLUDED = 100_000
 #: The engine's words between ``SNIPPET()``'s markers and around them, as in the Whoosh backend's snippets.
@@ -183,12 +182,7 @@ def _stories(cursor, where: str, args: tuple) -> int:
          f"LIMIT {MAX_COPIED} OPTION max_matches={MAX_COPIED}", args),
     ])
     stories = {int(row[0]) for row in copied}
-    keys, matched = sorted(stories), set()
-    for start in range(0, len(keys), IN_LIST):
-        chunk = ", ".join(str(key) for key in keys[start : start + IN_LIST])
-        cursor.execute(f"SELECT akey FROM {HEAD_INDEX} WHERE {where} AND akey IN ({chunk}) "
-                       f"LIMIT {IN_LIST} OPTION max_matches={IN_LIST}", args)
-        matched.update(int(row[0]) for row in cursor.fetchall())
+    matched = matching_keys(cursor, sorted(stories), where, args)
     return (int(own[0][0]) if own else 0) + len(stories - matched)
 
 

@@ -1,6 +1,8 @@
 """Wire copies on a cluster: how many stories have copies, and the largest of them.
 
-* :func:`cluster_stories` -- a :class:`search.results.Stories`, as the Whoosh backend counts them.
+* :func:`cluster_stories` -- a :class:`search.results.Stories`, as the Whoosh backend counts them;
+* :func:`matching_keys` -- which of some article keys match a condition (a story's first article,
+  still indexed or matching a search).
 
 An article's row carries its story (``story``, and its key ``skey``): the id of the first indexed
 article it is a near-duplicate of, else its own id. The copies of a story are spread over the shards
@@ -26,13 +28,7 @@ def cluster_stories(cursor, top: int) -> Stories:
     cursor.execute(f"SELECT skey, COUNT(*) n, skey <> akey AS copy FROM {HEAD_INDEX} WHERE whole = 1 AND copy = 1 "
                    f"GROUP BY skey LIMIT {MAX_STORIES} OPTION max_matches={MAX_STORIES}")
     copies = {int(skey): int(count) for skey, count, _ in cursor.fetchall()}
-    keys = list(copies)
-    named: set[int] = set()  # stories whose first article is still indexed
-    for start in range(0, len(keys), IN_LIST):
-        chunk = ", ".join(str(key) for key in keys[start : start + IN_LIST])
-        cursor.execute(f"SELECT akey FROM {HEAD_INDEX} WHERE whole = 1 AND akey IN ({chunk}) "
-                       f"LIMIT {IN_LIST} OPTION max_matches={IN_LIST}")
-        named.update(int(row[0]) for row in cursor.fetchall())
+    named = matching_keys(cursor, list(copies))  # stories whose first article is still indexed
     sizes = {key: count + (key in named) for key, count in copies.items()}
     grouped = {key: size for key, size in sizes.items() if size > 1}
     largest = sorted(grouped, key=lambda key: -grouped[key])[: max(top * 4, top + 16)]
@@ -45,6 +41,18 @@ def cluster_stories(cursor, top: int) -> Stories:
         stories.append(Story(story, [StoryArticle(row[0], row[1], row[2] or None, row[3] or None) for row in articles]))
     stories.sort(key=lambda story: (-len(story.articles), story.story))
     return Stories(len(grouped), sum(grouped.values()), stories[:top])
+
+
+def matching_keys(cursor, keys: list[int], where: str = "whole = 1", args: tuple = ()) -> set[int]:
+    """Which of the article *keys* have a row matching *where* (with *args*), asked :data:`IN_LIST`
+    keys at a time."""
+    found: set[int] = set()
+    for start in range(0, len(keys), IN_LIST):
+        chunk = ", ".join(str(key) for key in keys[start : start + IN_LIST])
+        cursor.execute(f"SELECT akey FROM {HEAD_INDEX} WHERE {where} AND akey IN ({chunk}) "
+                       f"LIMIT {IN_LIST} OPTION max_matches={IN_LIST}", args)
+        found.update(int(row[0]) for row in cursor.fetchall())
+    return found
 
 
 def _members(cursor, keys: list[int]) -> dict[int, list[tuple]]:
