@@ -141,11 +141,11 @@ class _Evaluator:
             docs, by_doc = np.unique(np.concatenate([part.docs for part in parts]), return_inverse=True)
             return Matched(docs, np.bincount(by_doc, weights=np.concatenate([part.scores for part in parts]),
                                              minlength=len(docs)))
-        # Each part holds a passage once, so adding through its passage numbers adds each score once.
-        scores, matched = np.zeros(self.size), np.zeros(self.size, dtype=bool)
-        for part in parts:
-            scores[part.docs] += part.scores
-            matched[part.docs] = True
+        # One count over every part's passages adds each passage's scores in the parts' order.
+        every = np.concatenate([part.docs for part in parts])
+        scores = np.bincount(every, weights=np.concatenate([part.scores for part in parts]), minlength=self.size)
+        matched = np.zeros(self.size, dtype=bool)
+        matched[every] = True
         docs = np.flatnonzero(matched)
         return Matched(docs, scores[docs])
 

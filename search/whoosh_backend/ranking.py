@@ -53,9 +53,13 @@ def passage_evidence(starts: np.ndarray, scores: np.ndarray) -> np.ndarray:
     if not len(starts):
         return np.zeros(0)
     sizes = np.diff(np.append(starts, len(scores)))
-    several = sizes > 1
-    if not several.all():  # an article with one matching passage: its evidence is that passage's score
+    several = sizes > min(PASSAGES_SCORED, 2)
+    if not several.all():
+        # An article with no more matching passages than are scored (one or two): its evidence is
+        # their sum, without the segmented search for its best ones.
         evidence = np.maximum(scores[starts].astype(np.float64), 0.0)
+        two = np.flatnonzero(sizes == 2) if PASSAGES_SCORED >= 2 else np.zeros(0, dtype=np.int64)
+        evidence[two] += np.maximum(scores[starts[two] + 1], 0.0)
         if several.any():
             kept = sizes[several]
             evidence[several] = passage_evidence(np.r_[0, np.cumsum(kept)[:-1]], scores[np.repeat(several, sizes)])
