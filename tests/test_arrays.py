@@ -197,7 +197,7 @@ def test_a_words_article_frequencies_count_body_passages_and_the_title_once(sear
     from search.whoosh_backend import ranking
 
     if summed == "over every article":
-        monkeypatch.setattr(ranking, "_increasing", lambda values: False)
+        monkeypatch.setattr(ranking, "increasing", lambda values: False)
     arrays = Generation(searcher).arrays
     for fieldname, word in searcher.reader().all_terms():
         if fieldname != "body" and fieldname != "title":

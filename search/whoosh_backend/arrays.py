@@ -68,14 +68,28 @@ def distinct(values: np.ndarray) -> np.ndarray:
     ([1, 3, 5], [1, 2])
     """
     values = np.asarray(values)
-    if len(values) < 2:
-        return values.copy()
-    if np.any(values[1:] < values[:-1]):
+    if not increasing(values):
         values = np.sort(values)
-    first = np.empty(len(values), dtype=bool)
-    first[0] = True
-    np.not_equal(values[1:], values[:-1], out=first[1:])
-    return values[first]
+    return values[run_starts(values)]
+
+
+def increasing(values: np.ndarray) -> bool:
+    """Whether *values* never decrease."""
+    return not len(values) or not np.any(values[1:] < values[:-1])
+
+
+def run_starts(values: np.ndarray) -> np.ndarray:
+    """Where each run of equal values starts in *values*.
+
+    >>> run_starts(np.array([3, 3, 5, 7, 7])).tolist()
+    [0, 2, 3]
+    """
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    changes = np.empty(len(values), dtype=bool)
+    changes[0] = True
+    np.not_equal(values[1:], values[:-1], out=changes[1:])
+    return np.flatnonzero(changes)
 
 
 def _nbytes(value) -> int:

@@ -26,7 +26,7 @@ from whoosh.searching import Searcher
 from index.schema import Fields
 from search import budget
 from search.query import negated_parts
-from search.whoosh_backend.arrays import IndexArrays
+from search.whoosh_backend.arrays import IndexArrays, increasing, run_starts
 from search.whoosh_backend.generation import Generation
 
 #: BM25 parameters for whole articles.
@@ -154,20 +154,20 @@ def article_tf(arrays: IndexArrays, word: str) -> tuple[np.ndarray, np.ndarray]:
     docs, weights = arrays.postings(Fields.BODY, word)
     title_docs, title_weights = arrays.postings(Fields.TITLE, word)
     in_body, in_title = arrays.article[docs], arrays.article[title_docs]
-    if _increasing(in_body) and _increasing(in_title):
+    if increasing(in_body) and increasing(in_title):
         # An article's passages follow each other: its postings are one run, summed as such, and the
         # work follows the word's postings, not the index's articles.
-        starts = _run_starts(in_body)
+        starts = run_starts(in_body)
         articles = in_body[starts]
         tf = np.add.reduceat(weights.astype(np.float64), starts) if len(starts) else np.zeros(0)
         if len(in_title):  # a title's word counts once an article, though each passage repeats the title
-            title_starts = _run_starts(in_title)
+            title_starts = run_starts(in_title)
             titled, title_tf = in_title[title_starts], title_weights[np.r_[title_starts[1:], len(in_title)] - 1]
             at = np.minimum(np.searchsorted(articles, titled), max(len(articles) - 1, 0))
             if not (len(articles) and np.array_equal(articles[at], titled)):
                 # Some articles hold the word in their title alone: merge the two increasing runs.
                 every = np.sort(np.concatenate([articles, titled]), kind="stable")
-                every = every[_run_starts(every)]
+                every = every[run_starts(every)]
                 merged = np.zeros(len(every))
                 merged[np.searchsorted(every, articles)] = tf
                 articles, tf, at = every, merged, np.searchsorted(every, titled)
@@ -180,25 +180,6 @@ def article_tf(arrays: IndexArrays, word: str) -> tuple[np.ndarray, np.ndarray]:
     tf = tf + TITLE_WEIGHT * titled
     articles = np.flatnonzero(tf)
     return articles, tf[articles]
-
-
-def _increasing(values: np.ndarray) -> bool:
-    """Whether *values* never decrease."""
-    return not len(values) or not np.any(values[1:] < values[:-1])
-
-
-def _run_starts(values: np.ndarray) -> np.ndarray:
-    """Where each run of equal values starts in *values*.
-
-    >>> _run_starts(np.array([3, 3, 5, 7, 7])).tolist()
-    [0, 2, 3]
-    """
-    if not len(values):
-        return np.zeros(0, dtype=np.int64)
-    changes = np.empty(len(values), dtype=bool)
-    changes[0] = True
-    np.not_equal(values[1:], values[:-1], out=changes[1:])
-    return np.flatnonzero(changes)
 
 
 def collection_totals(arrays: IndexArrays) -> tuple[int, float]:
@@ -218,9 +199,9 @@ def _bm25_holding(arrays: IndexArrays, frequencies: Mapping[str, ArticleCounts],
                   articles: np.ndarray, required: Iterable[str] = ()) -> tuple[np.ndarray, np.ndarray]:
     """:func:`article_bm25`, and whether each of *articles* holds every one of the *required* words."""
     required = set(required)
-    if len(articles) > 1 and np.any(articles[1:] <= articles[:-1]) and _increasing(articles):
+    if len(articles) > 1 and np.any(articles[1:] <= articles[:-1]) and increasing(articles):
         # Repeated articles in order (one per passage, say): each scored once.
-        starts = _run_starts(articles)
+        starts = run_starts(articles)
         scores, holding = _bm25_holding(arrays, frequencies, words, articles[starts], required)
         sizes = np.diff(np.append(starts, len(articles)))
         return np.repeat(scores, sizes), np.repeat(holding, sizes)

@@ -33,7 +33,7 @@ from search.backend import MAX_EXPANSIONS
 from search.params import SearchParams, sources_named
 from search.query import ReadQuery, negated_parts, plain_parts, read_query
 from search.results import ArticlePassage, ArticleView, FacetCount, Hit, Page, PassageHit
-from search.whoosh_backend.arrays import UNDATED, IndexArrays, distinct
+from search.whoosh_backend.arrays import UNDATED, IndexArrays, distinct, run_starts
 from search.whoosh_backend.generation import Generation
 from search.whoosh_backend.marks import Marks, Places, marked_places, query_marks
 from search.whoosh_backend.matching import match_passages, word_mask
@@ -416,7 +416,7 @@ def facet_counts(found: Matches) -> tuple[dict[str, list[FacetCount]], dict[date
     by_day = np.bincount(codes.days[articles], minlength=len(codes.day_numbers) + 1)[:-1]
     dated = np.flatnonzero(by_day)
     months = codes.months[dated]  # in order, as the days are
-    starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]]) if len(months) else dated
+    starts = run_starts(months)
     by_month = np.add.reduceat(by_day[dated], starts) if len(starts) else starts
     facets = {
         "source": [FacetCount(v, n) for v, n in sorted(named, key=lambda item: (-item[1], item[0]))],
