@@ -34,11 +34,28 @@ from search.results import ArticleView, Hit, Related, Results
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
+#: Values that JSON takes as they are: :func:`plain` returns them at once.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def plain(value):
     """A result record as JSON-ready values: dataclasses.asdict without its deep copies, which cost
-    more than the rest of a response."""
-    if hasattr(value, "__dataclass_fields__"):
-        return {name: plain(getattr(value, name)) for name in value.__dataclass_fields__}
+    more than the rest of a response.
+
+    >>> from search.results import FacetCount
+    >>> plain({"source": [FacetCount("Reuters", 2)], "pages": (1, 2)})
+    {'source': [{'value': 'Reuters', 'count': 2}], 'pages': [1, 2]}
+    """
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is list or kind is tuple:
+        return [plain(item) for item in value]
+    if kind is dict:
+        return {key: plain(item) for key, item in value.items()}
+    fields = getattr(kind, "__dataclass_fields__", None)
+    if fields is not None:
+        return {name: plain(getattr(value, name)) for name in fields}
     if isinstance(value, (list, tuple)):
         return [plain(item) for item in value]
     if isinstance(value, dict):

@@ -84,7 +84,7 @@ def respell(gen: Generation, word: str) -> str:
     stems = [token.text for token in searcher.schema[Fields.BODY].analyzer(word)]
     if word in OPERATORS or len(stems) != 1:
         return word
-    held = max(searcher.doc_frequency(fieldname, stems[0]) for fieldname in SEARCH_FIELDS)
+    held = max(gen.arrays.document_frequency(fieldname, stems[0]) for fieldname in SEARCH_FIELDS)
     if not held:
         options = corrections(gen, word, maxdist=2, prefix=1)
         return written_as(gen, options[0].word, word) if options else word
