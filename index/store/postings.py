@@ -28,6 +28,7 @@ from operator import itemgetter, sub
 
 import numpy as np
 from whoosh.codec import whoosh3
+from whoosh.filedb import filetables
 from whoosh.formats import Existence
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util import random_name
@@ -243,6 +244,10 @@ def write_postings(fieldwriter: whoosh3.W3FieldWriter, schema, lengths, terms: I
     """
     current = None
     field_lengths = None
+    # Where the postings file and the term table stand, counted from the bytes written: a buffered
+    # file's tell() asks the system each time, and Whoosh's writers ask four times a word (more than
+    # a second over a corpus's 100,000 words). Asked again after anything else wrote to them.
+    offset = entry = None
     for fieldname, word, ids, weights, values in terms:
         if fieldname != current:
             if current is not None:
@@ -251,24 +256,29 @@ def write_postings(fieldwriter: whoosh3.W3FieldWriter, schema, lengths, terms: I
             field_lengths = _field_lengths(lengths, fieldname, doccount)
             fixed_size = schema[fieldname].format.fixed_value_size()
             current = fieldname
+            offset = entry = None
         postwriter = fieldwriter._postwriter
         if postwriter._compression or postwriter._byteids:
             _write_term_by_blocks(fieldwriter, word, ids, weights, values, field_lengths)
+            offset = entry = None
             continue
-        offset, info = _write_term(fieldwriter._postfile, postwriter._blocklimit, ids, weights, values,
-                                   field_lengths, fixed_size)
-        fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + word,
-                                info + pack_long(offset) + pack_int(fieldwriter._postfile.tell() - offset))
+        if offset is None:
+            offset, entry = fieldwriter._postfile.tell(), fieldwriter._tindex.dbfile.tell()
+        size, info = _write_term(fieldwriter._postfile, postwriter._blocklimit, ids, weights, values,
+                                 field_lengths, fixed_size)
+        entry += _add_term(fieldwriter._tindex, entry, pack_ushort(fieldwriter._fieldid) + word,
+                           info + pack_long(offset) + pack_int(size))
+        offset += size
     if current is not None:
         fieldwriter.finish_field()
 
 
 def _write_term(postfile, limit: int, ids, weights, values, field_lengths: list[int] | None,
                 fixed_size: int | None) -> tuple[int, bytes]:
-    """Write one word's postings as uncompressed blocks of Whoosh's format; returns where they start
+    """Write one word's postings as uncompressed blocks of Whoosh's format; returns the bytes written
     and the word's statistics as Whoosh's term table packs them (before the extent)."""
-    offset = postfile.tell()
     postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC)
+    written = len(whoosh3.WHOOSH3_HEADER_MAGIC)
     total_weight = 0.0
     min_length = None
     max_length = max_weight = 0
@@ -292,7 +302,9 @@ def _write_term(postfile, limit: int, ids, weights, values, field_lengths: list[
         info = pickle.dumps((len(block_ids), block_ids[-1], block_max_weight, 0, length_to_byte(block_min),
                              length_to_byte(block_max or 0)), 2)
         size = len(info) + len(data)
-        postfile.write(pack_int(-size if end == count else size) + info + data)
+        block = pack_int(-size if end == count else size) + info + data
+        postfile.write(block)
+        written += len(block)
         total_weight += sum(block_weights)
         if block_min is not None:
             min_length = block_min if min_length is None else min(min_length, block_min)
@@ -300,7 +312,21 @@ def _write_term(postfile, limit: int, ids, weights, values, field_lengths: list[
         max_weight = max(max_weight, block_max_weight)
     info = _TERM_INFO.pack(False, total_weight, count, 0 if min_length is None else length_to_byte(min_length),
                            length_to_byte(max_length), max_weight, ids[0], ids[-1])
-    return offset, info
+    return written, info
+
+
+def _add_term(table: filetables.OrderedHashWriter, position: int, key: bytes, value: bytes) -> int:
+    """Whoosh's ``OrderedHashWriter.add`` of *key* and *value* to the term table, told that its file
+    stands at *position*; returns the bytes written."""
+    if key <= table.lastkey:
+        raise ValueError(f"Keys must increase: {table.lastkey!r}..{key!r}")
+    record = filetables._lengths.pack(len(key), len(value)) + key + value
+    table.dbfile.write(record)
+    table.index.append(position)
+    hashed = table.hashfn(key)
+    table.buckets[hashed & 255].append((hashed, position))
+    table.lastkey = key
+    return len(record)
 
 
 def _write_term_by_blocks(fieldwriter: whoosh3.W3FieldWriter, word: bytes, ids, weights, values,

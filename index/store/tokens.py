@@ -173,7 +173,7 @@ class FieldTokens:
         positions = _renumbered(docs, kept)
         words, docs = tokens[kept], docs[kept]
         # Words in order of their bytes, as Whoosh sorts them; a stable sort keeps passages in order.
-        present = np.unique(words).tolist()
+        present = np.flatnonzero(np.bincount(words, minlength=len(self.words))).tolist()  # np.unique hashes: slower
         encoded = {number: self.words[number].encode("utf-8") for number in present}
         present.sort(key=encoded.__getitem__)
         rank = np.zeros(len(self.words), dtype=np.int64)
