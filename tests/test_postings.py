@@ -17,7 +17,7 @@ from whoosh.writing import SegmentWriter
 from index.store import open_index, open_writer
 from index.store.codec import uncompressed
 from index.store.postings import BufferedSegmentWriter, PostingBuffer
-from index.store.reading import _mapped_blocks, read_postings
+from index.store.reading import _mapped_blocks, passage_characters, read_postings
 from index.schema import SCHEMA, build_schema
 
 WORDS = ("minister said talks would resume monday after oil prices rose sharply in early trading the "
@@ -220,3 +220,27 @@ def test_postings_read_in_bulk_are_what_whooshs_matcher_reads(tmp_path, codec, c
             bulk = _mapped_blocks(leaf.postings(fieldname, word))
             assert (bulk is not None) == (compound and len(ids) > 1)  # a lone posting is kept in the word's entry
         assert several_blocks > 20
+
+
+@pytest.mark.parametrize("codec", [None, W3Codec()], ids=["plain blocks", "compressed blocks"])
+@pytest.mark.parametrize("compound", [True, False], ids=["one mapped file", "separate files"])
+def test_where_a_word_stands_is_what_whooshs_matcher_reads(tmp_path, codec, compound):
+    tmp_path.joinpath("ix").mkdir()
+    ix = whoosh_index.create_in(tmp_path / "ix", SCHEMA)
+    writer = BufferedSegmentWriter(ix, compound=compound, codec=codec or uncompressed())
+    for doc in documents(600):
+        writer.add_document(**doc)
+    writer.commit()
+    asked = random.Random(3)
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        words = [word for fieldname, word in reader.all_terms() if fieldname == "body"]
+        for word in asked.sample(words, 60) + sorted(words, key=lambda w: -reader.doc_frequency("body", w))[:5]:
+            matcher, expected = reader.postings("body", word), {}
+            while matcher.is_active():
+                expected[matcher.id()] = matcher.value_as("characters")
+                matcher.next()
+            # Some passages that hold the word, some that do not, over the whole index.
+            wanted = asked.sample(range(searcher.doc_count_all()), 40) + asked.sample(sorted(expected), min(20, len(expected)))
+            found = passage_characters(reader, "body", word.decode("utf-8"), wanted)
+            assert found == {docnum: expected[docnum] for docnum in wanted if docnum in expected}

@@ -16,6 +16,7 @@ import io
 import pickle
 import zlib
 from bisect import bisect_left
+from itertools import accumulate
 from collections.abc import Iterable, Iterator
 
 import numpy as np
@@ -65,32 +66,52 @@ def read_postings(reader: IndexReader, fieldname: str, text: str) -> Postings:
 
 
 def _mapped_blocks(matcher) -> Iterator[Postings] | None:
-    """The blocks of a word's postings in a segment held in memory (a compound file, mapped),
-    decoded straight from its bytes: each block's length, its pickled header, its pickled data
-    (Whoosh's ``W3LeafMatcher`` reads the same, through a file object, a few bytes at a time).
-    ``None`` for any other matcher or file."""
+    """The blocks of a word's postings in a segment held in memory, decoded straight from its bytes
+    (:func:`_mapped_parts`): passage numbers and weights. ``None`` for any other matcher or file."""
+    parts = _mapped_parts(matcher)
+    if parts is None:
+        return None
+
+    def blocks() -> Iterator[Postings]:
+        for header, data in parts:
+            deltas, weights, _ = _block_data(header, data)
+            yield (np.cumsum(np.asarray(deltas, dtype=np.int64)),
+                   np.full(header[0], 1.0 if weights is None else weights) if weights is None or isinstance(weights, float)
+                   else np.asarray(weights, dtype=np.float64))
+
+    return blocks()
+
+
+def _mapped_parts(matcher) -> Iterator[tuple[tuple, memoryview]] | None:
+    """Each block of a word's postings in a segment held in memory (a compound file, mapped), read
+    straight from its bytes: its pickled header (passages, last passage, highest weight, compression,
+    shortest and longest length) and its data, not yet decoded (:func:`_block_data`). Whoosh's
+    ``W3LeafMatcher`` reads the same through a file object, a few bytes at a time. ``None`` for any
+    other matcher or file."""
     buffer = getattr(getattr(matcher, "_postfile", None), "_buf", None)
     if buffer is None or type(matcher) is not whoosh3.W3LeafMatcher or matcher._byteids:
         return None
     view = memoryview(buffer)
     start = matcher._startoffset + len(whoosh3.WHOOSH3_HEADER_MAGIC)
 
-    def blocks() -> Iterator[Postings]:
+    def parts() -> Iterator[tuple[tuple, memoryview]]:
         position = start
         while True:
             length = int.from_bytes(view[position : position + 4], "big", signed=True)
-            block = io.BytesIO(view[position + 4 : position + 4 + abs(length)])
-            count, _, _, compression, _, _ = pickle.load(block)  # the block's header
-            data = block.read()
-            deltas, weights, _ = pickle.loads(zlib.decompress(data) if compression else data)
-            yield (np.cumsum(np.asarray(deltas, dtype=np.int64)),
-                   np.full(count, 1.0 if weights is None else weights) if weights is None or isinstance(weights, float)
-                   else np.asarray(weights, dtype=np.float64))
+            end = position + 4 + abs(length)
+            block = io.BytesIO(view[position + 4 : end])
+            header = pickle.load(block)
+            yield header, view[position + 4 + block.tell() : end]
             if length < 0:  # the word's last block
                 return
-            position += 4 + length
+            position = end
 
-    return blocks()
+    return parts()
+
+
+def _block_data(header: tuple, data: memoryview) -> tuple:
+    """A block's passage-number deltas, weights and values, as its data pickles them."""
+    return pickle.loads(zlib.decompress(data) if header[3] else data)
 
 
 def passage_characters(reader: IndexReader, fieldname: str, text: str,
@@ -104,12 +125,44 @@ def passage_characters(reader: IndexReader, fieldname: str, text: str,
         if not local or (fieldname, text) not in leaf:
             continue
         matcher = leaf.postings(fieldname, text)
+        values = _mapped_values(matcher, local)
+        if values is not None:
+            for target, value in values.items():
+                found[target + offset] = matcher.format.decode_as("characters", value)
+            continue
         for target in local:
             if not matcher.is_active():
                 break
             _skip_to(matcher, target)
             if matcher.is_active() and matcher.id() == target:
                 found[target + offset] = matcher.value_as("characters")
+    return found
+
+
+def _mapped_values(matcher, targets: list[int]) -> dict[int, bytes] | None:
+    """The encoded values of a word's postings in those of the passages *targets* (in order) that
+    hold it, read from the mapped segment (:func:`_mapped_parts`), decoding only the blocks that
+    could hold one of them; ``None`` where the blocks cannot be read so, or hold fixed-size values."""
+    parts = _mapped_parts(matcher)
+    fixed = matcher.format.fixed_value_size() if parts is not None else None
+    if parts is None or (fixed is not None and fixed >= 0):
+        return None
+    found: dict[int, bytes] = {}
+    pending = iter(targets)
+    target = next(pending)
+    for header, data in parts:
+        last = header[1]
+        if target > last:
+            continue
+        deltas, _, values = _block_data(header, data)
+        ids = list(accumulate(deltas))
+        while target is not None and target <= last:
+            place = bisect_left(ids, target)
+            if place < len(ids) and ids[place] == target:
+                found[target] = values[place]
+            target = next(pending, None)
+        if target is None:
+            break
     return found
 
 
