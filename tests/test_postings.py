@@ -193,15 +193,22 @@ def test_a_buffer_forgets_its_dictionaries_when_they_fill_half_of_it(tmp_path):
         f"w{number}x{i}".encode() for number in range(300) for i in range(20))
 
 
-@pytest.mark.parametrize("codec", [None, W3Codec()], ids=["plain blocks", "compressed blocks"])
-@pytest.mark.parametrize("compound", [True, False], ids=["one mapped file", "separate files"])
-def test_postings_read_in_bulk_are_what_whooshs_matcher_reads(tmp_path, codec, compound):
+def six_hundred_passages(tmp_path: Path, codec, compound: bool):
+    """An index of 600 passages in one segment written by our writer, with *codec* (``None``: blocks
+    left uncompressed), in one compound file or separate files."""
     tmp_path.joinpath("ix").mkdir()
     ix = whoosh_index.create_in(tmp_path / "ix", SCHEMA)
     writer = BufferedSegmentWriter(ix, compound=compound, codec=codec or uncompressed())
     for doc in documents(600):
         writer.add_document(**doc)
     writer.commit()
+    return ix
+
+
+@pytest.mark.parametrize("codec", [None, W3Codec()], ids=["plain blocks", "compressed blocks"])
+@pytest.mark.parametrize("compound", [True, False], ids=["one mapped file", "separate files"])
+def test_postings_read_in_bulk_are_what_whooshs_matcher_reads(tmp_path, codec, compound):
+    ix = six_hundred_passages(tmp_path, codec, compound)
     with ix.searcher() as searcher:
         reader = searcher.reader()
         (leaf,) = [leaf for leaf, _ in reader.leaf_readers()]
@@ -225,12 +232,7 @@ def test_postings_read_in_bulk_are_what_whooshs_matcher_reads(tmp_path, codec, c
 @pytest.mark.parametrize("codec", [None, W3Codec()], ids=["plain blocks", "compressed blocks"])
 @pytest.mark.parametrize("compound", [True, False], ids=["one mapped file", "separate files"])
 def test_where_a_word_stands_is_what_whooshs_matcher_reads(tmp_path, codec, compound):
-    tmp_path.joinpath("ix").mkdir()
-    ix = whoosh_index.create_in(tmp_path / "ix", SCHEMA)
-    writer = BufferedSegmentWriter(ix, compound=compound, codec=codec or uncompressed())
-    for doc in documents(600):
-        writer.add_document(**doc)
-    writer.commit()
+    ix = six_hundred_passages(tmp_path, codec, compound)
     asked = random.Random(3)
     with ix.searcher() as searcher:
         reader = searcher.reader()
