@@ -92,7 +92,9 @@ def collapse_stories(gen: Generation, unit_articles: np.ndarray, keys: tuple[np.
     codes, arrays, size = story_codes(gen), gen.arrays, len(unit_articles)
     if collapse != "story":
         return Collapsed(leading(keys, needed), size, arrays, codes, unit_articles, unit_articles[:0])
-    count = max(2 * needed, needed + 32) if distinct else None
+    # Enough results that a page of stories is most often among them at the first try: each try
+    # selects over every match again, and sorting a few hundred more costs next to nothing.
+    count = max(4 * needed, needed + 256) if distinct else None
     while True:
         order = leading(keys, count)
         articles = unit_articles[order]
