@@ -20,7 +20,7 @@ from search.cache import BoundedCache, ResultsCache
 from search.engine import search
 from search.whoosh_backend import WhooshBackend
 from search.whoosh_backend.generation import Generation
-from search.whoosh_backend.matching import _Evaluator, match_passages
+from search.whoosh_backend.matching import _Evaluator, match_passages, term_scores
 from search.params import parse_search_params
 from search.query import read_query
 from tests.conftest import build_index, write_corpus
@@ -91,6 +91,16 @@ def test_characters_are_where_the_word_stands(searcher):
     for docnum, spots in places.items():
         body = searcher.stored_fields(docnum)["body"]
         assert all(body[start:end].lower().startswith("missil") for _, start, end in spots)
+
+
+def test_a_word_searched_again_is_not_scored_again(searcher):
+    arrays = Generation(searcher).arrays
+    docs, scores = term_scores(searcher, arrays, "body", "missil")
+    again = term_scores(searcher, arrays, "body", "missil")
+    assert again[1] is scores and not scores.flags.writeable  # kept, and no caller can change it
+    fresh = Generation(searcher).arrays
+    assert np.array_equal(term_scores(searcher, fresh, "body", "missil")[1], scores)
+    assert len(docs) == len(scores) > 0
 
 
 def test_deleted_articles_leave_the_arrays_of_the_next_generation(tmp_path: Path):

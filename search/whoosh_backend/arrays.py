@@ -17,7 +17,7 @@ Everything here is read from what Whoosh wrote; nothing is stored beside the ind
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -40,6 +40,9 @@ CACHED_POSTINGS = 64 * 2**20
 #: Bytes of per-article values kept per reader (a word's BM25 in the articles that hold it, 12 bytes
 #: an article: the words of a few hundred queries over 400,000 articles).
 CACHED_ARTICLE_VALUES = 64 * 2**20
+#: Bytes of per-passage scores kept per reader (a word's BM25 in each passage that holds it, 8 bytes a
+#: posting besides the postings themselves): a word searched again is not scored again.
+CACHED_SCORES = 64 * 2**20
 #: Where words stand in passages, kept per reader for snippets, counted in (word, passage) pairs.
 CACHED_PLACES = 200_000
 #: Microseconds from ``datetime.min`` (Whoosh's zero) to the Unix epoch (NumPy's zero).
@@ -121,6 +124,7 @@ class IndexArrays:
     _reader: IndexReader
     _postings: BoundedCache = field(default_factory=lambda: BoundedCache(CACHED_POSTINGS))
     _by_article: BoundedCache = field(default_factory=lambda: BoundedCache(CACHED_ARTICLE_VALUES))
+    _scores: BoundedCache = field(default_factory=lambda: BoundedCache(CACHED_SCORES))
     _places: BoundedCache = field(default_factory=lambda: BoundedCache(CACHED_PLACES))
     _frequencies: dict = field(default_factory=dict)
     _derived: dict = field(default_factory=dict)
@@ -146,6 +150,17 @@ class IndexArrays:
             return docs.astype(np.int32 if len(self.live) < 2**31 else np.int64), weights.astype(np.float32)
 
         return self._postings.get((fieldname, text), read, size=_nbytes)
+
+    def scores(self, fieldname: str, text: str, compute: Callable[[], Postings]) -> Postings:
+        """A word's passages and its score in each, ``compute()`` once (cached; the arrays are read-only)."""
+
+        def computed() -> Postings:
+            docs, scores = compute()
+            scores.flags.writeable = False
+            return docs, scores
+
+        # The passages' numbers are the postings' own array, counted there.
+        return self._scores.get((fieldname, text), computed, size=lambda found: _nbytes(found[1:]))
 
     def per_article(self, name: Hashable, word: str, compute):
         """Values per article for *word*, such as its BM25 in each, computed once (cached, and

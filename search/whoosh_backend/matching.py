@@ -58,18 +58,20 @@ def bm25(idf: float, weights: np.ndarray, lengths: np.ndarray, average: float, b
 
 
 def term_scores(searcher: Searcher, arrays: IndexArrays, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """The passages that hold a word in a field, and the word's score in each (a new array: the
-    postings themselves are cached)."""
-    docs, weights = arrays.postings(fieldname, text)
-    weights = weights.astype(np.float64)
-    if fieldname in arrays.lengths and searcher.schema[fieldname].scorable:
-        lengths = arrays.lengths[fieldname][docs]
-        lengths[lengths == 0] = 1  # Whoosh reads a missing length as 1
-        scores = bm25(arrays.idf(fieldname, text), weights, lengths,
-                      arrays.average_lengths[fieldname], PASSAGE_B, PASSAGE_K1)
-    else:
-        scores = weights
-    return docs, scores
+    """The passages that hold a word in a field, and the word's score in each (kept with the
+    generation, :meth:`IndexArrays.scores`: read-only)."""
+
+    def compute() -> tuple[np.ndarray, np.ndarray]:
+        docs, weights = arrays.postings(fieldname, text)
+        weights = weights.astype(np.float64)
+        if fieldname in arrays.lengths and searcher.schema[fieldname].scorable:
+            lengths = arrays.lengths[fieldname][docs]
+            lengths[lengths == 0] = 1  # Whoosh reads a missing length as 1
+            return docs, bm25(arrays.idf(fieldname, text), weights, lengths,
+                              arrays.average_lengths[fieldname], PASSAGE_B, PASSAGE_K1)
+        return docs, weights
+
+    return arrays.scores(fieldname, text, compute)
 
 
 class _Evaluator:
