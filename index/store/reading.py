@@ -149,7 +149,9 @@ def _mapped_values(matcher, targets: list[int]) -> dict[int, bytes] | None:
         return None
     found: dict[int, bytes] = {}
     pending = iter(targets)
-    target = next(pending)
+    target = next(pending, None)
+    if target is None:
+        return found
     for header, data in parts:
         last = header[1]
         if target > last:

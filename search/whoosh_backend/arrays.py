@@ -40,9 +40,10 @@ CACHED_POSTINGS = 64 * 2**20
 #: Bytes of per-article values kept per reader (a word's BM25 in the articles that hold it, 12 bytes
 #: an article: the words of a few hundred queries over 400,000 articles).
 CACHED_ARTICLE_VALUES = 64 * 2**20
-#: Bytes of per-passage scores kept per reader (a word's BM25 in each passage that holds it, 8 bytes a
-#: posting besides the postings themselves): a word searched again is not scored again.
-CACHED_SCORES = 64 * 2**20
+#: Bytes of per-passage scores kept per reader (a word's passages and its BM25 in each, 12 bytes a
+#: posting, the passages' numbers shared with the postings while both are kept): a word searched
+#: again is not scored again.
+CACHED_SCORES = 96 * 2**20
 #: Where words stand in passages, kept per reader for snippets, counted in (word, passage) pairs.
 CACHED_PLACES = 200_000
 #: Microseconds from ``datetime.min`` (Whoosh's zero) to the Unix epoch (NumPy's zero).
@@ -159,8 +160,8 @@ class IndexArrays:
             scores.flags.writeable = False
             return docs, scores
 
-        # The passages' numbers are the postings' own array, counted there.
-        return self._scores.get((fieldname, text), computed, size=lambda found: _nbytes(found[1:]))
+        # The passages' numbers are counted here too: the postings may be dropped first.
+        return self._scores.get((fieldname, text), computed, size=_nbytes)
 
     def per_article(self, name: Hashable, word: str, compute):
         """Values per article for *word*, such as its BM25 in each, computed once (cached, and
