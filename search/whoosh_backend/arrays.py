@@ -88,12 +88,20 @@ def run_starts(values: np.ndarray) -> np.ndarray:
     >>> run_starts(np.array([3, 3, 5, 7, 7])).tolist()
     [0, 2, 3]
     """
-    if not len(values):
-        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(starts_run(values))
+
+
+def starts_run(values: np.ndarray) -> np.ndarray:
+    """Whether each of *values* starts a run of equal values (differs from the one before it).
+
+    >>> starts_run(np.array([3, 3, 5, 7, 7])).tolist()
+    [True, False, True, True, False]
+    """
     changes = np.empty(len(values), dtype=bool)
-    changes[0] = True
-    np.not_equal(values[1:], values[:-1], out=changes[1:])
-    return np.flatnonzero(changes)
+    if len(values):
+        changes[0] = True
+        np.not_equal(values[1:], values[:-1], out=changes[1:])
+    return changes
 
 
 def _nbytes(value) -> int:

@@ -20,7 +20,7 @@ from whoosh.searching import Searcher, TimeLimit
 from index.store.reading import expanded_words
 from index.schema import Fields
 from search import budget
-from search.whoosh_backend.arrays import IndexArrays
+from search.whoosh_backend.arrays import IndexArrays, starts_run
 
 #: Whoosh's default BM25F parameters, which the passage scores reproduce.
 PASSAGE_B = 0.75
@@ -146,9 +146,7 @@ class _Evaluator:
             # passages' numbers adds each passage's scores in the parts' order.
             order = np.argsort(every, kind="stable")
             merged = every[order]
-            new = np.empty(len(merged), dtype=bool)
-            new[0] = True
-            np.not_equal(merged[1:], merged[:-1], out=new[1:])
+            new = starts_run(merged)
             by_doc = np.empty(len(every), dtype=np.int64)
             by_doc[order] = np.cumsum(new) - 1
             docs = merged[new]
