@@ -83,6 +83,7 @@ KNOBS = (
     Knob("title weight", RANKING, "TITLE_WEIGHT", (1.0, 2.0), start=1.0, off=1.0),
     Knob("passage weight", RANKING, "PASSAGE_WEIGHT", (0.0, 0.1, 0.25, 0.5), start=0.0, off=0.0),
     Knob("all words up to", "search.query", "ALL_WORDS_MAX", (3, 5, 1000), start=1000, off=1000),
+    Knob("query word repeats k3", "search.query", "QUERY_TF_K3", (0.0, 1.5, 8.0, 1000.0), start=0.0, off=0.0),
 )
 
 Setting = tuple  # one value per knob, in the order of KNOBS

@@ -67,7 +67,8 @@ SCHEMAS: dict = {
                        "Otherwise the passage's score or the passage evidence, times recency.",
         "properties": {
             "article_bm25": {"type": "object", "additionalProperties": {"type": "number"},
-                             "description": "Each (stemmed) word's whole-article BM25, scaled to the best article's."},
+                             "description": "Each (stemmed) word's whole-article BM25, times its weight "
+                                            "for being typed more than once, scaled to the best article's."},
             "passage_evidence": {"type": "number", "description": "The best two passages' share of the score."},
             "passage_score": {"type": "number", "description": "With group=passage: the passage's own BM25, "
                                                                "by relevance scaled to the best passage's."},

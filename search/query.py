@@ -124,9 +124,52 @@ def read_query(text: str, schema: Schema) -> ReadQuery:
         except Exception:  # noqa: BLE001 -- any parser failure means: fall back to plain words
             problem = "an operator in a place it cannot apply"
         else:
-            return replace(_finish(query, [], description=by_score), text=text)
+            return repeated_words(replace(_finish(query, [], description=by_score), text=text), schema)
     warning = f"The query's syntax could not be read ({problem}), so it was searched as plain words."
-    return replace(_finish(plain_query(text, schema), [warning], description=by_score), text=text)
+    return repeated_words(replace(_finish(plain_query(text, schema), [warning], description=by_score), text=text), schema)
+
+
+#: How much a word typed more than once weighs: BM25's query term frequency, saturated by this k3,
+#: (k3 + 1) n / (k3 + n) for a word typed n times (0: every word once). A description that names its
+#: subject twice is about it (``benchmarks/tuning.py`` chooses the value).
+QUERY_TF_K3 = 8.0
+
+
+def typed_counts(text: str, schema: Schema) -> dict[str, int]:
+    """How often each word (as *schema*'s body field holds it) is typed in *text*, outside phrases and
+    exclusions.
+
+    >>> from index.schema import SCHEMA
+    >>> typed_counts('oil prices and the price of "crude oil" -prices', SCHEMA)
+    {'oil': 1, 'price': 2}
+    """
+    plain = " ".join(word for word in _without_phrases(text).split() if not word.startswith("-"))
+    counts: dict[str, int] = {}
+    for token in schema[Fields.BODY].analyzer(plain):
+        counts[token.text] = counts.get(token.text, 0) + 1
+    return counts
+
+
+def repeat_weight(times: int) -> float:
+    """The weight of a word typed *times* times (see :data:`QUERY_TF_K3`); 1 for a word typed once."""
+    return (QUERY_TF_K3 + 1) * times / (QUERY_TF_K3 + times) if QUERY_TF_K3 and times > 1 else 1.0
+
+
+def repeated_words(read: ReadQuery, schema: Schema) -> ReadQuery:
+    """*read* with each word its plain text repeats boosted by :func:`repeat_weight`, in title and body
+    alike; a query whose own logic decides (``AND``, ``OR``, ``field:``) is left as it is."""
+    if not QUERY_TF_K3 or read.query is None or own_logic(read.text):
+        return read
+    counts = typed_counts(read.text, schema)
+    if all(count == 1 for count in counts.values()):
+        return read
+
+    def weighted(query: Query) -> Query:
+        if isinstance(query, Term) and counts.get(query.text, 1) > 1:
+            return Term(query.fieldname, query.text, boost=query.boost * repeat_weight(counts[query.text]))
+        return query.apply(weighted) if isinstance(query, (Or, AndNot)) else query
+
+    return replace(read, query=weighted(read.query))
 
 
 def without_question_words(text: str) -> str:

@@ -18,8 +18,8 @@ from search.whoosh_backend.matching import match_passages
 from search.whoosh_backend.ranking import article_bm25 as whoosh_article_bm25, article_frequencies
 
 
-def whoosh_scores(index_dir: Path, words: list[str]) -> dict[str, float]:
-    stems = {token.text: 1.0 for word in words for token in SCHEMA[Fields.BODY].analyzer(word)}
+def whoosh_scores(index_dir: Path, words: list[str], weights: dict[str, float] | None = None) -> dict[str, float]:
+    stems = {token.text: (weights or {}).get(word, 1.0) for word in words for token in SCHEMA[Fields.BODY].analyzer(word)}
     with open_backend({"INDEX": str(index_dir)}) as backend, backend.snapshot() as snapshot:
         arrays = snapshot.arrays
         frequencies = article_frequencies(arrays, stems)
@@ -40,6 +40,19 @@ def test_article_bm25_is_the_whoosh_backends(cluster_and_index, words: list[str]
     assert ours == pytest.approx(expected, rel=1e-9, abs=1e-9)
     holding_all = {article_id for article_id, all_words in zip(found.article_ids, found.holds_all) if all_words}
     assert holding_all <= set(ours) and (len(words) > 1 or holding_all == set(ours))
+
+
+def test_a_word_typed_twice_weighs_as_in_the_whoosh_backend(cluster_and_index) -> None:
+    cluster, index_dir = cluster_and_index
+    words, weights = ["missiles", "ukraine"], {"missiles": 1.8}
+    with connect(cluster.head) as connection, connection.cursor() as cursor:
+        found = article_bm25(cursor, words, "@(title,body) (missiles | ukraine)", weights=weights)
+        passages = passage_bm25f(cursor, words, "@(title,body) (missiles | ukraine)", found.keys.tolist(), weights)
+        plain = passage_bm25f(cursor, words, "@(title,body) (missiles | ukraine)", found.keys.tolist())
+    assert dict(zip(found.article_ids, found.scores.tolist())) == pytest.approx(
+        whoosh_scores(index_dir, words, weights), rel=1e-9, abs=1e-9)
+    assert passages.keys() == plain.keys() and any(passages[key] > plain[key] for key in plain)
+    assert all(passages[key] >= plain[key] for key in plain)
 
 
 @pytest.mark.parametrize("words", [["missiles"], ["missiles", "ukraine"], ["council", "bike", "lanes"],

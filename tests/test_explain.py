@@ -73,3 +73,20 @@ def test_the_cli_explains_in_text_and_json(runner, index_dir):
     as_json = runner.invoke(cli, ["search", "missiles", "--explain", "--json", "--index-dir", str(index_dir)])
     assert as_json.exit_code == 0, as_json.output
     assert all("explanation" in hit for hit in json.loads(as_json.output)["results"])
+
+
+def test_a_word_typed_twice_weighs_more_in_every_article_that_holds_it(client):
+    """A query that names a word twice is about it: that word's part of each article's score grows by
+    :func:`~search.query.repeat_weight` against the others'."""
+    from search.query import repeat_weight
+
+    def parts(query: str) -> dict[str, dict[str, float]]:
+        body = client.get(f"/api/search?q={query}&explain=1").get_json()
+        return {hit["article_id"]: hit["explanation"]["article_bm25"] for hit in body["results"]}
+
+    once, twice = parts("missiles winter"), parts("missiles winter missiles")
+    both = [article for article, words in once.items() if words.get("missil") and words.get("winter")]
+    assert both and repeat_weight(2) > 1.2
+    for article in both:
+        ratio = twice[article]["missil"] / twice[article]["winter"]
+        assert ratio == pytest.approx(repeat_weight(2) * once[article]["missil"] / once[article]["winter"], rel=1e-6)

@@ -72,3 +72,20 @@ def test_text_that_does_not_open_with_a_question_or_leaves_too_little_is_searche
 
 def test_the_words_a_question_asks_with_are_not_required_of_an_all_words_match():
     assert read_query("why did yukos file for bankruptcy", SCHEMA).required == {"yuko", "file", "bankruptci"}
+
+
+def test_a_word_typed_twice_is_boosted_in_title_and_body_alike():
+    import search.query
+    from whoosh.query import Term
+
+    saved, search.query.QUERY_TF_K3 = search.query.QUERY_TF_K3, 8.0
+    try:
+        boosts = {(leaf.fieldname, leaf.text): leaf.boost
+                  for leaf in read_query("Oil prices: oil output and -gas gas", SCHEMA).query.leaves() if isinstance(leaf, Term)}
+        own_logic = read_query("oil AND oil prices", SCHEMA).query.leaves()
+    finally:
+        search.query.QUERY_TF_K3 = saved
+    assert boosts[("title", "oil")] == boosts[("body", "oil")] == pytest.approx(9 * 2 / 10)
+    assert boosts[("title", "price")] == boosts[("body", "output")] == 1.0
+    assert boosts[("body", "ga")] == 1.0  # an excluded word is not counted as typed
+    assert all(leaf.boost == 1.0 for leaf in own_logic)  # AND, OR and fields say what the query means

@@ -35,10 +35,12 @@ def test_a_held_out_collection_is_not_tuned_on_at_all():
 
 def test_a_setting_is_applied_while_measured_then_restored():
     before = present_setting()
-    changed = tuple(knob.values[0] if knob.values[0] != value else knob.values[1]
+    changed = tuple(next(other for other in (*knob.values, knob.off) if other != value)
                     for knob, value in zip(KNOBS, before))
+    by_name = dict(zip((knob.name for knob in KNOBS), changed))
     with applied(changed):
-        assert (ranking.K1, query.ALL_WORDS_MAX) == (changed[0], changed[-1])
+        assert (ranking.K1, query.ALL_WORDS_MAX, query.QUERY_TF_K3) == (
+            by_name["k1"], by_name["all words up to"], by_name["query word repeats k3"])
     assert present_setting() == before
 
 

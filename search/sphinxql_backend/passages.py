@@ -32,7 +32,7 @@ _COLUMNS = "akey, skey, passage_id, position, IF(day > 0, 1, 0) AS dated, publis
 
 
 def passage_page(cursor, params: SearchParams, match_text: str, where: str, args: tuple, words: list[str],
-                 snippet: str) -> tuple[int, list[Hit]]:
+                 snippet: str, weights: dict[str, float] | None = None) -> tuple[int, list[Hit]]:
     """The total of passage results and the page's hits. *where* (with *args*) holds the filters after
     ``MATCH()``; *snippet* is the ``SNIPPET()`` options (:data:`~search.sphinxql_backend.searching.SNIPPET_OPTIONS`)."""
     match_where = "MATCH(%s) AND " if match_text else ""
@@ -43,13 +43,14 @@ def passage_page(cursor, params: SearchParams, match_text: str, where: str, args
     first = (params.page - 1) * params.per_page
     decay: dict[int, float] = {}
     if params.effective_sort == "relevance" and match_text and words:
-        units, scores, decay = _by_relevance(cursor, condition, condition_args, match_text, words, params.recency)
+        units, scores, decay = _by_relevance(cursor, condition, condition_args, match_text, words, params.recency,
+                                             weights)
     else:
         units, scores = _by_date(cursor, params, condition, condition_args, first + params.per_page)
     kept, dropped, versions = _collapse(units, params.collapse)
     page = kept[first : first + params.per_page]
     if params.effective_sort != "relevance" and match_text and words and page:
-        scores = passage_bm25f(cursor, words, match_text, sorted({int(unit[0]) for unit in page}))
+        scores = passage_bm25f(cursor, words, match_text, sorted({int(unit[0]) for unit in page}), weights)
     hits = _hits(cursor, page, [scores.get(unit[2], 0.0) for unit in page], versions, words, snippet)
     if params.explain:
         hits = [replace(hit, explanation={"passage_score": scores.get(unit[2], 0.0) / decay.get(int(unit[0]), 1.0),
@@ -58,8 +59,8 @@ def passage_page(cursor, params: SearchParams, match_text: str, where: str, args
     return count - dropped, hits
 
 
-def _by_relevance(cursor, condition: str, args: tuple, match_text: str, words: list[str], recency: float | None) \
-        -> tuple[list[tuple], dict[str, float], dict[int, float]]:
+def _by_relevance(cursor, condition: str, args: tuple, match_text: str, words: list[str], recency: float | None,
+                  weights: dict[str, float] | None = None) -> tuple[list[tuple], dict[str, float], dict[int, float]]:
     """Candidate passages (akey, skey, passage id, position) in the Whoosh backend's order, their scores
     (with *recency*, decayed by their articles' age) and each article's decay."""
     found, = _results(cursor, [(
@@ -68,7 +69,7 @@ def _by_relevance(cursor, condition: str, args: tuple, match_text: str, words: l
     keys = [int(row[0]) for row in found]
     if not keys:
         return [], {}, {}
-    scores = passage_bm25f(cursor, words, match_text, keys)
+    scores = passage_bm25f(cursor, words, match_text, keys, weights)
     decay: dict[int, float] = {}
     if recency is not None:
         decay = dict(zip(keys, recency_decay(cursor, condition, args, np.array(keys), recency).tolist()))

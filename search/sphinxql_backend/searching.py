@@ -22,7 +22,7 @@ from whoosh import query as wq
 
 from index.schema import SCHEMA, Fields
 from search.params import SearchParams, sources_named
-from search.query import ReadQuery, negated_parts, plain_parts
+from search.query import ReadQuery, negated_parts, own_logic, plain_parts, repeat_weight, typed_counts
 from search.results import FacetCount, Hit, Page, PassageHit, Version
 from search.sphinxql_backend.config import HEAD_INDEX
 from search.sphinxql_backend.passages import passage_page
@@ -71,6 +71,24 @@ def words_of(read: ReadQuery) -> list[str]:
             if isinstance(word, str) and word and "*" not in word:
                 words.setdefault(stem(word), word)
     return list(words.values())
+
+
+def repeat_weights(read: ReadQuery, words: list[str]) -> dict[str, float]:
+    """The weight of each of *words* typed more than once in *read* (by stem, as the Whoosh backend counts
+    them, :func:`search.query.repeated_words`); a word typed once is not named.
+
+    >>> import search.query
+    >>> from search.query import read_query
+    >>> search.query.QUERY_TF_K3, saved = 1000.0, search.query.QUERY_TF_K3
+    >>> read = read_query("oil prices, crude oil price", SPHINX_SCHEMA)
+    >>> {word: round(weight, 2) for word, weight in repeat_weights(read, words_of(read)).items()}
+    {'oil': 2.0, 'prices': 2.0}
+    >>> search.query.QUERY_TF_K3 = saved
+    """
+    if own_logic(read.text):
+        return {}
+    counts = typed_counts(read.text, SCHEMA)
+    return {word: repeat_weight(counts[stem(word)]) for word in words if counts.get(stem(word), 1) > 1}
 
 
 def stem(word: str) -> str:
@@ -146,25 +164,27 @@ def _find(cursor, params: SearchParams, q_read: ReadQuery, sources: list[str]) -
     days = {date.fromordinal(int(day)): int(n) for day, n in by_day}
     first = (params.page - 1) * params.per_page
     words = words_of(q_read)
+    weights = repeat_weights(q_read, words)
     if params.group == "passage":
-        total, hits = passage_page(cursor, params, match.text, filters.where, filters.args, words, SNIPPET_OPTIONS)
+        total, hits = passage_page(cursor, params, match.text, filters.where, filters.args, words, SNIPPET_OPTIONS,
+                                   weights)
         return Page(total=total, hits=hits, facets=facets, days=days, warnings=warnings)
     explanations: dict[int, dict] = {}
     scored: dict[int, dict[str, float]] = {}
     if params.effective_sort == "relevance" and match.text and words:
         rows, scores, versions = _by_relevance(cursor, params, match, filters, words, first, where, args, explanations,
-                                                    scored, tiered=bool(q_read.required))
+                                                    scored, tiered=bool(q_read.required), weights=weights)
     elif params.effective_sort == "relevance" and match.text:
         rows, scores, versions = _by_engine(cursor, params, where, args, first, q_read, explanations)
     else:
         rows, scores, versions = _by_date(cursor, params, where, args, first)
         if match.text and words and rows:
-            passages = passage_bm25f(cursor, words, match.text, [row[0] for row in rows])
+            passages = passage_bm25f(cursor, words, match.text, [row[0] for row in rows], weights)
             scored.update(_by_article(passages, {row[1]: row[0] for row in rows}))
             evidence = _evidence(passages)
             scores = [evidence.get(row[1], 0.0) for row in rows]
             explanations = {row[0]: {"passage_evidence": score, "recency": 1.0} for row, score in zip(rows, scores)}
-    hits = _hits(cursor, rows, scores, versions, match, words, scored)
+    hits = _hits(cursor, rows, scores, versions, match, words, scored, weights)
     if params.explain:
         hits = [replace(hit, explanation={**explanations.get(row[0], {"passage_evidence": 0.0, "recency": 1.0}),
                                           "total": hit.score}) for hit, row in zip(hits, rows)]
@@ -236,16 +256,18 @@ def _filters(cursor, params: SearchParams, match: SphinxMatch, sources: list[str
 
 def _by_relevance(cursor, params: SearchParams, match: SphinxMatch, filters: _Filters, words: list[str],
                   first: int, where: str, args: tuple, explanations: dict[int, dict], scored: dict[int, dict[str, float]],
-                  tiered: bool = True) -> tuple[list[tuple], list[float], dict[int, list[Version]]]:
+                  tiered: bool = True, weights: dict[str, float] | None = None) \
+        -> tuple[list[tuple], list[float], dict[int, list[Version]]]:
     """The page's article rows by relevance, scored as the Whoosh backend scores them (with ``recency``,
     decayed by age); articles holding every word first when
     *tiered* (a plain-words query, not a description); with ``explain``, the components of each score in
     *explanations*, by article key."""
-    found = article_bm25(cursor, words, match.text, filters.where.removeprefix(" AND "), filters.args, CANDIDATES)
+    found = article_bm25(cursor, words, match.text, filters.where.removeprefix(" AND "), filters.args, CANDIDATES,
+                         weights)
     if not len(found.keys):
         return [], [], {}
     best = np.argsort(-found.scores, kind="stable")[:PASSAGE_CANDIDATES]
-    passages = passage_bm25f(cursor, words, match.text, found.keys[best].tolist())
+    passages = passage_bm25f(cursor, words, match.text, found.keys[best].tolist(), weights)
     scored.update(_by_article(passages, {found.article_ids[number]: int(found.keys[number]) for number in best}))
     evidence_of = _evidence(passages)
     evidence = np.array([evidence_of.get(article_id, 0.0) for article_id in found.article_ids])
@@ -351,7 +373,8 @@ def _collapse(rows: list[tuple], collapse: str) -> tuple[list[tuple], dict[int, 
 
 
 def _hits(cursor, rows: list[tuple], scores: list[float], versions: dict[int, list[Version]],
-          match: SphinxMatch, words: list[str], scored: dict[int, dict[str, float]] | None = None) -> list[Hit]:
+          match: SphinxMatch, words: list[str], scored: dict[int, dict[str, float]] | None = None,
+          weights: dict[str, float] | None = None) -> list[Hit]:
     """The page's hits: each article's best matching passages (at most :data:`PASSAGES_PER_ARTICLE`,
     else its opening passage), with snippets. *scored* holds the passage scores already computed, by
     article key: only the others' are asked for."""
@@ -360,7 +383,7 @@ def _hits(cursor, rows: list[tuple], scores: list[float], versions: dict[int, li
     keys = [row[0] for row in rows]
     scored = scored or {}
     missing = [key for key in keys if key not in scored]
-    best = passage_bm25f(cursor, words, match.text, missing) if match.text and words and missing else {}
+    best = passage_bm25f(cursor, words, match.text, missing, weights) if match.text and words and missing else {}
     for key in keys:
         best.update(scored.get(key, {}))
     chosen: dict[str, list[str]] = {}
