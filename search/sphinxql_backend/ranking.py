@@ -190,11 +190,12 @@ def passage_bm25f(cursor, words: list[str], match: str, keys: list[int],
          (match,)),
         *[(scan, (f"@{field} {every_word}",)) for field, _, _ in fields]])
     count = int(totals[0][0])
+    typed_weights = weighing(words, weights)
     scores = {row[0]: 0.0 for row in matching}
     for number, ((_, length_column, boost), rows) in enumerate(zip(fields, per_field)):
         average = (int(totals[0][1 + number] or 0) / (count or 1)) or 1.0
         idfs = np.array([whoosh_idf(count, int(held[number * len(words) + word][0][0]))
-                         for word in range(len(words))]) * weighing(words, weights)
+                         for word in range(len(words))]) * typed_weights
         for passage_id, factors, title_words, body_words in rows:
             if passage_id not in scores:
                 continue
