@@ -167,7 +167,7 @@ def repeated_words(read: ReadQuery, schema: Schema) -> ReadQuery:
     def weighted(query: Query) -> Query:
         if isinstance(query, Term) and counts.get(query.text, 1) > 1:
             return Term(query.fieldname, query.text, boost=query.boost * repeat_weight(counts[query.text]))
-        return query.apply(weighted) if isinstance(query, (Or, AndNot)) else query
+        return query if query.is_leaf() else query.apply(weighted)
 
     return replace(read, query=weighted(read.query))
 

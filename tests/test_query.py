@@ -89,3 +89,21 @@ def test_a_word_typed_twice_is_boosted_in_title_and_body_alike():
     assert boosts[("title", "price")] == boosts[("body", "output")] == 1.0
     assert boosts[("body", "ga")] == 1.0  # an excluded word is not counted as typed
     assert all(leaf.boost == 1.0 for leaf in own_logic)  # AND, OR and fields say what the query means
+
+
+def test_a_required_word_leaves_the_others_boosted_as_the_cluster_weighs_them():
+    import search.query
+    from search.sphinxql_backend.querying import SPHINX_SCHEMA
+    from search.sphinxql_backend.searching import repeat_weights, words_of
+    from whoosh.query import Term
+
+    saved, search.query.QUERY_TF_K3 = search.query.QUERY_TF_K3, 8.0
+    try:
+        leaves = read_query("oil oil prices +gas", SCHEMA).query.leaves()
+        boosts = {leaf.text: leaf.boost for leaf in leaves if isinstance(leaf, Term)}
+        cluster_read = read_query("oil oil prices +gas", SPHINX_SCHEMA)
+        cluster = repeat_weights(cluster_read, words_of(cluster_read))
+    finally:
+        search.query.QUERY_TF_K3 = saved
+    assert boosts == {"ga": 1.0, "oil": pytest.approx(1.8), "price": 1.0}
+    assert cluster == {"oil": pytest.approx(1.8)}
