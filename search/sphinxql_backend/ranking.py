@@ -45,13 +45,14 @@ _WORD_TF = re.compile(r"word(\d+)=\(tf=(\d+)")
 @dataclass(frozen=True)
 class ArticleScores:
     """The candidates' article keys and ids, whole-article BM25 (and each word's part of it, a column per
-    word), and whether each holds every word."""
+    word), whether each holds every word, and each one's story key."""
 
     keys: np.ndarray
     article_ids: list[str]
     scores: np.ndarray
     holds_all: np.ndarray
     parts: np.ndarray | None = None
+    stories: np.ndarray | None = None
 
 
 def typed_frequencies(factors: str, positions: list[list[int]]) -> np.ndarray:
@@ -125,7 +126,7 @@ def article_bm25(cursor, words: list[str], match: str, where: str = "", args: tu
     ])
     held = _spread(held, words)
     found, = _results(cursor, [
-        (f"SELECT akey, article_id, article_words FROM {HEAD_INDEX} WHERE MATCH(%s) AND {filters} {limit}",
+        (f"SELECT akey, article_id, article_words, skey FROM {HEAD_INDEX} WHERE MATCH(%s) AND {filters} {limit}",
          (match, *args))])
     if not found:
         return ArticleScores(np.zeros(0, dtype=np.int64), [], np.zeros(0), np.zeros(0, dtype=bool))
@@ -154,7 +155,8 @@ def article_bm25(cursor, words: list[str], match: str, where: str = "", args: tu
         column = tf[:, number]
         parts[:, number] = rarity * (column * (K1 + 1)) / (column + K1 * ((1 - B) + B * lengths / average))
     parts *= weighing(words, weights)
-    return ArticleScores(keys, [row[1] for row in found], parts.sum(axis=1), (tf > 0).all(axis=1), parts)
+    return ArticleScores(keys, [row[1] for row in found], parts.sum(axis=1), (tf > 0).all(axis=1), parts,
+                         np.array([row[3] for row in found], dtype=np.int64))
 
 
 def weighing(words: list[str], weights: dict[str, float] | None) -> np.ndarray:

@@ -278,9 +278,9 @@ def _by_relevance(cursor, params: SearchParams, match: SphinxMatch, filters: _Fi
     required = tiered and len(words) > 1
     order = np.lexsort((-scores, ~found.holds_all if required else np.zeros(len(scores), dtype=bool)))
     keys = [int(found.keys[number]) for number in order]
-    rows = {row[0]: row for row in _article_rows(cursor, keys)}
-    shown, versions = _collapse([rows[key] for key in keys if key in rows], params.collapse)
-    page = shown[first : first + params.per_page]
+    wanted = _page_keys(keys, [int(found.stories[number]) for number in order], params.collapse, first, params.per_page)
+    rows = {row[0]: row for row in _article_rows(cursor, wanted)}
+    page, versions = _collapse([rows[key] for key in keys if key in rows], params.collapse)
     score_of = {int(found.keys[number]): float(scores[number]) for number in order}
     if params.explain:
         top_article, top_passage = scales(found.scores, evidence)
@@ -348,6 +348,25 @@ def _by_date(cursor, params: SearchParams, where: str, args: tuple, first: int) 
                 versions.setdefault(skey, []).append(Version(article_id, source or None))
         versions = {row[0]: versions.get(row[7], []) for row in page}
     return page, [0.0] * len(page), versions
+
+
+def _page_keys(keys: list[int], stories: list[int], collapse: str, first: int, count: int) -> list[int]:
+    """Of *keys* in order (with their *stories*), those the page from *first* shows, *count* of them (the
+    first of each story unless *collapse* is ``none``), and the other copies of the page's stories:
+    the articles whose rows the page needs.
+
+    >>> _page_keys([1, 2, 3, 4, 5], [10, 10, 30, 40, 30], "story", 1, 1)
+    [3, 5]
+    >>> _page_keys([1, 2, 3], [10, 10, 30], "none", 0, 2)
+    [1, 2]
+    """
+    if collapse != "story":
+        return keys[first : first + count]
+    leads: dict[int, int] = {}
+    for key, story in zip(keys, stories):
+        leads.setdefault(story, key)
+    shown = {story for story in list(leads)[first : first + count]}
+    return [key for key, story in zip(keys, stories) if story in shown]
 
 
 def _article_rows(cursor, keys: list[int]) -> list[tuple]:
