@@ -13,13 +13,14 @@ as plain words instead, with a warning saying so.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from whoosh import qparser
 from whoosh.query import And, AndNot, Not, NullQuery, Or, Phrase, Prefix, Query, Term, Wildcard
 from whoosh.fields import Schema
 
-from index.schema import SEARCH_FIELDS, Fields
+from index.schema import SCHEMA, SEARCH_FIELDS, Fields
 
 #: Fields a query may name with ``field:``.
 QUERY_FIELDS = (Fields.TITLE, Fields.BODY, Fields.SOURCE, Fields.SECTION)
@@ -57,6 +58,9 @@ class ReadQuery:
     warnings: list[str] = field(default_factory=list)
     #: What was typed: a backend that reads queries with a schema of its own reads it again.
     text: str = ""
+    #: The weight of each word typed more than once, as the index stems it (:func:`repeated_words`);
+    #: each backend weighs the word by it (:func:`with_repeats` for Whoosh's query).
+    repeated: Mapping[str, float] = field(default_factory=dict)
 
 
 class StarWildcardPlugin(qparser.WildcardPlugin):
@@ -124,9 +128,10 @@ def read_query(text: str, schema: Schema) -> ReadQuery:
         except Exception:  # noqa: BLE001 -- any parser failure means: fall back to plain words
             problem = "an operator in a place it cannot apply"
         else:
-            return repeated_words(replace(_finish(query, [], description=by_score), text=text), schema)
+            return replace(_finish(query, [], description=by_score), text=text, repeated=repeated_words(text))
     warning = f"The query's syntax could not be read ({problem}), so it was searched as plain words."
-    return repeated_words(replace(_finish(plain_query(text, schema), [warning], description=by_score), text=text), schema)
+    return replace(_finish(plain_query(text, schema), [warning], description=by_score), text=text,
+                   repeated=repeated_words(text))
 
 
 #: How much a word typed more than once weighs: BM25's query term frequency, saturated by this k3,
@@ -135,17 +140,15 @@ def read_query(text: str, schema: Schema) -> ReadQuery:
 QUERY_TF_K3 = 8.0
 
 
-def typed_counts(text: str, schema: Schema) -> dict[str, int]:
-    """How often each word (as *schema*'s body field holds it) is typed in *text*, outside phrases and
-    exclusions.
+def typed_counts(text: str) -> dict[str, int]:
+    """How often each word (as the index stems it) is typed in *text*, outside phrases and exclusions.
 
-    >>> from index.schema import SCHEMA
-    >>> typed_counts('oil prices and the price of "crude oil" -prices', SCHEMA)
+    >>> typed_counts('oil prices and the price of "crude oil" -prices')
     {'oil': 1, 'price': 2}
     """
     plain = " ".join(word for word in _without_phrases(text).split() if not word.startswith("-"))
     counts: dict[str, int] = {}
-    for token in schema[Fields.BODY].analyzer(plain):
+    for token in SCHEMA[Fields.BODY].analyzer(plain):
         counts[token.text] = counts.get(token.text, 0) + 1
     return counts
 
@@ -155,21 +158,26 @@ def repeat_weight(times: int) -> float:
     return (QUERY_TF_K3 + 1) * times / (QUERY_TF_K3 + times) if QUERY_TF_K3 and times > 1 else 1.0
 
 
-def repeated_words(read: ReadQuery, schema: Schema) -> ReadQuery:
-    """*read* with each word its plain text repeats boosted by :func:`repeat_weight`, in title and body
-    alike; a query whose own logic decides (``AND``, ``OR``, ``field:``) is left as it is."""
-    if not QUERY_TF_K3 or read.query is None or own_logic(read.text):
-        return read
-    counts = typed_counts(read.text, schema)
-    if all(count == 1 for count in counts.values()):
-        return read
+def repeated_words(text: str) -> dict[str, float]:
+    """The :func:`repeat_weight` of each word *text* types more than once, by the index's stem; none
+    for a query whose own logic decides (``AND``, ``OR``, ``NOT``, ``field:``)."""
+    if not QUERY_TF_K3 or own_logic(text):
+        return {}
+    return {word: repeat_weight(times) for word, times in typed_counts(text).items() if times > 1}
 
-    def weighted(query: Query) -> Query:
-        if isinstance(query, Term) and counts.get(query.text, 1) > 1:
-            return Term(query.fieldname, query.text, boost=query.boost * repeat_weight(counts[query.text]))
-        return query if query.is_leaf() else query.apply(weighted)
 
-    return replace(read, query=weighted(read.query))
+def with_repeats(query: Query, repeated: Mapping[str, float]) -> Query:
+    """*query* (read with the index's schema) with each word of *repeated* boosted by its weight, in
+    title and body alike."""
+    if not repeated:
+        return query
+
+    def weighted(node: Query) -> Query:
+        if isinstance(node, Term) and node.text in repeated:
+            return Term(node.fieldname, node.text, boost=node.boost * repeated[node.text])
+        return node if node.is_leaf() else node.apply(weighted)
+
+    return weighted(query)
 
 
 def without_question_words(text: str) -> str:

@@ -8,7 +8,7 @@ import pytest
 
 from index.articles import Article, read_articles
 from index.schema import SCHEMA
-from search.query import build_parser, letter_words_query, read_query
+from search.query import build_parser, letter_words_query, read_query, with_repeats
 from tests.test_speed_benchmark import TITLES
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -74,6 +74,12 @@ def test_the_words_a_question_asks_with_are_not_required_of_an_all_words_match()
     assert read_query("why did yukos file for bankruptcy", SCHEMA).required == {"yuko", "file", "bankruptci"}
 
 
+def weighted(text: str):
+    """The Whoosh query the Whoosh backend searches for *text*: its words typed twice boosted."""
+    read = read_query(text, SCHEMA)
+    return with_repeats(read.query, read.repeated)
+
+
 def test_a_word_typed_twice_is_boosted_in_title_and_body_alike():
     import search.query
     from whoosh.query import Term
@@ -81,8 +87,8 @@ def test_a_word_typed_twice_is_boosted_in_title_and_body_alike():
     saved, search.query.QUERY_TF_K3 = search.query.QUERY_TF_K3, 8.0
     try:
         boosts = {(leaf.fieldname, leaf.text): leaf.boost
-                  for leaf in read_query("Oil prices: oil output and -gas gas", SCHEMA).query.leaves() if isinstance(leaf, Term)}
-        own_logic = read_query("oil AND oil prices", SCHEMA).query.leaves()
+                  for leaf in weighted("Oil prices: oil output and -gas gas").leaves() if isinstance(leaf, Term)}
+        own_logic = weighted("oil AND oil prices").leaves()
     finally:
         search.query.QUERY_TF_K3 = saved
     assert boosts[("title", "oil")] == boosts[("body", "oil")] == pytest.approx(9 * 2 / 10)
@@ -99,7 +105,7 @@ def test_a_required_word_leaves_the_others_boosted_as_the_cluster_weighs_them():
 
     saved, search.query.QUERY_TF_K3 = search.query.QUERY_TF_K3, 8.0
     try:
-        leaves = read_query("oil oil prices +gas", SCHEMA).query.leaves()
+        leaves = weighted("oil oil prices +gas").leaves()
         boosts = {leaf.text: leaf.boost for leaf in leaves if isinstance(leaf, Term)}
         cluster_read = read_query("oil oil prices +gas", SPHINX_SCHEMA)
         cluster = repeat_weights(cluster_read, words_of(cluster_read))

@@ -22,7 +22,7 @@ from whoosh import query as wq
 
 from index.schema import SCHEMA, Fields
 from search.params import SearchParams, sources_named
-from search.query import ReadQuery, negated_parts, own_logic, plain_parts, repeat_weight, typed_counts
+from search.query import ReadQuery, negated_parts, plain_parts
 from search.results import FacetCount, Hit, Page, PassageHit, Version
 from search.sphinxql_backend.config import HEAD_INDEX
 from search.sphinxql_backend.passages import passage_page
@@ -74,21 +74,15 @@ def words_of(read: ReadQuery) -> list[str]:
 
 
 def repeat_weights(read: ReadQuery, words: list[str]) -> dict[str, float]:
-    """The weight of each of *words* typed more than once in *read* (by stem, as the Whoosh backend counts
-    them, :func:`search.query.repeated_words`); a word typed once is not named.
+    """The weight of each of *words* typed more than once in *read*, by its stem as the Whoosh backend
+    weighs it (:attr:`search.query.ReadQuery.repeated`); a word typed once is not named.
 
-    >>> import search.query
     >>> from search.query import read_query
-    >>> search.query.QUERY_TF_K3, saved = 1000.0, search.query.QUERY_TF_K3
     >>> read = read_query("oil prices, crude oil price", SPHINX_SCHEMA)
     >>> {word: round(weight, 2) for word, weight in repeat_weights(read, words_of(read)).items()}
-    {'oil': 2.0, 'prices': 2.0}
-    >>> search.query.QUERY_TF_K3 = saved
+    {'oil': 1.8, 'prices': 1.8}
     """
-    if own_logic(read.text):
-        return {}
-    counts = typed_counts(read.text, SCHEMA)
-    return {word: repeat_weight(counts[stem(word)]) for word in words if counts.get(stem(word), 1) > 1}
+    return {word: read.repeated[stem(word)] for word in words if stem(word) in read.repeated}
 
 
 def stem(word: str) -> str:
@@ -362,10 +356,7 @@ def _page_keys(keys: list[int], stories: list[int], collapse: str, first: int, c
     """
     if collapse != "story":
         return keys[first : first + count]
-    leads: dict[int, int] = {}
-    for key, story in zip(keys, stories):
-        leads.setdefault(story, key)
-    shown = {story for story in list(leads)[first : first + count]}
+    shown = set(list(dict.fromkeys(stories))[first : first + count])
     return [key for key, story in zip(keys, stories) if story in shown]
 
 

@@ -31,7 +31,7 @@ from index.store.highlight import pinpoint_results
 from search import budget
 from search.backend import MAX_EXPANSIONS
 from search.params import SearchParams, sources_named
-from search.query import ReadQuery, negated_parts, plain_parts, read_query
+from search.query import ReadQuery, negated_parts, plain_parts, read_query, with_repeats
 from search.results import ArticlePassage, ArticleView, FacetCount, Hit, Page, PassageHit
 from search.whoosh_backend.arrays import UNDATED, IndexArrays, distinct, run_starts
 from search.whoosh_backend.generation import Generation
@@ -96,7 +96,7 @@ def find(gen: Generation, params: SearchParams, read: ReadQuery) -> Page:
     unless ``collapse=none``; the page asked for highlighted, and the facets of every match."""
     sort = params.effective_sort
     if read.query is not None:
-        read = replace(read, query=named_sources(gen, read.query))
+        read = replace(read, query=with_repeats(named_sources(gen, read.query), read.repeated))
     found = Matches.none(gen.arrays) if params.q and read.query is None else match(gen, params, read)
     budget.check()
     warnings = []
