@@ -13,7 +13,9 @@ from index.schema import SCHEMA, Fields
 from search.backends import open_backend
 from search.sphinxql_backend.connection import connect
 from search.query import read_query
-from search.sphinxql_backend.ranking import article_bm25, passage_bm25f
+from search.sphinxql_backend.config import HEAD_INDEX
+from search.sphinxql_backend.querying import plain_match
+from search.sphinxql_backend.ranking import _results, article_bm25, passage_bm25f, results_up_to
 from search.whoosh_backend.matching import match_passages
 from search.whoosh_backend.ranking import article_bm25 as whoosh_article_bm25, article_frequencies
 
@@ -28,12 +30,19 @@ def whoosh_scores(index_dir: Path, words: list[str], weights: dict[str, float] |
         return {arrays.article_ids[article]: float(score) for article, score in zip(articles, scores)}
 
 
+def grouped_match(words: list[str]) -> str:
+    """A match of any of *words* written otherwise than a query of plain words is: the counts of each
+    word are then asked apart from finding the candidates."""
+    return "@(title,body) (" + " | ".join(words) + ")"
+
+
+@pytest.mark.parametrize("match", [grouped_match, plain_match])
 @pytest.mark.parametrize("words", [["missiles"], ["missiles", "ukraine"], ["council", "bike", "lanes"],
                                    ["interest", "rates", "inflation", "bank"], ["marathon", "runners", "record"]])
-def test_article_bm25_is_the_whoosh_backends(cluster_and_index, words: list[str]) -> None:
+def test_article_bm25_is_the_whoosh_backends(cluster_and_index, words: list[str], match) -> None:
     cluster, index_dir = cluster_and_index
     with connect(cluster.head) as connection, connection.cursor() as cursor:
-        found = article_bm25(cursor, words, "@(title,body) (" + " | ".join(words) + ")")
+        found = article_bm25(cursor, words, match(words))
     ours = dict(zip(found.article_ids, found.scores.tolist()))
     expected = whoosh_scores(index_dir, words)
     assert ours.keys() == expected.keys() and ours
@@ -55,14 +64,15 @@ def test_a_word_typed_twice_weighs_as_in_the_whoosh_backend(cluster_and_index) -
     assert all(passages[key] >= plain[key] for key in plain)
 
 
+@pytest.mark.parametrize("match", [grouped_match, plain_match])
 @pytest.mark.parametrize("words", [["missiles"], ["missiles", "ukraine"], ["council", "bike", "lanes"],
                                    ["interest", "rates", "inflation", "bank"]])
-def test_passage_scores_are_the_whoosh_backends(cluster_and_index, words: list[str]) -> None:
+def test_passage_scores_are_the_whoosh_backends(cluster_and_index, words: list[str], match) -> None:
     cluster, index_dir = cluster_and_index
     text = " ".join(words)
     with connect(cluster.head) as connection, connection.cursor() as cursor:
-        found = article_bm25(cursor, words, "@(title,body) (" + " | ".join(words) + ")")
-        ours = passage_bm25f(cursor, words, "@(title,body) (" + " | ".join(words) + ")", found.keys.tolist())
+        found = article_bm25(cursor, words, match(words))
+        ours = passage_bm25f(cursor, words, match(words), found.keys.tolist())
     with open_backend({"INDEX": str(index_dir)}) as backend, backend.snapshot() as snapshot:
         matched = match_passages(snapshot.searcher, snapshot.arrays, read_query(text, SCHEMA).query)
         expected = {snapshot.searcher.stored_fields(int(doc))[Fields.PASSAGE_ID]: float(score)
@@ -118,3 +128,24 @@ def test_words_of_one_stem_count_once_as_with_whoosh(cluster_and_index) -> None:
         found = article_bm25(cursor, words, sphinx_match(read).text)
     ours = dict(zip(found.article_ids, found.scores.tolist()))
     assert ours and ours == pytest.approx(whoosh_scores(index_dir, ["missiles", "ukraine"]), rel=1e-9, abs=1e-9)
+
+
+def test_rows_asked_for_in_two_steps_are_those_asked_for_at_once(cluster_and_index) -> None:
+    cluster, _ = cluster_and_index
+
+    def statements(rows: int) -> list[tuple[str, tuple]]:
+        return [(f"SELECT COUNT(*) FROM {HEAD_INDEX} WHERE whole = 1", ()),
+                (f"SELECT day, COUNT(*) n FROM {HEAD_INDEX} WHERE whole = 1 AND day > 0 GROUP BY day ORDER BY day ASC "
+                 f"LIMIT {rows} OPTION max_matches={rows}", ()),
+                (f"SELECT passage_id FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 0 ORDER BY akey ASC, position ASC "
+                 f"LIMIT {rows} OPTION max_matches={rows}", ("@(title,body) (missiles | council)",))]
+
+    with connect(cluster.head) as connection, connection.cursor() as cursor:
+        at_once = _results(cursor, statements(1000))
+        days, passages = len(at_once[1]), len(at_once[2])
+        assert days > 3 and passages > 3
+        assert results_up_to(cursor, statements, 1000, first=2) == at_once  # both filled two rows: asked again
+        assert results_up_to(cursor, statements, 1000, first=min(days, passages)) == at_once  # the one that filled it
+        assert results_up_to(cursor, statements, 1000, first=1000) == at_once
+        capped = results_up_to(cursor, statements, 3, first=2)
+        assert capped == [at_once[0], at_once[1][:3], at_once[2][:3]]

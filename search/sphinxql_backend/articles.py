@@ -16,7 +16,10 @@ from search.query import ReadQuery
 from search.results import ArticlePassage, ArticleView, Version
 from search.sphinxql_backend.config import HEAD_INDEX, article_key
 from search.sphinxql_backend.querying import marked, sphinx_match
+from search.sphinxql_backend.ranking import results_up_to
 
+#: Passages of one article read at most.
+ARTICLE_PASSAGES = 10_000
 #: ``SNIPPET()`` options that return a whole passage with every match marked.
 WHOLE_PASSAGE = "'before_match=\x02', 'after_match=\x03', 'limit=0', 'query_mode=1'"
 
@@ -35,10 +38,11 @@ def article_view(cursor, article_id: str, read: ReadQuery) -> ArticleView:
     :raises ArticleNotFound: when no article has that id.
     """
     key = article_key(article_id)
-    cursor.execute(f"SELECT passage_id, position, start_offset, end_offset, lead_text, body_text, title_text, url, "
-                   f"source, published_text, author, section, story FROM {HEAD_INDEX} WHERE whole = 0 AND akey = %s "
-                   "ORDER BY position ASC LIMIT 10000 OPTION max_matches=10000", (key,))
-    rows = [row for row in cursor.fetchall() if row[0].rsplit("#", 1)[0] == article_id]
+    rows, = results_up_to(cursor, lambda limit: [
+        (f"SELECT passage_id, position, start_offset, end_offset, lead_text, body_text, title_text, url, "
+         f"source, published_text, author, section, story FROM {HEAD_INDEX} WHERE whole = 0 AND akey = %s "
+         f"ORDER BY position ASC LIMIT {limit} OPTION max_matches={limit}", (key,))], ARTICLE_PASSAGES)
+    rows = [row for row in rows if row[0].rsplit("#", 1)[0] == article_id]
     if not rows:
         raise ArticleNotFound(f"no article has the id {article_id!r}", "article_id")
     marks = _marked(cursor, key, read)
@@ -64,7 +68,8 @@ def _marked(cursor, key: int, read: ReadQuery) -> dict[str, str]:
         return {}
     # A title match alone would match every passage (each carries the title): only the body counts.
     body_only = match.text.replace("@(title,body)", "@body")
-    cursor.execute(f"SELECT passage_id, SNIPPET(body_text, %s, {WHOLE_PASSAGE}) FROM {HEAD_INDEX} "
-                   "WHERE MATCH(%s) AND whole = 0 AND akey = %s LIMIT 10000 OPTION max_matches=10000",
-                   (match.text, body_only, key))
-    return {passage_id: marked(text) for passage_id, text in cursor.fetchall() if "\x02" in text}
+    rows, = results_up_to(cursor, lambda limit: [
+        (f"SELECT passage_id, SNIPPET(body_text, %s, {WHOLE_PASSAGE}) FROM {HEAD_INDEX} "
+         f"WHERE MATCH(%s) AND whole = 0 AND akey = %s LIMIT {limit} OPTION max_matches={limit}",
+         (match.text, body_only, key))], ARTICLE_PASSAGES)
+    return {passage_id: marked(text) for passage_id, text in rows if "\x02" in text}

@@ -24,7 +24,7 @@ from search.params import SearchParams
 from search.results import Hit, PassageHit, Version
 from search.sphinxql_backend.config import HEAD_INDEX, article_key, row_id
 from search.sphinxql_backend.querying import marked, sphinx_word, words_match
-from search.sphinxql_backend.ranking import CANDIDATES, _results, passage_bm25f, recency_decay
+from search.sphinxql_backend.ranking import CANDIDATES, FIRST_ROWS, PASSAGES_FIRST, _results, passage_bm25f, recency_decay, results_up_to
 
 #: Rows read in date order, per row the page needs, to find the first article of each story.
 WINDOW = 4
@@ -77,11 +77,11 @@ def _by_relevance(cursor, condition: str, args: tuple, match_text: str, words: l
                   in zip(scores.items(), [article_key(passage_id.rsplit("#", 1)[0]) for passage_id in scores])}
     in_keys = f" AND akey IN ({', '.join(str(key) for key in keys)})"
     every = "@(title,body) " + " ".join(f"({sphinx_word(word)})" for word in words)
-    rows, complete = _results(cursor, [
-        (f"SELECT {_COLUMNS} FROM {HEAD_INDEX} WHERE {condition}{in_keys} LIMIT 100000 OPTION max_matches=100000", args),
+    rows, complete = results_up_to(cursor, lambda limit: [
+        (f"SELECT {_COLUMNS} FROM {HEAD_INDEX} WHERE {condition}{in_keys} LIMIT {limit} OPTION max_matches={limit}", args),
         (f"SELECT passage_id FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 0{in_keys} "
-         "LIMIT 100000 OPTION max_matches=100000", (every,)),
-    ])
+         f"LIMIT {limit} OPTION max_matches={limit}", (every,)),
+    ], 100_000, max(FIRST_ROWS, PASSAGES_FIRST * len(keys)))
     holding = {row[0] for row in complete} if len(words) > 1 else {row[2] for row in rows}
     units = [row[:4] for row in rows]
     order = np.lexsort((-np.array([scores.get(unit[2], 0.0) for unit in units]),

@@ -130,6 +130,16 @@ def words_match(words: list[str]) -> str:
     return "(" + " | ".join(sphinx_word(word) for word in indexed or words) + ")"
 
 
+def plain_match(words: list[str]) -> str:
+    """The match :func:`sphinx_match` writes for a query of plain *words* (as :func:`words_match`, each
+    word over title and body): it finds each word as ``words_match(words)`` counts them.
+
+    >>> plain_match(["oil", "u.s"])
+    '(@(title,body) oil | @(title,body) "u s")'
+    """
+    return "(" + " | ".join(f"@(title,body) {sphinx_word(word)}" for word in words if keywords(word)) + ")"
+
+
 def escape(word: str) -> str:
     """*word* with every operator character escaped, lower-cased.
 

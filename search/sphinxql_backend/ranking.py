@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from index.schema import TITLE_BOOST
 from search.sphinxql_backend.config import HEAD_INDEX
-from search.sphinxql_backend.querying import keyword_positions, keywords, sphinx_word, words_match
+from search.sphinxql_backend.querying import keyword_positions, keywords, plain_match, sphinx_word, words_match
 from search.whoosh_backend.arrays import whoosh_idf
 from search.whoosh_backend.matching import PASSAGE_B, PASSAGE_K1
 from search.whoosh_backend.ranking import B, K1, TITLE_WEIGHT, article_idf
@@ -33,12 +34,16 @@ CANDIDATES = 1000
 #: 10,000 words), and rows of one statement at most.
 PASSAGES_PER_KEY = 100
 MAX_ROWS = 100_000
+#: Passages per article first asked for (:func:`results_up_to`): a query's words are in few of an article's passages.
+PASSAGES_FIRST = 4
 #: How long word statistics are kept (:func:`statistics`), in seconds, and how many at most.
 STATISTICS_SECONDS = 30.0
 MAX_STATISTICS = 100_000
 _statistics: dict[tuple, tuple[float, list]] = {}
 #: Statements sent in one batch at most: searchd refuses more than 32.
 BATCH = 32
+#: Rows first asked for by a statement whose answer's size is not known beforehand (see :func:`results_up_to`).
+FIRST_ROWS = 1000
 _WORD_TF = re.compile(r"word(\d+)=\(tf=(\d+)")
 
 
@@ -88,6 +93,24 @@ def _results(cursor, statements: list[tuple[str, tuple]]) -> list[list[tuple]]:
     return results
 
 
+def results_up_to(cursor, statements: Callable[[int], list[tuple[str, tuple]]], ceiling: int,
+                  first: int = FIRST_ROWS) -> list[list[tuple]]:
+    """Every statement's rows, up to *ceiling* each: *statements* gives them for a number of rows (their
+    ``LIMIT`` and ``max_matches``). Every node keeps a queue of ``max_matches`` rows for each statement,
+    which past a few thousand rows costs more than the search itself (a timeline's days at 40,000 cost
+    four times a search's count), so they are asked for *first* rows, and only those whose answer
+    filled that are asked again for *ceiling*: the answer is the same as if asked for *ceiling* at once."""
+    if first >= ceiling:
+        return _results(cursor, statements(ceiling))
+    results = _results(cursor, statements(first))
+    full = [number for number, rows in enumerate(results) if len(rows) >= first]
+    if full:
+        again = statements(ceiling)
+        for number, rows in zip(full, _results(cursor, [again[number] for number in full])):
+            results[number] = rows
+    return results
+
+
 def statistics(cursor, statements: list[tuple[str, tuple]]) -> list[list[tuple]]:
     """:func:`_results` of statements that count words and lengths over the whole cluster, kept per head
     for :data:`STATISTICS_SECONDS`: they weigh words in scores and move little with each write, and
@@ -125,19 +148,24 @@ def article_bm25(cursor, words: list[str], match: str, where: str = "", args: tu
           for word in words if keywords(word)],
     ])
     held = _spread(held, words)
+    # A query of plain words matches the words themselves, so its candidates' counts over title and body
+    # come with them; otherwise (phrases, exclusions, AND) they are asked of every word apart.
+    plain = match == plain_match(words)
     found, = _results(cursor, [
-        (f"SELECT akey, article_id, article_words, skey FROM {HEAD_INDEX} WHERE MATCH(%s) AND {filters} {limit}",
-         (match, *args))])
+        (f"SELECT akey, article_id, article_words, skey{', PACKEDFACTORS()' if plain else ''} FROM {HEAD_INDEX} "
+         f"WHERE MATCH(%s) AND {filters} {limit}", (match, *args))])
     if not found:
         return ArticleScores(np.zeros(0, dtype=np.int64), [], np.zeros(0), np.zeros(0, dtype=bool))
     keys = np.array([row[0] for row in found], dtype=np.int64)
     keys_list = ", ".join(str(key) for key in keys.tolist())
-    every, titles = _results(cursor, [
-        (f"SELECT akey, PACKEDFACTORS() FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 1 AND akey IN ({keys_list}) "
-         f"LIMIT {len(keys)} OPTION max_matches={len(keys)}, ranker=expr('1')", (f"@(title,body) {every_word}",)),
+    *every, titles = _results(cursor, [
+        *([] if plain else [
+            (f"SELECT akey, PACKEDFACTORS() FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 1 AND akey IN ({keys_list}) "
+             f"LIMIT {len(keys)} OPTION max_matches={len(keys)}, ranker=expr('1')", (f"@(title,body) {every_word}",))]),
         (f"SELECT akey, PACKEDFACTORS() FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 1 AND akey IN ({keys_list}) "
          f"LIMIT {len(keys)} OPTION max_matches={len(keys)}, ranker=expr('1')", (f"@title {every_word}",)),
     ])
+    every = every[0] if every else [(row[0], row[4]) for row in found]
     at = {key: number for number, key in enumerate(keys.tolist())}
     tf = np.zeros((len(keys), len(words)))
     for key, factors in every:
@@ -178,19 +206,27 @@ def passage_bm25f(cursor, words: list[str], match: str, keys: list[int],
     keys_list = ", ".join(str(key) for key in keys)
     every_word, positions = words_match(words), keyword_positions(words)
     fields = (("title", "title_words", TITLE_BOOST), ("body", "body_words", 1.0))
-    # Each agent keeps a queue of max_matches rows for every statement: sized to the articles asked for.
-    limit = f"LIMIT {min(MAX_ROWS, PASSAGES_PER_KEY * len(keys))} OPTION max_matches={min(MAX_ROWS, PASSAGES_PER_KEY * len(keys))}"
-    scan = (f"SELECT passage_id, PACKEDFACTORS(), title_words, body_words FROM {HEAD_INDEX} WHERE MATCH(%s) "
-            f"AND whole = 0 AND akey IN ({keys_list}) {limit}, ranker=expr('1')")
+    ceiling = min(MAX_ROWS, PASSAGES_PER_KEY * len(keys))
     totals, *held = statistics(cursor, [
         (f"SELECT COUNT(*), SUM(title_words), SUM(body_words) FROM {HEAD_INDEX} WHERE whole = 0", ()),
         *[(f"SELECT COUNT(*) FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 0", (f"@{field} {sphinx_word(word)}",))
           for field, _, _ in fields for word in words if keywords(word)]])
     held = _spread(held, [word for _ in fields for word in words])
-    matching, *per_field = _results(cursor, [
-        (f"SELECT passage_id FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 0 AND akey IN ({keys_list}) {limit}",
-         (match,)),
-        *[(scan, (f"@{field} {every_word}",)) for field, _, _ in fields]])
+    # The passages a query of plain words matches are those that hold one of them in either field.
+    plain = match == plain_match(words)
+
+    def scans(rows: int) -> list[tuple[str, tuple]]:
+        limit = f"LIMIT {rows} OPTION max_matches={rows}"
+        return [*([] if plain else [
+                    (f"SELECT passage_id FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 0 AND akey IN ({keys_list}) "
+                     f"{limit}", (match,))]),
+                *[(f"SELECT passage_id, PACKEDFACTORS(), title_words, body_words FROM {HEAD_INDEX} WHERE MATCH(%s) "
+                   f"AND whole = 0 AND akey IN ({keys_list}) {limit}, ranker=expr('1')", (f"@{field} {every_word}",))
+                  for field, _, _ in fields]]
+
+    *matching, titled, bodied = results_up_to(cursor, scans, ceiling, max(FIRST_ROWS, PASSAGES_FIRST * len(keys)))
+    per_field = (titled, bodied)
+    matching = matching[0] if matching else [*titled, *bodied]
     count = int(totals[0][0])
     typed_weights = weighing(words, weights)
     scores = {row[0]: 0.0 for row in matching}

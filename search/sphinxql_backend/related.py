@@ -26,9 +26,10 @@ import numpy as np
 from index.errors import ArticleNotFound
 from index.schema import SCHEMA, Fields
 from search.results import Related, RelatedArticle
+from search.sphinxql_backend.articles import ARTICLE_PASSAGES
 from search.sphinxql_backend.config import HEAD_INDEX, article_key
 from search.sphinxql_backend.querying import sphinx_word, words_match
-from search.sphinxql_backend.ranking import article_bm25, statistics
+from search.sphinxql_backend.ranking import article_bm25, results_up_to, statistics
 from search.whoosh_backend.related import (
     _LETTER,
     CLOSE_SHARE,
@@ -51,9 +52,10 @@ def related_articles(cursor, article_id: str, limit: int) -> Related:
     """
     started = time.perf_counter()
     key = article_key(article_id)
-    cursor.execute(f"SELECT article_id, title_text, body_text, skey FROM {HEAD_INDEX} WHERE akey = %s AND whole = 0 "
-                   "ORDER BY position ASC LIMIT 10000 OPTION max_matches=10000", (key,))
-    rows = [row for row in cursor.fetchall() if row[0] == article_id]
+    rows, = results_up_to(cursor, lambda limit: [
+        (f"SELECT article_id, title_text, body_text, skey FROM {HEAD_INDEX} WHERE akey = %s AND whole = 0 "
+         f"ORDER BY position ASC LIMIT {limit} OPTION max_matches={limit}", (key,))], ARTICLE_PASSAGES)
+    rows = [row for row in rows if row[0] == article_id]
     if not rows:
         raise ArticleNotFound(f"no article has the id {article_id!r}", "article_id")
     (count,) = statistics(cursor, [(f"SELECT COUNT(*) FROM {HEAD_INDEX} WHERE whole = 1", ())])

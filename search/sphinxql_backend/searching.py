@@ -27,7 +27,8 @@ from search.results import FacetCount, Hit, Page, PassageHit, Version
 from search.sphinxql_backend.config import HEAD_INDEX
 from search.sphinxql_backend.passages import passage_page
 from search.sphinxql_backend.querying import SPHINX_SCHEMA, SphinxMatch, marked, sphinx_match, words_match
-from search.sphinxql_backend.ranking import CANDIDATES, MAX_ROWS, PASSAGES_PER_KEY, _results, article_bm25, passage_bm25f, recency_decay
+from search.sphinxql_backend.ranking import (CANDIDATES, MAX_ROWS, PASSAGES_PER_KEY, article_bm25, passage_bm25f,
+                                             recency_decay, results_up_to)
 from search.sphinxql_backend.stories import matching_keys
 from search.whoosh_backend.ranking import B, K1, PASSAGE_WEIGHT, PASSAGES_SCORED, fuse, scales
 from search.whoosh_backend.searching import PASSAGES_PER_ARTICLE, SOME_WORDS_WARNING
@@ -136,15 +137,15 @@ def _find(cursor, params: SearchParams, q_read: ReadQuery, sources: list[str]) -
     match_where = "MATCH(%s) AND " if match.text else ""
     match_args = (match.text,) if match.text else ()
     where, args = f"{match_where}whole = 1{filters.where}", (*match_args, *filters.args)
-    totals, by_source, by_month, by_day = _results(cursor, [
+    totals, by_source, by_month, by_day = results_up_to(cursor, lambda rows: [
         (f"SELECT COUNT(*) FROM {HEAD_INDEX} WHERE {where}", args),
         (f"SELECT source, COUNT(*) n FROM {HEAD_INDEX} WHERE {where} GROUP BY source ORDER BY n DESC "
-         "LIMIT 1000 OPTION max_matches=1000", args),
+         f"LIMIT {rows} OPTION max_matches={rows}", args),
         (f"SELECT month, COUNT(*) n FROM {HEAD_INDEX} WHERE {where} AND month > 0 GROUP BY month ORDER BY month DESC "
-         "LIMIT 10000 OPTION max_matches=10000", args),
+         f"LIMIT {rows} OPTION max_matches={rows}", args),
         (f"SELECT day, COUNT(*) n FROM {HEAD_INDEX} WHERE {where} AND day > 0 GROUP BY day ORDER BY day ASC "
-         f"LIMIT {MAX_DAYS} OPTION max_matches={MAX_DAYS}", args),
-    ])
+         f"LIMIT {rows} OPTION max_matches={rows}", args),
+    ], MAX_DAYS)
     cursor.execute("SHOW META")
     if dict(cursor.fetchall()).get("warning"):
         warnings.append("Part of the archive did not answer (a shard with no live copy): these results are "
@@ -190,11 +191,11 @@ def _stories(cursor, where: str, args: tuple) -> int:
     agent's count, and a story's copies are spread over the shards, so: the matching articles that
     name their own story, and of the stories of the matching copies (few: a copy's story is another
     article's), those whose first article does not match."""
-    own, copied = _results(cursor, [
+    own, copied = results_up_to(cursor, lambda rows: [
         (f"SELECT COUNT(*), skey <> akey AS copy FROM {HEAD_INDEX} WHERE {where} AND copy = 0", args),
         (f"SELECT skey, skey <> akey AS copy FROM {HEAD_INDEX} WHERE {where} AND copy = 1 GROUP BY skey "
-         f"LIMIT {MAX_COPIED} OPTION max_matches={MAX_COPIED}", args),
-    ])
+         f"LIMIT {rows} OPTION max_matches={rows}", args),
+    ], MAX_COPIED)
     stories = {int(row[0]) for row in copied}
     matched = matching_keys(cursor, sorted(stories), where, args)
     return (int(own[0][0]) if own else 0) + len(stories - matched)
@@ -334,10 +335,11 @@ def _by_date(cursor, params: SearchParams, where: str, args: tuple, first: int) 
     versions: dict[int, list[Version]] = {}
     if params.collapse == "story" and page:
         skeys = ", ".join(str(row[7]) for row in page)
-        cursor.execute(f"SELECT akey, article_id, source, skey FROM {HEAD_INDEX} WHERE {where} AND skey IN ({skeys}) "
-                       "LIMIT 10000 OPTION max_matches=10000", args)
+        copies, = results_up_to(cursor, lambda rows: [
+            (f"SELECT akey, article_id, source, skey FROM {HEAD_INDEX} WHERE {where} AND skey IN ({skeys}) "
+             f"LIMIT {rows} OPTION max_matches={rows}", args)], 10_000)
         shown = {row[0] for row in page}
-        for key, article_id, source, skey in cursor.fetchall():
+        for key, article_id, source, skey in copies:
             if key not in shown:
                 versions.setdefault(skey, []).append(Version(article_id, source or None))
         versions = {row[0]: versions.get(row[7], []) for row in page}
@@ -430,6 +432,7 @@ def _hits(cursor, rows: list[tuple], scores: list[float], versions: dict[int, li
 
 def source_names(cursor) -> list[str]:
     """The names of the sources of the articles on the cluster, for the source filter."""
-    cursor.execute(f"SELECT source FROM {HEAD_INDEX} WHERE whole = 1 GROUP BY source LIMIT 100000 "
-                   "OPTION max_matches=100000")
-    return [row[0] for row in cursor.fetchall() if row[0]]
+    rows, = results_up_to(cursor, lambda rows: [
+        (f"SELECT source FROM {HEAD_INDEX} WHERE whole = 1 GROUP BY source LIMIT {rows} OPTION max_matches={rows}", ())],
+        100_000)
+    return [row[0] for row in rows if row[0]]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from search.results import Stories, Story, StoryArticle
 from search.sphinxql_backend.config import HEAD_INDEX
-from search.sphinxql_backend.ranking import _results
+from search.sphinxql_backend.ranking import results_up_to
 
 #: Article keys in one ``IN`` list at most.
 IN_LIST = 4096
@@ -25,9 +25,10 @@ MAX_STORIES = 1_000_000
 def cluster_stories(cursor, top: int) -> Stories:
     """How many stories have more than one article and how many articles they hold; the *top* largest,
     largest first (ties by story id), each with the article that named it first, then the others."""
-    cursor.execute(f"SELECT skey, COUNT(*) n, skey <> akey AS copy FROM {HEAD_INDEX} WHERE whole = 1 AND copy = 1 "
-                   f"GROUP BY skey LIMIT {MAX_STORIES} OPTION max_matches={MAX_STORIES}")
-    copies = {int(skey): int(count) for skey, count, _ in cursor.fetchall()}
+    rows, = results_up_to(cursor, lambda limit: [
+        (f"SELECT skey, COUNT(*) n, skey <> akey AS copy FROM {HEAD_INDEX} WHERE whole = 1 AND copy = 1 "
+         f"GROUP BY skey LIMIT {limit} OPTION max_matches={limit}", ())], MAX_STORIES)
+    copies = {int(skey): int(count) for skey, count, _ in rows}
     named = matching_keys(cursor, list(copies))  # stories whose first article is still indexed
     sizes = {key: count + (key in named) for key, count in copies.items()}
     grouped = {key: size for key, size in sizes.items() if size > 1}
@@ -48,9 +49,9 @@ def matching_keys(cursor, keys: list[int], where: str = "whole = 1", args: tuple
     keys at a time."""
     found: set[int] = set()
     for start in range(0, len(keys), IN_LIST):
-        chunk = ", ".join(str(key) for key in keys[start : start + IN_LIST])
-        cursor.execute(f"SELECT akey FROM {HEAD_INDEX} WHERE {where} AND akey IN ({chunk}) "
-                       f"LIMIT {IN_LIST} OPTION max_matches={IN_LIST}", args)
+        chunk = keys[start : start + IN_LIST]
+        cursor.execute(f"SELECT akey FROM {HEAD_INDEX} WHERE {where} AND akey IN ({', '.join(str(key) for key in chunk)}) "
+                       f"LIMIT {len(chunk)} OPTION max_matches={len(chunk)}", args)
         found.update(int(row[0]) for row in cursor.fetchall())
     return found
 
@@ -60,10 +61,10 @@ def _members(cursor, keys: list[int]) -> dict[int, list[tuple]]:
     if not keys:
         return {}
     chunk = ", ".join(str(key) for key in keys)
-    statements = [(f"SELECT article_id, title_text, source, published_text, id, story, skey FROM {HEAD_INDEX} "
-                   f"WHERE whole = 1 AND skey IN ({chunk}) LIMIT 100000 OPTION max_matches=100000", ())]
     members: dict[int, list[tuple]] = {}
-    for rows in _results(cursor, statements):
+    for rows in results_up_to(cursor, lambda limit: [
+            (f"SELECT article_id, title_text, source, published_text, id, story, skey FROM {HEAD_INDEX} "
+             f"WHERE whole = 1 AND skey IN ({chunk}) LIMIT {limit} OPTION max_matches={limit}", ())], 100_000):
         for row in rows:
             members.setdefault(int(row[6]), []).append(row[:6])
     return members
