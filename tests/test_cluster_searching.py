@@ -95,3 +95,20 @@ def test_a_shard_with_no_live_copy_leaves_the_others_results_with_a_warning(tmp_
         assert any("incomplete" in warning for warning in part.warnings) and not whole.warnings
         start_node(cluster.node("data1"))
         assert cluster_page(cluster, SearchParams(q="", per_page=50)).total == whole.total
+
+
+@pytest.mark.parametrize("collapse", ["story", "none"])
+def test_counts_past_the_facets_ceiling_are_still_counted_whole(cluster_and_index, monkeypatch, collapse: str) -> None:
+    """The total and the months are added up from the sources and the days a page reads anyway; past as
+    many of those as a page reads at most, they are counted on their own, and stay the same."""
+    import search.sphinxql_backend.searching as searching
+
+    cluster, _ = cluster_and_index
+    params = SearchParams(q="", per_page=5, collapse=collapse)
+    whole = cluster_page(cluster, params)
+    assert len(whole.days) > 2 and len(whole.facets["source"]) >= 2
+    monkeypatch.setattr(searching, "MAX_DAYS", 2)
+    capped = cluster_page(cluster, params)
+    assert capped.total == whole.total
+    assert capped.facets["published"] == whole.facets["published"]
+    assert list(capped.days.items()) == list(whole.days.items())[:2]

@@ -35,9 +35,10 @@ from search.whoosh_backend.searching import PASSAGES_PER_ARTICLE, SOME_WORDS_WAR
 
 #: Articles, the best by whole-article BM25, whose passages are scored for the passage evidence.
 PASSAGE_CANDIDATES = 200
-#: Days of the timeline at most (a century and more), and stories with copies among one search's
-#: matches at most: every agent keeps a queue of that many rows for the statement.
+#: Days of the timeline at most (a century and more), months of the facet, and stories with copies
+#: among one search's matches at most (read in two steps: :func:`~search.sphinxql_backend.ranking.results_up_to`).
 MAX_DAYS = 40_000
+MAX_MONTHS = 10_000
 MAX_COPIED = 20_000
 #: Articles an exclusion may leave out; a query that excludes more is refused with a warning.
 MAX_EXCLUDED = 100_000
@@ -137,12 +138,9 @@ def _find(cursor, params: SearchParams, q_read: ReadQuery, sources: list[str]) -
     match_where = "MATCH(%s) AND " if match.text else ""
     match_args = (match.text,) if match.text else ()
     where, args = f"{match_where}whole = 1{filters.where}", (*match_args, *filters.args)
-    totals, by_source, by_month, by_day = results_up_to(cursor, lambda rows: [
-        (f"SELECT COUNT(*) FROM {HEAD_INDEX} WHERE {where}", args),
-        (f"SELECT source, COUNT(*) n FROM {HEAD_INDEX} WHERE {where} GROUP BY source ORDER BY n DESC "
-         f"LIMIT {rows} OPTION max_matches={rows}", args),
-        (f"SELECT month, COUNT(*) n FROM {HEAD_INDEX} WHERE {where} AND month > 0 GROUP BY month ORDER BY month DESC "
-         f"LIMIT {rows} OPTION max_matches={rows}", args),
+    by_source, by_day = results_up_to(cursor, lambda rows: [
+        (f"SELECT source, COUNT(*) n, SUM(IF(skey = akey, 1, 0)) own FROM {HEAD_INDEX} WHERE {where} GROUP BY source "
+         f"ORDER BY n DESC LIMIT {rows} OPTION max_matches={rows}", args),
         (f"SELECT day, COUNT(*) n FROM {HEAD_INDEX} WHERE {where} AND day > 0 GROUP BY day ORDER BY day ASC "
          f"LIMIT {rows} OPTION max_matches={rows}", args),
     ], MAX_DAYS)
@@ -150,10 +148,22 @@ def _find(cursor, params: SearchParams, q_read: ReadQuery, sources: list[str]) -
     if dict(cursor.fetchall()).get("warning"):
         warnings.append("Part of the archive did not answer (a shard with no live copy): these results are "
                         "incomplete, and counts cover only what answered.")
-    total = int(totals[0][0]) if totals else 0
+    # Every matching article has one source (or none: ''), and a day when it has a month: the total
+    # and the months are added up from the sources and the days, unless there were too many to read.
+    # (and of them, those that name their own story).
+    total, own = sum(int(row[1]) for row in by_source), sum(int(row[2]) for row in by_source)
+    if len(by_source) >= MAX_DAYS:
+        cursor.execute(f"SELECT COUNT(*), SUM(IF(skey = akey, 1, 0)) own FROM {HEAD_INDEX} WHERE {where}", args)
+        total, own = (int(value) for value in cursor.fetchall()[0])
+    if len(by_day) < MAX_DAYS:
+        by_month = months(by_day)
+    else:
+        cursor.execute(f"SELECT month, COUNT(*) n FROM {HEAD_INDEX} WHERE {where} AND month > 0 GROUP BY month "
+                       f"ORDER BY month DESC LIMIT {MAX_MONTHS} OPTION max_matches={MAX_MONTHS}", args)
+        by_month = list(cursor.fetchall())
     if params.collapse == "story" and total:
-        total = _stories(cursor, where, args)
-    facets = {"source": [FacetCount(source, int(n)) for source, n in sorted(by_source, key=lambda row: (-row[1], row[0]))
+        total = _stories(cursor, where, args, own)
+    facets = {"source": [FacetCount(source, int(n)) for source, n, _ in sorted(by_source, key=lambda row: (-row[1], row[0]))
                          if source],
               "published": [FacetCount(f"{month // 100:04d}-{month % 100:02d}", int(n)) for month, n in by_month]}
     days = {date.fromordinal(int(day)): int(n) for day, n in by_day}
@@ -186,19 +196,32 @@ def _find(cursor, params: SearchParams, q_read: ReadQuery, sources: list[str]) -
     return Page(total=total, hits=hits, facets=facets, days=days, warnings=warnings)
 
 
-def _stories(cursor, where: str, args: tuple) -> int:
-    """How many stories the articles matching *where* are in. Sphinx's ``COUNT(DISTINCT)`` adds up each
-    agent's count, and a story's copies are spread over the shards, so: the matching articles that
-    name their own story, and of the stories of the matching copies (few: a copy's story is another
+def months(by_day: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The counts of articles by day (``(day ordinal, count)``) as counts by month (``(yyyymm, count)``),
+    the latest month first, as the index keeps months.
+
+    >>> months([(date(1987, 2, 26).toordinal(), 3), (date(1987, 3, 1).toordinal(), 2), (date(1987, 3, 9).toordinal(), 1)])
+    [(198703, 3), (198702, 3)]
+    """
+    counts: dict[int, int] = {}
+    for day, count in by_day:
+        moment = date.fromordinal(int(day))
+        counts[moment.year * 100 + moment.month] = counts.get(moment.year * 100 + moment.month, 0) + int(count)
+    return sorted(counts.items(), reverse=True)
+
+
+def _stories(cursor, where: str, args: tuple, own: int) -> int:
+    """How many stories the articles matching *where* are in, *own* of which name their own story.
+    Sphinx's ``COUNT(DISTINCT)`` adds up each agent's count, and a story's copies are spread over the
+    shards, so: the *own*, and of the stories of the matching copies (few: a copy's story is another
     article's), those whose first article does not match."""
-    own, copied = results_up_to(cursor, lambda rows: [
-        (f"SELECT COUNT(*), skey <> akey AS copy FROM {HEAD_INDEX} WHERE {where} AND copy = 0", args),
+    copied, = results_up_to(cursor, lambda rows: [
         (f"SELECT skey, skey <> akey AS copy FROM {HEAD_INDEX} WHERE {where} AND copy = 1 GROUP BY skey "
          f"LIMIT {rows} OPTION max_matches={rows}", args),
     ], MAX_COPIED)
     stories = {int(row[0]) for row in copied}
     matched = matching_keys(cursor, sorted(stories), where, args)
-    return (int(own[0][0]) if own else 0) + len(stories - matched)
+    return own + len(stories - matched)
 
 
 def _by_article(passages: dict[str, float], keys: dict[str, int]) -> dict[int, dict[str, float]]:
