@@ -196,6 +196,19 @@ def _find(cursor, params: SearchParams, q_read: ReadQuery, sources: list[str]) -
     return Page(total=total, hits=hits, facets=facets, days=days, warnings=warnings)
 
 
+def best_stories(order: np.ndarray, stories: np.ndarray, count: int) -> np.ndarray:
+    """The first articles of *order* (numbers into *stories*, each article's story key) that are in its
+    first *count* stories: every wire copy of a story is scored as its first article is.
+
+    >>> best_stories(np.array([3, 0, 1, 2]), np.array([7, 7, 8, 9]), 2).tolist()
+    [3, 0, 1]
+    """
+    ranked = stories[order]
+    first = np.unique(ranked, return_index=True)[1]
+    kept = ranked[np.sort(first)[:count]]
+    return order[np.isin(ranked, kept)]
+
+
 def months(by_day: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """The counts of articles by day (``(day ordinal, count)``) as counts by month (``(yyyymm, count)``),
     the latest month first, as the index keeps months.
@@ -284,7 +297,7 @@ def _by_relevance(cursor, params: SearchParams, match: SphinxMatch, filters: _Fi
                          weights)
     if not len(found.keys):
         return [], [], {}
-    best = np.argsort(-found.scores, kind="stable")[:PASSAGE_CANDIDATES]
+    best = best_stories(np.argsort(-found.scores, kind="stable"), found.stories, PASSAGE_CANDIDATES)
     passages = passage_bm25f(cursor, words, match.text, found.keys[best].tolist(), weights)
     scored.update(_by_article(passages, {found.article_ids[number]: int(found.keys[number]) for number in best}))
     evidence_of = _evidence(passages)
