@@ -11,7 +11,10 @@ from index.articles import read_articles
 from search import create_app
 from search.backends import open_backend
 from search.sphinxql_backend.cluster import running_cluster, start_node, stop_node
-from search.sphinxql_backend.config import free_port
+from search.sphinxql_backend.config import HEAD_INDEX, free_port
+from search.sphinxql_backend.connection import connect
+from search.sphinxql_backend.querying import plain_match
+from search.sphinxql_backend.ranking import article_bm25
 from tests.test_cluster import require_searchd
 from tests.test_related import BRIEFS, COPY, EDITORIAL, FOLLOW_UPS, SMALL, STORY, TV_LISTING, UNRELATED
 from tests.test_stories import COPIES, COPY_IDS
@@ -79,6 +82,19 @@ def test_wire_copies_are_one_story(served) -> None:
     largest = stories.largest[0]
     assert largest.story == "https://herald.example/world/storm-shadow" and len(largest.articles) == 3
     assert largest.articles[0].article_id == largest.story
+
+
+def test_candidates_counted_in_stories_are_as_many_more_as_the_archive_has_copies(served) -> None:
+    cluster, _ = served
+    words = ["storm", "shadow"]
+    with connect(cluster.head) as connection, connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*), SUM(IF(skey = akey, 1, 0)) FROM {HEAD_INDEX} WHERE whole = 1")
+        articles, named = (int(value) for value in cursor.fetchall()[0])
+        by_article = article_bm25(cursor, words, plain_match(words), candidates=1)
+        by_story = article_bm25(cursor, words, plain_match(words), candidates=1, stories=True)
+    assert articles > named and len(by_article.keys) == 1
+    assert len(by_story.keys) == -(-articles // named) >= 2
+    assert by_story.scores[0] == by_article.scores[0]
 
 
 @pytest.mark.parametrize(("typed", "meant"), [("misiles", "missiles"), ("ukraime", "ukraine"),

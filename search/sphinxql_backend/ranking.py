@@ -28,8 +28,10 @@ from search.whoosh_backend.arrays import whoosh_idf
 from search.whoosh_backend.matching import PASSAGE_B, PASSAGE_K1
 from search.whoosh_backend.ranking import B, K1, TITLE_WEIGHT, article_idf
 
-#: Articles the engine finds by its own ranking, to be scored here.
+#: Articles the engine finds by its own ranking, to be scored here; at most, when they are counted in
+#: stories (a statement takes up to 4,096 keys in a list).
 CANDIDATES = 1000
+MAX_CANDIDATES = 4000
 #: Passages read per article, on average, at most when scoring articles' passages (100 passages are about
 #: 10,000 words), and rows of one statement at most.
 PASSAGES_PER_KEY = 100
@@ -130,16 +132,17 @@ def statistics(cursor, statements: list[tuple[str, tuple]]) -> list[list[tuple]]
 
 
 def article_bm25(cursor, words: list[str], match: str, where: str = "", args: tuple = (),
-                 candidates: int = CANDIDATES, weights: dict[str, float] | None = None) -> ArticleScores:
+                 candidates: int = CANDIDATES, weights: dict[str, float] | None = None,
+                 stories: bool = False) -> ArticleScores:
     """The whole-article BM25 of the best *candidates* articles matching *match* (and *where*, with *args*)
     for *words* (as typed, each once; Sphinx stems them; each weighted by *weights*, 1 if not named there),
-    from a connection's *cursor* to the head."""
+    from a connection's *cursor* to the head. With *stories*, *candidates* counts stories: while the
+    archive holds several articles per story (wire copies), as many times more articles are taken, up to
+    :data:`MAX_CANDIDATES`."""
     # The engine picks the candidates by the sum of tf*idf over the words, which misses fewer of the
     # articles our BM25 ranks first than its bm25a does (NPL nDCG@10 0.435 against 0.318 with 1000
     # candidates; TIME unchanged). WEIGHT() is a whole number: scaled up so that close scores stay apart;
     # idf='plain' keeps words that most articles hold from weighing less than nothing.
-    limit = (f"LIMIT {candidates} OPTION max_matches={candidates}, ranker=expr('sum(tf_idf)*1000000'), "
-             "idf='plain,tfidf_unnormalized'")
     every_word, positions = words_match(words), keyword_positions(words)
     filters = f"whole = 1{' AND ' + where if where else ''}"
     totals, *held = statistics(cursor, [
@@ -151,9 +154,20 @@ def article_bm25(cursor, words: list[str], match: str, where: str = "", args: tu
     # A query of plain words matches the words themselves, so its candidates' counts over title and body
     # come with them; otherwise (phrases, exclusions, AND) they are asked of every word apart.
     plain = match == plain_match(words)
-    found, = _results(cursor, [
-        (f"SELECT akey, article_id, article_words, skey{', PACKEDFACTORS()' if plain else ''} FROM {HEAD_INDEX} "
-         f"WHERE MATCH(%s) AND {filters} {limit}", (match, *args))])
+
+    def best(count: int) -> list[tuple]:
+        return _results(cursor, [
+            (f"SELECT akey, article_id, article_words, skey{', PACKEDFACTORS()' if plain else ''} FROM {HEAD_INDEX} "
+             f"WHERE MATCH(%s) AND {filters} LIMIT {count} OPTION max_matches={count}, "
+             "ranker=expr('sum(tf_idf)*1000000'), idf='plain,tfidf_unnormalized'", (match, *args))])[0]
+
+    if stories:
+        # As many more articles as the archive holds articles per story (counting each story by its
+        # first article): wire copies of a story tie, and would otherwise fill the candidates.
+        (articles, named), = statistics(cursor, [
+            (f"SELECT COUNT(*), SUM(IF(skey = akey, 1, 0)) FROM {HEAD_INDEX} WHERE whole = 1", ())])[0]
+        candidates = min(MAX_CANDIDATES, max(candidates, -(-candidates * int(articles) // max(int(named), 1))))
+    found = best(candidates)
     if not found:
         return ArticleScores(np.zeros(0, dtype=np.int64), [], np.zeros(0), np.zeros(0, dtype=bool))
     keys = np.array([row[0] for row in found], dtype=np.int64)

@@ -294,7 +294,7 @@ def _by_relevance(cursor, params: SearchParams, match: SphinxMatch, filters: _Fi
     *tiered* (a plain-words query, not a description); with ``explain``, the components of each score in
     *explanations*, by article key."""
     found = article_bm25(cursor, words, match.text, filters.where.removeprefix(" AND "), filters.args, CANDIDATES,
-                         weights)
+                         weights, stories=params.collapse == "story")
     if not len(found.keys):
         return [], [], {}
     best = best_stories(np.argsort(-found.scores, kind="stable"), found.stories, PASSAGE_CANDIDATES)
