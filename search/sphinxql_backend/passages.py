@@ -24,7 +24,8 @@ from search.params import SearchParams
 from search.results import Hit, PassageHit, Version
 from search.sphinxql_backend.config import HEAD_INDEX, article_key, row_id
 from search.sphinxql_backend.querying import marked, sphinx_word, words_match
-from search.sphinxql_backend.ranking import CANDIDATES, FIRST_ROWS, PASSAGES_FIRST, _results, passage_bm25f, recency_decay, results_up_to
+from search.sphinxql_backend.ranking import (CANDIDATES, _results, passage_bm25f, passage_rows_first, recency_decay,
+                                             results_up_to)
 
 #: Rows read in date order, per row the page needs, to find the first article of each story.
 WINDOW = 4
@@ -81,7 +82,7 @@ def _by_relevance(cursor, condition: str, args: tuple, match_text: str, words: l
         (f"SELECT {_COLUMNS} FROM {HEAD_INDEX} WHERE {condition}{in_keys} LIMIT {limit} OPTION max_matches={limit}", args),
         (f"SELECT passage_id FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 0{in_keys} "
          f"LIMIT {limit} OPTION max_matches={limit}", (every,)),
-    ], 100_000, max(FIRST_ROWS, PASSAGES_FIRST * len(keys)))
+    ], 100_000, passage_rows_first(len(keys)))
     holding = {row[0] for row in complete} if len(words) > 1 else {row[2] for row in rows}
     units = [row[:4] for row in rows]
     order = np.lexsort((-np.array([scores.get(unit[2], 0.0) for unit in units]),

@@ -36,7 +36,8 @@ MAX_CANDIDATES = 4000
 #: 10,000 words), and rows of one statement at most.
 PASSAGES_PER_KEY = 100
 MAX_ROWS = 100_000
-#: Passages per article first asked for (:func:`results_up_to`): a query's words are in few of an article's passages.
+#: Passages per article first asked for (:func:`passage_rows_first`): a query's words are in few of an
+#: article's passages.
 PASSAGES_FIRST = 4
 #: How long word statistics are kept (:func:`statistics`), in seconds, and how many at most.
 STATISTICS_SECONDS = 30.0
@@ -111,6 +112,16 @@ def results_up_to(cursor, statements: Callable[[int], list[tuple[str, tuple]]], 
         for number, rows in zip(full, _results(cursor, [again[number] for number in full])):
             results[number] = rows
     return results
+
+
+def passage_rows_first(articles: int) -> int:
+    """The rows first asked for (:func:`results_up_to`) by a statement reading the passages of *articles*
+    articles.
+
+    >>> passage_rows_first(10), passage_rows_first(1000)
+    (1000, 4000)
+    """
+    return max(FIRST_ROWS, PASSAGES_FIRST * articles)
 
 
 def statistics(cursor, statements: list[tuple[str, tuple]]) -> list[list[tuple]]:
@@ -238,7 +249,7 @@ def passage_bm25f(cursor, words: list[str], match: str, keys: list[int],
                    f"AND whole = 0 AND akey IN ({keys_list}) {limit}, ranker=expr('1')", (f"@{field} {every_word}",))
                   for field, _, _ in fields]]
 
-    *matching, titled, bodied = results_up_to(cursor, scans, ceiling, max(FIRST_ROWS, PASSAGES_FIRST * len(keys)))
+    *matching, titled, bodied = results_up_to(cursor, scans, ceiling, passage_rows_first(len(keys)))
     per_field = (titled, bodied)
     matching = matching[0] if matching else [*titled, *bodied]
     count = int(totals[0][0])

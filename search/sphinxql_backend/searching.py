@@ -148,9 +148,9 @@ def _find(cursor, params: SearchParams, q_read: ReadQuery, sources: list[str]) -
     if dict(cursor.fetchall()).get("warning"):
         warnings.append("Part of the archive did not answer (a shard with no live copy): these results are "
                         "incomplete, and counts cover only what answered.")
-    # Every matching article has one source (or none: ''), and a day when it has a month: the total
-    # and the months are added up from the sources and the days, unless there were too many to read.
-    # (and of them, those that name their own story).
+    # Every matching article has one source (or none: ''), and a day when it has a month: the total (and
+    # of it, the articles that name their own story) and the months are added up from the sources and
+    # the days, unless there were too many of those to read.
     total, own = sum(int(row[1]) for row in by_source), sum(int(row[2]) for row in by_source)
     if len(by_source) >= MAX_DAYS:
         cursor.execute(f"SELECT COUNT(*), SUM(IF(skey = akey, 1, 0)) own FROM {HEAD_INDEX} WHERE {where}", args)
@@ -219,7 +219,8 @@ def months(by_day: list[tuple[int, int]]) -> list[tuple[int, int]]:
     counts: dict[int, int] = {}
     for day, count in by_day:
         moment = date.fromordinal(int(day))
-        counts[moment.year * 100 + moment.month] = counts.get(moment.year * 100 + moment.month, 0) + int(count)
+        month = moment.year * 100 + moment.month
+        counts[month] = counts.get(month, 0) + int(count)
     return sorted(counts.items(), reverse=True)
 
 
