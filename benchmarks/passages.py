@@ -9,7 +9,8 @@ never by its text, and record who judged it.
 
 The systems, each searched with the question as a person would type it:
 
-* ``news-search`` -- our index searched by :func:`search.engine.search` with ``group=passage``;
+* ``news-search`` -- our index searched by :func:`search.engine.search` with ``group=passage``
+  (and with ``--cluster``, ``news-search, cluster``: the same search over a local cluster of Sphinx);
 * ``FTS5 50-word passages`` -- SQLite FTS5 (``porter unicode61``, BM25) over the articles cut into
   runs of about :data:`PEER_WORDS` words, each with its article's title, the question's words OR-ed;
 * ``FTS5 our passages`` -- the same over the passages our indexer cuts (:func:`index.passages.split_text`).
@@ -21,6 +22,7 @@ Commands::
 
     python -m benchmarks.passages pool OUT_DIR      # the passages of every run not yet graded, to grade
     python -m benchmarks.passages score [--json F]  # nDCG@10, answering share of the top 5, per fold
+    python -m benchmarks.passages score --cluster   # and the same searches on a local cluster (searchd)
 
 A figure is printed only when every passage it counts is graded; otherwise ``score`` says how many are
 not and ``pool`` writes them out. Topics are split into two folds by the parity of their number, so
@@ -42,7 +44,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
 
@@ -77,6 +79,8 @@ FTS5_PEER = "FTS5 50-word passages"
 FTS5_OURS = "FTS5 our passages"
 PEERS = (FTS5_PEER, FTS5_OURS)
 OURS_HELD = "news-search, held out"
+#: After the name of a run on a cluster (``--cluster``).
+ON_CLUSTER = ", cluster"
 SHOWN_HELD = "news-search articles, held out"
 
 
@@ -295,21 +299,24 @@ class Engines:
     snapshots: dict[str, Snapshot]
     articles: dict[str, Article]
     peers: dict[str, Run]
+    clusters: dict[str, Snapshot] = field(default_factory=dict)
 
-    def runs(self, setting: Setting, shown: bool = True) -> dict[str, Run]:
-        """The engine's runs (:data:`OURS`, and with *shown* :data:`SHOWN`) with *setting*, over every topic."""
+    def runs(self, setting: Setting, shown: bool = True, cluster: bool = False) -> dict[str, Run]:
+        """The engine's runs (:data:`OURS`, and with *shown* :data:`SHOWN`) with *setting*, over every
+        topic; with *cluster*, on the clusters (named with :data:`ON_CLUSTER` after them)."""
         runs: dict[str, Run] = {}
-        for corpus, snapshot in self.snapshots.items():
+        for corpus, snapshot in (self.clusters if cluster else self.snapshots).items():
             chosen = [topic for topic in self.topics if topic.corpus == corpus]
             for name, run in engine_search(snapshot, chosen, setting, shown).items():
-                runs.setdefault(name, {}).update(run)
+                runs.setdefault(name + (ON_CLUSTER if cluster else ""), {}).update(run)
         return runs
 
 
 @contextmanager
-def engines(topics: Sequence[Topic], work: Path, progress: Callable[[str], None] = lambda line: None
-            ) -> Iterator[Engines]:
-    """Index every corpus the topics are about into *work*, and run the FTS5 peers over it."""
+def engines(topics: Sequence[Topic], work: Path, progress: Callable[[str], None] = lambda line: None,
+            cluster: bool = False) -> Iterator[Engines]:
+    """Index every corpus the topics are about into *work*, and run the FTS5 peers over it; with
+    *cluster*, write each corpus to a local cluster of two shards as well (``searchd`` needed)."""
     with ExitStack() as stack:
         found = Engines(topics, {}, {}, {FTS5_PEER: {}, FTS5_OURS: {}})
         for corpus in CORPORA:
@@ -323,10 +330,26 @@ def engines(topics: Sequence[Topic], work: Path, progress: Callable[[str], None]
             backend = stack.enter_context(open_backend({"INDEX": str(work / f"index-{corpus}")}))
             backend.update(read)
             found.snapshots[corpus] = stack.enter_context(backend.snapshot())
+            if cluster:
+                progress(f"{corpus}: writing to a cluster")
+                found.clusters[corpus] = stack.enter_context(cluster_snapshot(stack, work / f"cluster-{corpus}", read))
             progress(f"{corpus}: FTS5 peers")
             found.peers[FTS5_PEER].update(fts5_run(read, peer_units, chosen))
             found.peers[FTS5_OURS].update(fts5_run(read, our_units, chosen))
         yield found
+
+
+def cluster_snapshot(stack: ExitStack, directory: Path, articles: Sequence[Article]) -> Snapshot:
+    """A snapshot of the SphinxQL backend over a local cluster of two shards in *directory* holding
+    *articles*; the cluster is stopped when *stack* closes."""
+    from search.sphinxql_backend.cluster import running_cluster
+    from search.sphinxql_backend.writing import update_cluster
+
+    cluster = stack.enter_context(running_cluster(directory, shards=2))
+    update_cluster(cluster, articles)
+    backend = stack.enter_context(open_backend({"BACKEND": "sphinxql", "SPHINXQL": cluster.head,
+                                                "CLUSTER": str(cluster.path)}))
+    return backend.snapshot()
 
 
 class Grades:
@@ -562,6 +585,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--cache", type=Path, default=None, help="pool --grid, tune: keep each setting's run in this file")
     parser.add_argument("--grid", action="store_true", help="pool: also every setting the tuning tries")
     parser.add_argument("--data", type=Path, default=None, help="the shared data folder (default: ../shared/data)")
+    parser.add_argument("--cluster", action="store_true",
+                        help="also search a local cluster of each corpus (the SphinxQL backend; searchd needed)")
     parser.add_argument("--topics", type=Path, default=TOPICS)
     parser.add_argument("--judgments", type=Path, default=JUDGMENTS)
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
@@ -592,9 +617,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     topics = read_topics(args.topics)
     progress = lambda line: print(line, file=sys.stderr)  # noqa: E731
-    with tempfile.TemporaryDirectory(prefix="passages-") as work, engines(topics, Path(work), progress) as found:
+    with tempfile.TemporaryDirectory(prefix="passages-") as work, \
+            engines(topics, Path(work), progress, cluster=args.cluster) as found:
         grades = Grades(read_judgments(args.judgments), found.articles)
         runs = {**found.runs(shipped()), **found.peers}
+        if args.cluster:
+            runs.update(found.runs(shipped(), cluster=True))
         result: dict = {}
         if args.command == "pool":
             for setting in POOLED:

@@ -15,8 +15,10 @@ from search.sphinxql_backend.connection import connect
 from search.query import read_query
 from search.sphinxql_backend.config import HEAD_INDEX
 from search.sphinxql_backend.querying import plain_match
+from search.sphinxql_backend.passage_ranking import passage_parts
 from search.sphinxql_backend.ranking import _results, article_bm25, passage_bm25f, results_up_to
 from search.whoosh_backend.matching import match_passages
+from search.whoosh_backend.passage_ranking import passage_parts as whoosh_passage_parts
 from search.whoosh_backend.ranking import article_bm25 as whoosh_article_bm25, article_frequencies
 
 
@@ -82,6 +84,30 @@ def test_passage_scores_are_the_whoosh_backends(cluster_and_index, words: list[s
     # places ("U.S."), and the average comes from its totals: within 2%, and the same best passages.
     assert ours == pytest.approx(expected, rel=0.02)
     assert sorted(ours, key=lambda passage: -ours[passage])[:3] == sorted(expected, key=lambda p: -expected[p])[:3]
+
+
+@pytest.mark.parametrize("match", [grouped_match, plain_match])
+@pytest.mark.parametrize("words", [["missiles", "ukraine"], ["council", "bike", "lanes"],
+                                   ["interest", "rates", "inflation", "bank"], ["storm", "shadow"]])
+def test_the_parts_of_a_passage_score_are_the_whoosh_backends(cluster_and_index, words: list[str], match) -> None:
+    cluster, index_dir = cluster_and_index
+    text = " ".join(words)
+    with connect(cluster.head) as connection, connection.cursor() as cursor:
+        found = article_bm25(cursor, words, match(words))
+        counts, parts = passage_parts(cursor, words, match(words), found.keys.tolist())
+    with open_backend({"INDEX": str(index_dir)}) as backend, backend.snapshot() as snapshot:
+        query = read_query(text, SCHEMA).query
+        matched = match_passages(snapshot.searcher, snapshot.arrays, query)
+        expected = whoosh_passage_parts(snapshot, query, matched.docs, matched.scores)
+        ids = [snapshot.searcher.stored_fields(int(doc))[Fields.PASSAGE_ID] for doc in matched.docs]
+    assert set(parts) == set(expected) == {"passage_score", "article_relevance", "coverage", "proximity"}
+    assert sorted(counts.ids) == sorted(ids) and ids
+    for name in parts:
+        ours = dict(zip(counts.ids, parts[name].tolist()))
+        theirs = dict(zip(ids, expected[name].tolist()))
+        # The passage's own score takes the lengths the body's analyzer counts (see above): within 2%.
+        assert ours == pytest.approx(theirs, rel=0.02 if name == "passage_score" else 1e-9, abs=1e-9), name
+    assert any(value > 0 for value in expected["proximity"])
 
 
 def test_a_query_of_many_words_is_scored_in_batches_searchd_takes(cluster_and_index) -> None:

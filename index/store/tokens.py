@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from array import array
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from itertools import accumulate
 from typing import NamedTuple
 
@@ -240,3 +241,33 @@ def _renumbered(docs: np.ndarray, kept: np.ndarray) -> np.ndarray:
     # Index (among the kept tokens) of the first kept token of each kept token's passage.
     leader = np.maximum.accumulate(np.where(np.r_[True, kept_passage[1:] != kept_passage[:-1]], index, 0))
     return kept[leader] - passage_first[kept_passage] + (index - leader)
+
+
+def word_places(steps: Steps, text: str, words: set[str]) -> list[tuple[int, str]]:
+    """Where each of *words* (as the index holds them: lower case, stemmed) stands in *text*, as the
+    analyzer of *steps* numbers places: the first word its stop filter keeps at its place among all the
+    tokens, the kept words after it one by one. In the order of the text.
+
+    >>> from whoosh.analysis import StemmingAnalyzer
+    >>> word_places(analysis_steps(StemmingAnalyzer()), "The oil prices of crude oil", {"oil", "price"})
+    [(1, 'oil'), (2, 'price'), (4, 'oil')]
+    """
+    tokens = steps.split.split(text)[1::steps.stride]
+    found: list[tuple[int, str]] = []
+    place = -1
+    for index, token in enumerate(tokens):
+        word = _kept_word(steps, token.lower())
+        if word is None:
+            continue
+        place = index if place < 0 else place + 1
+        if word in words:
+            found.append((place, word))
+    return found
+
+
+@lru_cache(maxsize=200_000)
+def _kept_word(steps: Steps, token: str) -> str | None:
+    """A lower-cased *token* as the index holds it; None for one the stop filter of *steps* drops."""
+    if len(token) < steps.minsize or (steps.maxsize is not None and len(token) > steps.maxsize) or token in steps.stops:
+        return None
+    return token if token in steps.ignore else steps.stem(token)

@@ -1,8 +1,10 @@
 """A search's page grouped by passage on a cluster (``group=passage``): each result one passage.
 
 * :func:`passage_page` -- the total and the page's hits, as the Whoosh backend orders them: by
-  relevance, passages holding every word of a plain-words query first, then by their BM25F
-  (:func:`~search.sphinxql_backend.ranking.passage_bm25f`); by date, their articles' dates, undated last,
+  relevance, passages holding every word of a plain-words query first, then by the parts of the Whoosh
+  backend's passage score (:func:`~search.sphinxql_backend.passage_ranking.passage_parts`: their own
+  BM25, their article's relevance, the query's words they hold and how close those stand); by date,
+  their articles' dates, undated last,
   then in article order. Unless ``collapse=none``, only the passages of the first article of each
   story in that order are listed, the story's other articles as the result's versions.
 
@@ -22,7 +24,8 @@ import numpy as np
 
 from search.params import SearchParams
 from search.results import Hit, PassageHit, Version
-from search.sphinxql_backend.config import HEAD_INDEX, article_key, row_id
+from search.sphinxql_backend.config import HEAD_INDEX, row_id
+from search.sphinxql_backend.passage_ranking import passage_parts
 from search.sphinxql_backend.querying import marked, sphinx_word, words_match
 from search.sphinxql_backend.ranking import (CANDIDATES, _results, passage_bm25f, passage_rows_first, recency_decay,
                                              results_up_to)
@@ -43,9 +46,10 @@ def passage_page(cursor, params: SearchParams, match_text: str, where: str, args
     count = int(cursor.fetchone()[0])
     first = (params.page - 1) * params.per_page
     decay: dict[int, float] = {}
+    parts: dict[str, dict[str, float]] = {}
     if params.effective_sort == "relevance" and match_text and words:
-        units, scores, decay = _by_relevance(cursor, condition, condition_args, match_text, words, params.recency,
-                                             weights)
+        units, scores, decay, parts = _by_relevance(cursor, condition, condition_args, match_text, words,
+                                                    params.recency, weights)
     else:
         units, scores = _by_date(cursor, params, condition, condition_args, first + params.per_page)
     kept, dropped, versions = _collapse(units, params.collapse)
@@ -54,28 +58,35 @@ def passage_page(cursor, params: SearchParams, match_text: str, where: str, args
         scores = passage_bm25f(cursor, words, match_text, sorted({int(unit[0]) for unit in page}), weights)
     hits = _hits(cursor, page, [scores.get(unit[2], 0.0) for unit in page], versions, words, snippet)
     if params.explain:
-        hits = [replace(hit, explanation={"passage_score": scores.get(unit[2], 0.0) / decay.get(int(unit[0]), 1.0),
-                                          "recency": decay.get(int(unit[0]), 1.0), "total": hit.score})
+        hits = [replace(hit, explanation={
+                    **(parts.get(unit[2]) or {"passage_score": scores.get(unit[2], 0.0) / decay.get(int(unit[0]), 1.0)}),
+                    "recency": decay.get(int(unit[0]), 1.0), "total": hit.score})
                 for hit, unit in zip(hits, page)]
     return count - dropped, hits
 
 
 def _by_relevance(cursor, condition: str, args: tuple, match_text: str, words: list[str], recency: float | None,
-                  weights: dict[str, float] | None = None) -> tuple[list[tuple], dict[str, float], dict[int, float]]:
+                  weights: dict[str, float] | None = None) \
+        -> tuple[list[tuple], dict[str, float], dict[int, float], dict[str, dict[str, float]]]:
     """Candidate passages (akey, skey, passage id, position) in the Whoosh backend's order, their scores
-    (with *recency*, decayed by their articles' age) and each article's decay."""
+    (with *recency*, decayed by their articles' age), each article's decay, and the parts of each
+    passage's score (:func:`~search.sphinxql_backend.passage_ranking.passage_parts`)."""
     found, = _results(cursor, [(
         f"SELECT akey FROM {HEAD_INDEX} WHERE {condition} GROUP BY akey LIMIT {CANDIDATES} "
         f"OPTION max_matches={CANDIDATES}, ranker=expr('sum(tf_idf)*1000000'), idf='plain,tfidf_unnormalized'", args)])
     keys = [int(row[0]) for row in found]
     if not keys:
-        return [], {}, {}
-    scores = passage_bm25f(cursor, words, match_text, keys, weights)
+        return [], {}, {}, {}
+    counts, parts = passage_parts(cursor, words, match_text, keys, weights)
+    total = sum(parts.values())
+    scores = dict(zip(counts.ids, total.tolist()))
+    by_passage = {passage_id: {name: float(values[number]) for name, values in parts.items()}
+                  for number, passage_id in enumerate(counts.ids)}
     decay: dict[int, float] = {}
     if recency is not None:
         decay = dict(zip(keys, recency_decay(cursor, condition, args, np.array(keys), recency).tolist()))
-        scores = {passage_id: score * decay.get(key, 1.0) for (passage_id, score), key
-                  in zip(scores.items(), [article_key(passage_id.rsplit("#", 1)[0]) for passage_id in scores])}
+        scores = {passage_id: score * decay.get(key, 1.0)
+                  for (passage_id, score), key in zip(scores.items(), counts.keys.tolist())}
     in_keys = f" AND akey IN ({', '.join(str(key) for key in keys)})"
     every = "@(title,body) " + " ".join(f"({sphinx_word(word)})" for word in words)
     rows, complete = results_up_to(cursor, lambda limit: [
@@ -87,7 +98,7 @@ def _by_relevance(cursor, condition: str, args: tuple, match_text: str, words: l
     units = [row[:4] for row in rows]
     order = np.lexsort((-np.array([scores.get(unit[2], 0.0) for unit in units]),
                         np.array([unit[2] not in holding for unit in units])))
-    return [units[number] for number in order], {unit[2]: scores.get(unit[2], 0.0) for unit in units}, decay
+    return [units[number] for number in order], {unit[2]: scores.get(unit[2], 0.0) for unit in units}, decay, by_passage
 
 
 def _by_date(cursor, params: SearchParams, condition: str, args: tuple, needed: int) \

@@ -32,7 +32,7 @@ from whoosh import query as wq
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StopFilter
 from whoosh.fields import TEXT, Schema
 
-from index.schema import Fields
+from index.schema import SCHEMA, Fields
 from search.query import ReadQuery, negated_parts
 from search.sphinxql_backend.config import CHARSET_TABLE
 
@@ -78,6 +78,11 @@ def _charset_class(table: str) -> re.Pattern:
 
 
 _KEYWORD = _charset_class(CHARSET_TABLE)
+
+
+def stem(word: str) -> str:
+    """*word* as the Whoosh index holds it (itself when the analyzer keeps nothing of it)."""
+    return next((token.text for token in SCHEMA[Fields.BODY].analyzer(word)), word)
 
 
 def keywords(word: str) -> list[str]:

@@ -156,12 +156,7 @@ def article_bm25(cursor, words: list[str], match: str, where: str = "", args: tu
     # idf='plain' keeps words that most articles hold from weighing less than nothing.
     every_word, positions = words_match(words), keyword_positions(words)
     filters = f"whole = 1{' AND ' + where if where else ''}"
-    totals, *held = statistics(cursor, [
-        (f"SELECT COUNT(*), SUM(article_words) FROM {HEAD_INDEX} WHERE whole = 1", ()),
-        *[(f"SELECT COUNT(*) FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 1", (f"@(title,body) {sphinx_word(word)}",))
-          for word in words if keywords(word)],
-    ])
-    held = _spread(held, words)
+    count, average, held = article_statistics(cursor, words)
     # A query of plain words matches the words themselves, so its candidates' counts over title and body
     # come with them; otherwise (phrases, exclusions, AND) they are asked of every word apart.
     plain = match == plain_match(words)
@@ -199,17 +194,27 @@ def article_bm25(cursor, words: list[str], match: str, where: str = "", args: tu
         # The Whoosh title's postings carry its field boost in their weights: a title word counts
         # TITLE_WEIGHT times its boost, once of which the count over both fields already holds.
         tf[at[key]] += (TITLE_WEIGHT * TITLE_BOOST - 1) * typed_frequencies(factors, positions)
-    count = int(totals[0][0])
-    average = int(totals[0][1] or 0) / (count or 1) or 1.0
     lengths = np.array([max(row[2], 1) for row in found], dtype=np.float64)
     parts = np.zeros((len(keys), len(words)))
-    for number, rows in enumerate(held):
-        rarity = article_idf(count, int(rows[0][0]))
+    for number, holding in enumerate(held):
+        rarity = article_idf(count, holding)
         column = tf[:, number]
         parts[:, number] = rarity * (column * (K1 + 1)) / (column + K1 * ((1 - B) + B * lengths / average))
     parts *= weighing(words, weights)
     return ArticleScores(keys, [row[1] for row in found], parts.sum(axis=1), (tf > 0).all(axis=1), parts,
                          np.array([row[3] for row in found], dtype=np.int64))
+
+
+def article_statistics(cursor, words: list[str]) -> tuple[int, float, list[int]]:
+    """How many articles the cluster holds, their average length, and how many hold each of *words*
+    (:func:`statistics`: kept a while)."""
+    totals, *held = statistics(cursor, [
+        (f"SELECT COUNT(*), SUM(article_words) FROM {HEAD_INDEX} WHERE whole = 1", ()),
+        *[(f"SELECT COUNT(*) FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 1", (f"@(title,body) {sphinx_word(word)}",))
+          for word in words if keywords(word)],
+    ])
+    count = int(totals[0][0])
+    return count, int(totals[0][1] or 0) / (count or 1) or 1.0, [int(rows[0][0]) for rows in _spread(held, words)]
 
 
 def weighing(words: list[str], weights: dict[str, float] | None) -> np.ndarray:
@@ -221,51 +226,91 @@ def weighing(words: list[str], weights: dict[str, float] | None) -> np.ndarray:
     return np.array([(weights or {}).get(word, 1.0) for word in words])
 
 
-def passage_bm25f(cursor, words: list[str], match: str, keys: list[int],
-                  weights: dict[str, float] | None = None) -> dict[str, float]:
-    """Whoosh's BM25F score of each passage of the articles *keys* that matches *match*, for *words*
-    (each once, as typed; each weighted by *weights*): by passage id. Word counts per field from ``PACKEDFACTORS()``, each field's
-    lengths as the Whoosh index counts them (``title_words``, ``body_words``), idf over passages."""
-    if not keys:
-        return {}
+@dataclass(frozen=True)
+class PassageCounts:
+    """The passages of chosen articles that match a query, as :func:`passage_counts` reads them: their
+    ids and article keys, each typed word's count in the title and in the text (a row per passage, a column
+    per word) and the two fields' lengths as the Whoosh index counts them; over the whole cluster, how
+    many passages there are, the fields' average lengths, and how many passages hold each word in the
+    title and in the text."""
+
+    ids: list[str]
+    keys: np.ndarray
+    title_tf: np.ndarray
+    body_tf: np.ndarray
+    title_words: np.ndarray
+    body_words: np.ndarray
+    count: int
+    averages: tuple[float, float]
+    held: np.ndarray  # two rows, title and text: a column per word
+
+
+def passage_counts(cursor, words: list[str], match: str, keys: list[int]) -> PassageCounts:
+    """:class:`PassageCounts` of the passages of the articles *keys* that match *match*, for *words*
+    (each once, as typed): word counts per field from ``PACKEDFACTORS()``."""
     keys_list = ", ".join(str(key) for key in keys)
     every_word, positions = words_match(words), keyword_positions(words)
-    fields = (("title", "title_words", TITLE_BOOST), ("body", "body_words", 1.0))
     ceiling = min(MAX_ROWS, PASSAGES_PER_KEY * len(keys))
     totals, *held = statistics(cursor, [
         (f"SELECT COUNT(*), SUM(title_words), SUM(body_words) FROM {HEAD_INDEX} WHERE whole = 0", ()),
         *[(f"SELECT COUNT(*) FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 0", (f"@{field} {sphinx_word(word)}",))
-          for field, _, _ in fields for word in words if keywords(word)]])
-    held = _spread(held, [word for _ in fields for word in words])
+          for field in ("title", "body") for word in words if keywords(word)]])
+    held = _spread(held, [word for _ in range(2) for word in words])
     # The passages a query of plain words matches are those that hold one of them in either field.
     plain = match == plain_match(words)
 
     def scans(rows: int) -> list[tuple[str, tuple]]:
         limit = f"LIMIT {rows} OPTION max_matches={rows}"
         return [*([] if plain else [
-                    (f"SELECT passage_id FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 0 AND akey IN ({keys_list}) "
+                    (f"SELECT passage_id, akey FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 0 AND akey IN ({keys_list}) "
                      f"{limit}", (match,))]),
-                *[(f"SELECT passage_id, PACKEDFACTORS(), title_words, body_words FROM {HEAD_INDEX} WHERE MATCH(%s) "
+                *[(f"SELECT passage_id, akey, PACKEDFACTORS(), title_words, body_words FROM {HEAD_INDEX} WHERE MATCH(%s) "
                    f"AND whole = 0 AND akey IN ({keys_list}) {limit}, ranker=expr('1')", (f"@{field} {every_word}",))
-                  for field, _, _ in fields]]
+                  for field in ("title", "body")]]
 
-    *matching, titled, bodied = results_up_to(cursor, scans, ceiling, passage_rows_first(len(keys)))
-    per_field = (titled, bodied)
-    matching = matching[0] if matching else [*titled, *bodied]
+    *matching, titled, bodied = results_up_to(cursor, scans, ceiling, passage_rows_first(len(keys))) if keys \
+        else [[], [], []]
+    at: dict[str, int] = {}  # each matching passage's place, and its article's key
+    for row in (matching[0] if matching else [*titled, *bodied]):
+        at.setdefault(row[0], len(at))
+    passage_keys = np.zeros(len(at), dtype=np.int64)
+    lengths = np.zeros((2, len(at)))
+    tf = np.zeros((2, len(at), len(words)))
+    for row in (matching[0] if matching else []):
+        passage_keys[at[row[0]]] = row[1]
+    for field, rows in enumerate((titled, bodied)):
+        for passage_id, key, factors, title_words, body_words in rows:
+            if passage_id in at:
+                number = at[passage_id]
+                passage_keys[number], lengths[:, number] = key, (title_words, body_words)
+                tf[field, number] = typed_frequencies(factors, positions)
     count = int(totals[0][0])
-    typed_weights = weighing(words, weights)
-    scores = {row[0]: 0.0 for row in matching}
-    for number, ((_, length_column, boost), rows) in enumerate(zip(fields, per_field)):
-        average = (int(totals[0][1 + number] or 0) / (count or 1)) or 1.0
-        idfs = np.array([whoosh_idf(count, int(held[number * len(words) + word][0][0]))
-                         for word in range(len(words))]) * typed_weights
-        for passage_id, factors, title_words, body_words in rows:
-            if passage_id not in scores:
-                continue
-            weights = typed_frequencies(factors, positions) * boost
-            length = max(title_words if length_column == "title_words" else body_words, 1)
-            parts = idfs * (weights * (PASSAGE_K1 + 1)) / (weights + PASSAGE_K1 * ((1 - PASSAGE_B) + PASSAGE_B * length / average))
-            scores[passage_id] += float(parts[weights > 0].sum())
+    averages = tuple((int(totals[0][1 + field] or 0) / (count or 1)) or 1.0 for field in range(2))
+    holding = np.array([[int(rows[0][0]) for rows in held[:len(words)]], [int(rows[0][0]) for rows in held[len(words):]]])
+    return PassageCounts(list(at), passage_keys, tf[0], tf[1], lengths[0], lengths[1], count, averages, holding)
+
+
+def passage_bm25f(cursor, words: list[str], match: str, keys: list[int],
+                  weights: dict[str, float] | None = None) -> dict[str, float]:
+    """Whoosh's BM25F score of each passage of the articles *keys* that matches *match*, for *words*
+    (each once, as typed; each weighted by *weights*): by passage id. Word counts per field from
+    :func:`passage_counts`, each field's lengths as the Whoosh index counts them, idf over passages."""
+    if not keys:
+        return {}
+    counts = passage_counts(cursor, words, match, keys)
+    return dict(zip(counts.ids, bm25f(counts, weighing(words, weights)).tolist()))
+
+
+def bm25f(counts: PassageCounts, weights: np.ndarray) -> np.ndarray:
+    """Whoosh's BM25F of each passage of *counts*, its words weighted by *weights*: each field's BM25
+    (the title's counts times its field boost), added."""
+    scores = np.zeros(len(counts.ids))
+    fields = ((counts.title_tf, counts.title_words, TITLE_BOOST), (counts.body_tf, counts.body_words, 1.0))
+    for number, (tf, lengths, boost) in enumerate(fields):
+        idfs = np.array([whoosh_idf(counts.count, int(held)) for held in counts.held[number]]) * weights
+        tf = tf * boost
+        norm = PASSAGE_K1 * ((1 - PASSAGE_B) + PASSAGE_B * np.maximum(lengths, 1) / counts.averages[number])
+        scores += (idfs * (tf * (PASSAGE_K1 + 1)) / (tf + norm[:, None])).sum(axis=1)
     return scores
 
 

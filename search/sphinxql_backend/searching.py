@@ -20,13 +20,12 @@ from datetime import date
 import numpy as np
 from whoosh import query as wq
 
-from index.schema import SCHEMA, Fields
 from search.params import SearchParams, sources_named
 from search.query import ReadQuery, negated_parts, plain_parts
 from search.results import FacetCount, Hit, Page, PassageHit, Version
 from search.sphinxql_backend.config import HEAD_INDEX
 from search.sphinxql_backend.passages import passage_page
-from search.sphinxql_backend.querying import SPHINX_SCHEMA, SphinxMatch, marked, sphinx_match, words_match
+from search.sphinxql_backend.querying import SPHINX_SCHEMA, SphinxMatch, marked, sphinx_match, stem, words_match
 from search.sphinxql_backend.ranking import (CANDIDATES, MAX_ROWS, PASSAGES_PER_KEY, article_bm25, passage_bm25f,
                                              recency_decay, results_up_to)
 from search.sphinxql_backend.stories import matching_keys
@@ -85,11 +84,6 @@ def repeat_weights(read: ReadQuery, words: list[str]) -> dict[str, float]:
     {'oil': 1.8, 'prices': 1.8}
     """
     return {word: read.repeated[stem(word)] for word in words if stem(word) in read.repeated}
-
-
-def stem(word: str) -> str:
-    """*word* as the Whoosh index holds it (itself when the analyzer keeps nothing of it)."""
-    return next((token.text for token in SCHEMA[Fields.BODY].analyzer(word)), word)
 
 
 def _excluded_leaves(read: ReadQuery) -> list:

@@ -91,39 +91,51 @@ def passage_bm25(gen: Generation, words: dict[str, float], docs: np.ndarray) -> 
 
 
 def proximity(gen: Generation, words: dict[str, float], docs: np.ndarray) -> np.ndarray:
-    """How close different query words stand in each of the passages *docs*, between 0 and 1.
-
-    Every two neighbouring occurrences of different words (in the order of the text) add the product
-    of their weights (boost times rarity among articles) over the square of the distance between them
-    in words, as Büttcher, Clarke and Lushman's term proximity does; the sum is scaled by what the
-    query's words would add standing side by side, and capped at 1.
-    """
+    """How close different query words stand in each of the passages *docs*, between 0 and 1
+    (:func:`closeness`, the words weighted by :func:`word_weights`)."""
     arrays = gen.arrays
     weights = word_weights(gen, words)
     listed = [int(doc) for doc in docs]
-    at_doc, positions, weight, word_ids = [], [], [], []
+    at_doc, places, word_ids = [], [], []
     for number, word in enumerate(words):
         for doc, found in arrays.characters(Fields.BODY, word, listed).items():
             at_doc += [doc] * len(found)
-            positions += [position for position, _, _ in found]
-            weight += [weights[word]] * len(found)
+            places += [position for position, _, _ in found]
             word_ids += [number] * len(found)
-    ordered = sorted(weights.values(), reverse=True)
-    best = sum(a * b for a, b in zip(ordered, ordered[1:])) or 1.0
     if not at_doc:
         return np.zeros(len(listed))
     ordered_docs = np.sort(docs)
-    index = np.searchsorted(ordered_docs, at_doc)
-    order = np.lexsort((np.asarray(positions), index))  # by passage, then by place in it
-    index, places = index[order], np.asarray(positions)[order]
-    weight, word_ids = np.asarray(weight)[order], np.asarray(word_ids)[order]
+    totals = closeness(np.searchsorted(ordered_docs, at_doc), np.asarray(places), np.asarray(word_ids),
+                       np.array(list(weights.values())), len(listed))
+    # *totals* is in the order of the sorted docs; give it back in the order of *docs*.
+    return totals[np.searchsorted(ordered_docs, docs)]
+
+
+def closeness(passages: np.ndarray, places: np.ndarray, word_ids: np.ndarray, weights: np.ndarray,
+              count: int) -> np.ndarray:
+    """Büttcher, Clarke and Lushman's term proximity of *count* passages, between 0 and 1, from every
+    occurrence of a query word in them: its passage (a number below *count*), its place in the text and
+    its word (a number into *weights*, each word's boost times its rarity among articles).
+
+    Every two neighbouring occurrences of different words (in the order of the text) add the product
+    of their weights over the square of the distance between them in words; the sum is scaled by what
+    the query's words would add standing side by side, and capped at 1.
+
+    >>> closeness(np.array([0, 0, 1, 1]), np.array([3, 4, 0, 2]), np.array([0, 1, 0, 1]), np.array([1.0, 1.0]), 2).tolist()
+    [1.0, 0.25]
+    """
+    ordered = sorted(weights.tolist(), reverse=True)
+    best = sum(a * b for a, b in zip(ordered, ordered[1:])) or 1.0
+    if not len(passages):
+        return np.zeros(count)
+    order = np.lexsort((places, passages))  # by passage, then by place in it
+    passages, places, word_ids = passages[order], places[order], word_ids[order]
+    weight = weights[word_ids]
     # Neighbouring occurrences of different words in the same passage.
-    pair = (index[1:] == index[:-1]) & (word_ids[1:] != word_ids[:-1])
+    pair = (passages[1:] == passages[:-1]) & (word_ids[1:] != word_ids[:-1])
     distance = np.maximum(1, places[1:] - places[:-1])
     adds = np.where(pair, weight[1:] * weight[:-1] / distance.astype(np.float64) ** 2, 0.0)
-    totals = np.bincount(index[1:], weights=adds, minlength=len(listed))
-    # *totals* is in the order of the sorted docs; give it back in the order of *docs*.
-    return np.minimum(1.0, totals[np.searchsorted(ordered_docs, docs)] / best)
+    return np.minimum(1.0, np.bincount(passages[1:], weights=adds, minlength=count) / best)
 
 
 def passage_parts(gen: Generation, query: Query, docs: np.ndarray, scores: np.ndarray) -> dict[str, np.ndarray]:
