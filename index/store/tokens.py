@@ -265,7 +265,7 @@ def word_places(steps: Steps, text: str, words: set[str]) -> list[tuple[int, str
     return found
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=20_000)
 def _kept_word(steps: Steps, token: str) -> str | None:
     """A lower-cased *token* as the index holds it; None for one the stop filter of *steps* drops."""
     if len(token) < steps.minsize or (steps.maxsize is not None and len(token) > steps.maxsize) or token in steps.stops:

@@ -15,7 +15,11 @@ computed from what the engine reports.
 
 Word counts come from :func:`~search.sphinxql_backend.ranking.passage_counts`; the candidates are the
 matching passages of the articles the engine finds first (``keys``), where the Whoosh backend scores
-every matching passage, so the best passage and article the parts are scaled to are those of the candidates.
+every matching passage, so the best passage and article the parts are scaled to are those of the
+candidates. Fields' lengths are counted apart by the two backends (see
+:mod:`~search.sphinxql_backend.ranking`): a passage's own score may differ by up to 2%, which, as may
+ties (wire copies), can change which passages fall within the best
+:data:`~search.whoosh_backend.passage_ranking.PROXIMITY_DEPTH`.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@
   story in that order are listed, the story's other articles as the result's versions.
 
 The engine finds the candidates: by relevance the best :data:`~search.sphinxql_backend.ranking.CANDIDATES`
-passages by its own ranking, whose articles' matching passages are then scored; by date a window of
+articles by its own ranking (each by its best matching passage), whose matching passages are then scored; by date a window of
 rows in date order, :data:`WINDOW` times the rows the page needs. The total counts every matching
 passage, less those of the later articles of a story found among the candidates: exact whenever
 every matching passage is a candidate, as it is for all but the commonest words.
@@ -58,10 +58,13 @@ def passage_page(cursor, params: SearchParams, match_text: str, where: str, args
         scores = passage_bm25f(cursor, words, match_text, sorted({int(unit[0]) for unit in page}), weights)
     hits = _hits(cursor, page, [scores.get(unit[2], 0.0) for unit in page], versions, words, snippet)
     if params.explain:
+        # A hit's passage names its unit: a unit whose rows went missing meanwhile has no hit.
+        key_of = {unit[2]: int(unit[0]) for unit in page}
         hits = [replace(hit, explanation={
-                    **(parts.get(unit[2]) or {"passage_score": scores.get(unit[2], 0.0) / decay.get(int(unit[0]), 1.0)}),
-                    "recency": decay.get(int(unit[0]), 1.0), "total": hit.score})
-                for hit, unit in zip(hits, page)]
+                    **(parts.get(passage_id) or {"passage_score": scores.get(passage_id, 0.0) / decay.get(key, 1.0)}),
+                    "recency": decay.get(key, 1.0), "total": hit.score})
+                for hit, passage_id, key in ((hit, hit.passages[0].passage_id, key_of[hit.passages[0].passage_id])
+                                             for hit in hits)]
     return count - dropped, hits
 
 
