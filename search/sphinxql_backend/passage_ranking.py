@@ -94,9 +94,10 @@ def proximity(cursor, passage_ids: list[str], words: list[str], rarity: np.ndarr
                                 f"LIMIT {len(passage_ids)} OPTION max_matches={len(passage_ids)}", ())])
     text_of = dict(texts)
     stems = {stem(word): number for number, word in reversed(list(enumerate(words)))}
+    wanted = frozenset(stems)
     at, places, word_ids = [], [], []
     for number, passage_id in enumerate(passage_ids):
-        for place, word in body_places(text_of.get(passage_id, ""), frozenset(stems)):
+        for place, word in body_places(text_of.get(passage_id, ""), wanted):
             at.append(number)
             places.append(place)
             word_ids.append(stems[word])

@@ -46,10 +46,11 @@ def passage_page(cursor, params: SearchParams, match_text: str, where: str, args
     count = int(cursor.fetchone()[0])
     first = (params.page - 1) * params.per_page
     decay: dict[int, float] = {}
-    parts: dict[str, dict[str, float]] = {}
+    at: dict[str, int] = {}  # by relevance: each scored passage's place in the arrays of *parts*
+    parts: dict[str, np.ndarray] = {}
     if params.effective_sort == "relevance" and match_text and words:
-        units, scores, decay, parts = _by_relevance(cursor, condition, condition_args, match_text, words,
-                                                    params.recency, weights)
+        units, scores, decay, at, parts = _by_relevance(cursor, condition, condition_args, match_text, words,
+                                                        params.recency, weights)
     else:
         units, scores = _by_date(cursor, params, condition, condition_args, first + params.per_page)
     kept, dropped, versions = _collapse(units, params.collapse)
@@ -60,31 +61,40 @@ def passage_page(cursor, params: SearchParams, match_text: str, where: str, args
     if params.explain:
         # A hit's passage names its unit: a unit whose rows went missing meanwhile has no hit.
         key_of = {unit[2]: int(unit[0]) for unit in page}
-        hits = [replace(hit, explanation={
-                    **(parts.get(passage_id) or {"passage_score": scores.get(passage_id, 0.0) / decay.get(key, 1.0)}),
-                    "recency": decay.get(key, 1.0), "total": hit.score})
-                for hit, passage_id, key in ((hit, hit.passages[0].passage_id, key_of[hit.passages[0].passage_id])
-                                             for hit in hits)]
+        hits = [replace(hit, explanation=_explanation(hit.passages[0].passage_id, key_of, scores, decay, at, parts,
+                                                      hit.score))
+                for hit in hits]
     return count - dropped, hits
+
+
+def _explanation(passage_id: str, key_of: dict[str, int], scores: dict[str, float], decay: dict[int, float],
+                 at: dict[str, int], parts: dict[str, np.ndarray], total: float) -> dict:
+    """The components of a passage's score: by relevance, the parts of
+    :func:`~search.sphinxql_backend.passage_ranking.passage_parts`, else its own score; its article's
+    recency decay, and the score shown."""
+    recency = decay.get(key_of[passage_id], 1.0)
+    if passage_id in at:
+        explained = {name: float(values[at[passage_id]]) for name, values in parts.items()}
+    else:
+        explained = {"passage_score": scores.get(passage_id, 0.0) / recency}
+    return {**explained, "recency": recency, "total": total}
 
 
 def _by_relevance(cursor, condition: str, args: tuple, match_text: str, words: list[str], recency: float | None,
                   weights: dict[str, float] | None = None) \
-        -> tuple[list[tuple], dict[str, float], dict[int, float], dict[str, dict[str, float]]]:
+        -> tuple[list[tuple], dict[str, float], dict[int, float], dict[str, int], dict[str, np.ndarray]]:
     """Candidate passages (akey, skey, passage id, position) in the Whoosh backend's order, their scores
-    (with *recency*, decayed by their articles' age), each article's decay, and the parts of each
-    passage's score (:func:`~search.sphinxql_backend.passage_ranking.passage_parts`)."""
+    (with *recency*, decayed by their articles' age), each article's decay, and the parts of the scored
+    passages' scores (:func:`~search.sphinxql_backend.passage_ranking.passage_parts`) with each passage's
+    place in them."""
     found, = _results(cursor, [(
         f"SELECT akey FROM {HEAD_INDEX} WHERE {condition} GROUP BY akey LIMIT {CANDIDATES} "
         f"OPTION max_matches={CANDIDATES}, ranker=expr('sum(tf_idf)*1000000'), idf='plain,tfidf_unnormalized'", args)])
     keys = [int(row[0]) for row in found]
     if not keys:
-        return [], {}, {}, {}
+        return [], {}, {}, {}, {}
     counts, parts = passage_parts(cursor, words, match_text, keys, weights)
-    total = sum(parts.values())
-    scores = dict(zip(counts.ids, total.tolist()))
-    by_passage = {passage_id: {name: float(values[number]) for name, values in parts.items()}
-                  for number, passage_id in enumerate(counts.ids)}
+    scores = dict(zip(counts.ids, sum(parts.values()).tolist()))
     decay: dict[int, float] = {}
     if recency is not None:
         decay = dict(zip(keys, recency_decay(cursor, condition, args, np.array(keys), recency).tolist()))
@@ -101,7 +111,8 @@ def _by_relevance(cursor, condition: str, args: tuple, match_text: str, words: l
     units = [row[:4] for row in rows]
     order = np.lexsort((-np.array([scores.get(unit[2], 0.0) for unit in units]),
                         np.array([unit[2] not in holding for unit in units])))
-    return [units[number] for number in order], {unit[2]: scores.get(unit[2], 0.0) for unit in units}, decay, by_passage
+    return [units[number] for number in order], {unit[2]: scores.get(unit[2], 0.0) for unit in units}, decay, \
+        {passage_id: number for number, passage_id in enumerate(counts.ids)}, parts
 
 
 def _by_date(cursor, params: SearchParams, condition: str, args: tuple, needed: int) \

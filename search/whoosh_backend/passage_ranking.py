@@ -102,11 +102,9 @@ def proximity(gen: Generation, words: dict[str, float], docs: np.ndarray) -> np.
             at_doc += [doc] * len(found)
             places += [position for position, _, _ in found]
             word_ids += [number] * len(found)
-    if not at_doc:
-        return np.zeros(len(listed))
     ordered_docs = np.sort(docs)
-    totals = closeness(np.searchsorted(ordered_docs, at_doc), np.asarray(places), np.asarray(word_ids),
-                       np.array(list(weights.values())), len(listed))
+    totals = closeness(np.searchsorted(ordered_docs, at_doc), np.asarray(places, dtype=np.int64),
+                       np.asarray(word_ids, dtype=np.int64), np.array(list(weights.values())), len(listed))
     # *totals* is in the order of the sorted docs; give it back in the order of *docs*.
     return totals[np.searchsorted(ordered_docs, docs)]
 
