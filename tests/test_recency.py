@@ -69,3 +69,30 @@ def test_the_cli_takes_recency_in_days(runner, index_dir):
     assert found.index(GRID) < found.index(SEED)
     wrong = runner.invoke(cli, ["search", "missiles", "--recency", "0", "--index-dir", str(index_dir)])
     assert wrong.exit_code == 2 and "--recency" in wrong.output
+
+
+def components(explanation: dict) -> list[float]:
+    """The numbers an explanation adds up (before the decay): every part but ``recency`` and ``total``."""
+    values = []
+    for name, value in explanation.items():
+        if name in ("recency", "total", "all_words", "expansions"):
+            continue
+        values += list(value.values()) if isinstance(value, dict) else [value]
+    return values
+
+
+@pytest.mark.parametrize("group", ["article", "passage"])
+@pytest.mark.parametrize("query", ["", "missiles", "missil*"])
+def test_a_decay_too_small_for_a_float_is_still_explained(client, query, group):
+    # Half-lives of a minute and a half: an article days behind the newest decays below the smallest float.
+    response = client.get("/api/search", query_string={"q": query, "group": group, "sort": "relevance",
+                                                      "recency": "0.001", "explain": "1", "per_page": "50"})
+    assert response.status_code == 200, response.data[:500]
+    hits = response.get_json()["results"]
+    assert hits
+    if query == "missiles":
+        assert any(hit["explanation"]["recency"] == 0.0 for hit in hits)
+    for hit in hits:
+        assert hit["explanation"]["total"] == hit["score"]
+        if query and hit["explanation"]["recency"] == 0.0:
+            assert max(components(hit["explanation"])) > 0  # the relevance the decay took away is still shown

@@ -76,7 +76,8 @@ def _explanation(passage_id: str, key_of: dict[str, int], scores: dict[str, floa
     if passage_id in at:
         explained = {name: float(values[at[passage_id]]) for name, values in parts.items()}
     else:
-        explained = {"passage_score": scores.get(passage_id, 0.0) / recency}
+        # Only a passage scored by relevance is decayed, and it has its parts: this score is not decayed.
+        explained = {"passage_score": scores.get(passage_id, 0.0)}
     return {**explained, "recency": recency, "total": total}
 
 

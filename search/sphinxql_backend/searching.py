@@ -332,18 +332,18 @@ def _by_engine(cursor, params: SearchParams, where: str, args: tuple, first: int
     found = list(cursor.fetchall())
     scores = np.array([row[8] / 1000 for row in found], dtype=np.float64)
     keys = np.array([row[0] for row in found], dtype=np.int64)
-    decay = recency_decay(cursor, where, args, keys, params.recency) if params.recency is not None and found else None
+    bm25, decay = scores, recency_decay(cursor, where, args, keys, params.recency) if params.recency is not None and found else None
     if decay is not None:
         scores = scores * decay
     order = np.argsort(-scores, kind="stable")
     shown, versions = _collapse([found[number][:8] for number in order], params.collapse)
     page = shown[first : first + params.per_page]
-    score_of = {int(keys[number]): (float(scores[number]), 1.0 if decay is None else float(decay[number]))
-                for number in range(len(found))}
+    score_of = {int(keys[number]): (float(scores[number]), 1.0 if decay is None else float(decay[number]),
+                                    float(bm25[number])) for number in range(len(found))}
     patterns = " ".join(f"{leaf.text}*" for leaf in read.query.leaves() if isinstance(leaf, (wq.Prefix, wq.Wildcard)))
     for row in page:
-        score, decayed = score_of[row[0]]
-        explanations[row[0]] = {"article_bm25": {patterns or "*": score / decayed}, "passage_evidence": 0.0,
+        _, decayed, undecayed = score_of[row[0]]
+        explanations[row[0]] = {"article_bm25": {patterns or "*": undecayed}, "passage_evidence": 0.0,
                                 "all_words": True, "recency": decayed}
     return page, [score_of[row[0]][0] for row in page], {row[0]: versions.get(row[7], []) for row in page}
 

@@ -73,6 +73,7 @@ class Matches:
     distinct: bool = True  # whether no two units are of the same article
     ranking: Ranking | None = None  # how articles were ranked by relevance, to explain their scores
     decay: np.ndarray | None = None  # each unit's recency decay, when ``recency`` is asked for
+    undecayed: np.ndarray | None = None  # the scores before that decay (which may fall to nothing)
     parts: dict[str, np.ndarray] | None = None  # grouped by passage, by relevance: the parts of each score
 
     def __len__(self) -> int:
@@ -140,8 +141,8 @@ def explain_unit(gen: Generation, found: Matches, index: int, score: float, expa
     elif found.parts is not None:
         parts = {name: float(values[index]) for name, values in found.parts.items()}
     else:
-        decay = float(found.decay[index]) if found.decay is not None else 1.0
-        parts = {"passage_evidence" if found.distinct else "passage_score": float(found.scores[index]) / decay}
+        scores = found.undecayed if found.undecayed is not None else found.scores
+        parts = {"passage_evidence" if found.distinct else "passage_score": float(scores[index])}
     parts["recency"] = float(found.decay[index]) if found.decay is not None else 1.0
     parts["total"] = score
     if expansions:
@@ -321,7 +322,7 @@ def with_recency(found: Matches, params: SearchParams) -> Matches:
     newest, oldest = moments[dated].max(), moments[dated].min()
     age_days = (newest - np.where(dated, moments, oldest)) / 86_400e6
     decay = 0.5 ** (age_days / params.recency)
-    return replace(found, scores=found.scores * decay, decay=decay)
+    return replace(found, scores=found.scores * decay, decay=decay, undecayed=found.scores)
 
 
 def excluded_articles(gen: Generation, read: ReadQuery) -> np.ndarray | None:
