@@ -332,7 +332,8 @@ def _by_engine(cursor, params: SearchParams, where: str, args: tuple, first: int
     found = list(cursor.fetchall())
     scores = np.array([row[8] / 1000 for row in found], dtype=np.float64)
     keys = np.array([row[0] for row in found], dtype=np.int64)
-    bm25, decay = scores, recency_decay(cursor, where, args, keys, params.recency) if params.recency is not None and found else None
+    bm25 = scores  # before any decay: what an explanation shows
+    decay = recency_decay(cursor, where, args, keys, params.recency) if params.recency is not None and found else None
     if decay is not None:
         scores = scores * decay
     order = np.argsort(-scores, kind="stable")
