@@ -270,24 +270,25 @@ def passage_counts(cursor, words: list[str], match: str, keys: list[int]) -> Pas
 
     *matching, titled, bodied = results_up_to(cursor, scans, ceiling, passage_rows_first(len(keys))) if keys \
         else [[], [], []]
-    at: dict[str, int] = {}  # each matching passage's place, and its article's key
+    at: dict[str, int] = {}  # each matching passage's place
+    article_keys: list[int] = []
     for row in (matching[0] if matching else [*titled, *bodied]):
-        at.setdefault(row[0], len(at))
-    passage_keys = np.zeros(len(at), dtype=np.int64)
+        if row[0] not in at:
+            at[row[0]] = len(at)
+            article_keys.append(row[1])
     lengths = np.zeros((2, len(at)))
     tf = np.zeros((2, len(at), len(words)))
-    for row in (matching[0] if matching else []):
-        passage_keys[at[row[0]]] = row[1]
     for field, rows in enumerate((titled, bodied)):
-        for passage_id, key, factors, title_words, body_words in rows:
+        for passage_id, _, factors, title_words, body_words in rows:
             if passage_id in at:
                 number = at[passage_id]
-                passage_keys[number], lengths[:, number] = key, (title_words, body_words)
+                lengths[:, number] = title_words, body_words
                 tf[field, number] = typed_frequencies(factors, positions)
     count = int(totals[0][0])
     averages = tuple((int(totals[0][1 + field] or 0) / (count or 1)) or 1.0 for field in range(2))
     holding = np.array([[int(rows[0][0]) for rows in held[:len(words)]], [int(rows[0][0]) for rows in held[len(words):]]])
-    return PassageCounts(list(at), passage_keys, tf[0], tf[1], lengths[0], lengths[1], count, averages, holding)
+    return PassageCounts(list(at), np.array(article_keys, dtype=np.int64), tf[0], tf[1], lengths[0], lengths[1], count,
+                         averages, holding)
 
 
 def passage_bm25f(cursor, words: list[str], match: str, keys: list[int],
