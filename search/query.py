@@ -124,7 +124,7 @@ def read_query(text: str, schema: Schema) -> ReadQuery:
     problem = syntax_problem(text)
     if problem is None:
         try:
-            query = letter_words_query(text, schema) or build_parser(schema).parse(text)
+            query = letter_words_query(text, schema) or excluding_only(build_parser(schema).parse(text, normalize=False))
         except Exception:  # noqa: BLE001 -- any parser failure means: fall back to plain words
             problem = "an operator in a place it cannot apply"
         else:
@@ -291,15 +291,31 @@ def plain_query(text: str, schema: Schema) -> Query:
     return parser.parse(words)
 
 
+def excluding_only(query: Query) -> Query:
+    """*query* as parsed (not yet normalized), with ``-a -b`` -- exclusions and nothing else, which
+    Whoosh's parser reads as nothing -- read as ``NOT (a OR b)``: every article without them.
+
+    >>> from index.schema import SCHEMA
+    >>> print(read_query("-trump -biden", SCHEMA).query)
+    NOT (title:trump OR body:trump OR title:biden OR body:biden)
+    """
+    if isinstance(query, AndNot) and isinstance(query.a, Or) and not query.a.subqueries:
+        return Not(query.b).normalize()
+    return query.normalize()
+
+
 def lift_negations(query: Query) -> Query:
-    """``a OR b NOT c`` means *(a or b) and not c*: an OR-ed ``NOT`` would match everything else."""
+    """``a OR b NOT c`` means *(a or b) and not c*: an OR-ed ``NOT`` would match everything else;
+    ``NOT a NOT b`` means neither."""
     if not query.is_leaf():
         query = query.apply(lift_negations)
     if type(query) is not Or:
         return query
     negated = [child.query for child in query.children() if isinstance(child, Not)]
     kept = [child for child in query.children() if not isinstance(child, Not)]
-    if not negated or not kept:
+    if negated and not kept:
+        return Not(negated[0] if len(negated) == 1 else Or(negated))
+    if not negated:
         return query
     positive = kept[0] if len(kept) == 1 else Or(kept, boost=query.boost)
     return AndNot(positive, negated[0] if len(negated) == 1 else Or(negated))
@@ -339,7 +355,10 @@ def required_words(query: Query) -> frozenset[str]:
 
 
 def negated_parts(query: Query) -> list[Query]:
-    """The sub-queries that a top-level ``AndNot``/``NOT`` excludes."""
+    """The sub-queries that a top-level ``AndNot``/``NOT`` excludes: an article that holds one of them
+    anywhere is not a result, whatever its other passages hold."""
+    if isinstance(query, Not):
+        return [query.query]
     if isinstance(query, AndNot):
         return [query.b, *negated_parts(query.a)]
     if isinstance(query, And):

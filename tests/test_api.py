@@ -65,6 +65,26 @@ def test_wrong_parameters_get_400_and_the_json_error_body(client, query, paramet
     assert body["error"]["message"]
 
 
+def article_ids(client, **params) -> set[str]:
+    body = client.get("/api/search", query_string={"per_page": 100, **params}).get_json()
+    assert body["total"] == len(body["results"])
+    return {hit["article_id"] for hit in body["results"]}
+
+
+@pytest.mark.parametrize("q, excluded", [
+    ("-missiles", ["missiles"]), ("NOT missiles", ["missiles"]), ("NOT kursk", ["kursk"]),
+    ("-missiles -kursk", ["missiles", "kursk"]), ("NOT missiles NOT kursk", ["missiles", "kursk"]),
+])
+def test_a_query_of_exclusions_alone_finds_every_article_without_them(client, q, excluded):
+    every = article_ids(client, collapse="none")
+    holding = set().union(*(article_ids(client, q=word, collapse="none") for word in excluded))
+    assert holding and holding < every
+    for sort in ("relevance", "newest"):
+        body = client.get("/api/search", query_string={"q": q, "per_page": 100, "collapse": "none", "sort": sort}).get_json()
+        assert body["warnings"] == []
+        assert {hit["article_id"] for hit in body["results"]} == every - holding, (q, sort)
+
+
 def test_article_endpoint(client):
     response = client.get(f"/api/articles/{SEED_ID}?q=missiles")
     assert response.status_code == 200
