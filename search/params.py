@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -166,8 +167,9 @@ def parse_choice(args: Mapping[str, str], name: str, choices: tuple[str, ...], d
 
 
 def parse_query(args: Mapping[str, str]) -> str:
-    """The query text, within the length and term limits."""
-    q = args.get("q") or ""
+    """The query text, within the length and term limits, in Unicode NFC as the index holds text (a
+    letter and its accent typed apart, as text copied from some systems comes, find the letter)."""
+    q = unicodedata.normalize("NFC", args.get("q") or "")
     if len(q) > MAX_QUERY_CHARS:
         raise ParameterError(f"q is longer than {MAX_QUERY_CHARS} characters", "q")
     if len(q.split()) > MAX_QUERY_TERMS:

@@ -13,6 +13,7 @@ as plain words instead, with a warning saying so.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -119,7 +120,7 @@ def read_query(text: str, schema: Schema) -> ReadQuery:
     >>> read_query('"long range', SCHEMA).warnings
     ["The query's syntax could not be read (an unclosed quote), so it was searched as plain words."]
     """
-    text = without_question_words(text)
+    text = without_question_words(unicodedata.normalize("NFC", text))
     by_score = is_description(text, schema)
     problem = syntax_problem(text)
     if problem is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 import urllib.error
 import urllib.request
 
@@ -209,6 +210,21 @@ def test_live_server_over_http(live_server):
 def test_parameters_are_read_strictly(client, query, parameter):
     response = client.get(f"/api/search?{query}")
     assert response.status_code == 400 and response.get_json()["error"]["parameter"] == parameter
+
+
+def test_a_query_typed_with_separate_accents_finds_the_accented_words(tmp_path):
+    from index.articles import Article
+    from index.writer import update_index
+    from search import create_app
+
+    body = "Prime Minister Igor Matovič met Ana Stamenković in Bratislava on Tuesday."
+    update_index(tmp_path, [Article(id="a", title="Talks in Bratislava", body=body, path="a.txt")])
+    client = create_app({"TESTING": True, "INDEX": str(tmp_path)}).test_client()
+    for q in ("Matovic\u030c", "Stamenkovic\u0301", '"Igor Matovic\u030c"'):
+        body = client.get("/api/search", query_string={"q": q}).get_json()
+        assert body["total"] == 1 and body["suggestion"] is None, q
+        assert body["query"] == unicodedata.normalize("NFC", q)
+        assert "<mark>" in body["results"][0]["passages"][0]["snippet"]
 
 
 def test_source_facet_counts_case_variants_together(tmp_path):
