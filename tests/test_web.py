@@ -66,6 +66,12 @@ def test_filters_facets_and_sort_are_forms_and_links(client):
     assert month["from"] == ["2024-11-01"] and month["to"] == ["2024-11-30"]
 
 
+def test_the_filter_form_keeps_what_it_does_not_set(client):
+    soup = page(client, "/?q=missiles&per_page=5&recency=30&explain=1&page=2&source=Northern+Wire")
+    hidden = {field["name"]: field["value"] for field in soup.select("form.filter-form input[type=hidden]")}
+    assert hidden == {"q": "missiles", "per_page": "5", "recency": "30", "explain": "1"}
+
+
 def test_pagination_links(client):
     soup = page(client, "/?per_page=2")
     pager = soup.select_one("nav.pager")
