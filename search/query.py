@@ -43,6 +43,7 @@ DROP_QUESTION_WORDS = True
 MIN_PREFIX = 2
 
 _FIELD_PREFIX = re.compile(r"(?<![\w:])([^\W\d_][\w-]*):(?=\S)")
+_EMPTY_FIELD = re.compile(r"(?<![\w:])([^\W\d_][\w-]*):(?=\s|$)")
 #: Words of letters and nothing else, between spaces: what most queries are.
 _LETTER_WORDS = re.compile(r"\s*[^\W\d_]+(?:\s+[^\W\d_]+)*\s*")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
@@ -96,6 +97,9 @@ def syntax_problem(text: str) -> str | None:
     for name in _FIELD_PREFIX.findall(_without_phrases(text)):
         if name not in QUERY_FIELDS:
             return f"no field is called {name!r} (fields: {', '.join(QUERY_FIELDS)})"
+    for name in _EMPTY_FIELD.findall(re.sub(r'"[^"]*"', '""', text)):  # a phrase is a word after a field
+        if name in QUERY_FIELDS:
+            return f"{name}: with no word right after it"
     words = _without_phrases(text).replace("(", " ( ").replace(")", " ) ").split()
     for before, after in zip(["("] + words, words + [")"]):
         if before in OPERATORS and (after in BINARY_OPERATORS or after == ")"):
@@ -106,6 +110,8 @@ def syntax_problem(text: str) -> str | None:
         stem = word.lstrip("+-").split(":")[-1].strip('"')
         if "*" in stem and len(stem.split("*")[0]) < MIN_PREFIX:
             return f"a wildcard needs at least {MIN_PREFIX} letters before the *"
+        if "*" in stem.rstrip("*"):
+            return "a * can only end a word, as in vaccin*"
     return None
 
 

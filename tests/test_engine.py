@@ -120,10 +120,18 @@ def test_prefix_query(snapshot):
 
 
 def test_unreadable_syntax_is_searched_as_words_with_a_warning(snapshot):
-    for q in ['"long range', "missiles AND", "(ukraine", "foo:bar missiles", "OR OR missiles"]:
+    for q in ['"long range', "missiles AND", "(ukraine", "foo:bar missiles", "OR OR missiles", "title: missiles",
+              "missiles source:", "mis*les range"]:
         results = run(snapshot, q=q)
         assert results.warnings, q
         assert results.total >= 1, q
+
+
+def test_a_field_without_its_word_and_a_star_inside_a_word_say_why(snapshot):
+    assert "title: with no word right after it" in run(snapshot, q="title: missiles").warnings[0]
+    assert "a * can only end a word" in run(snapshot, q="mis*les").warnings[0]
+    # A word before a colon that names no field is only a word; a star that ends a word is a prefix.
+    assert not run(snapshot, q="breaking: missiles").warnings and not run(snapshot, q="missil*").warnings
 
 
 def test_stop_words_only_gives_no_results_and_a_warning(snapshot):
