@@ -178,6 +178,7 @@ def related(article_id: str):
 def health():
     """Whether the index is open, and what it holds: figures only. A backend's details (the Whoosh index's
     path on this machine, say) are for ``news-search stats``, not for anyone who can reach the service."""
+    check_names(request.args, ())
     health = current_snapshot().health()
     body = {"status": "ok", "articles": health.articles, "passages": health.passages,
             "generation": health.generation}
@@ -191,6 +192,7 @@ def health():
 @bp.get("/openapi.json")
 def openapi():
     """The OpenAPI description of this API."""
+    check_names(request.args, ())
     return jsonify(openapi_document())
 
 

@@ -376,6 +376,7 @@ def openapi_document() -> dict:
                 "operationId": "health",
                 "summary": "Whether the service is up, and what its index holds",
                 "responses": {"200": _json("Health", "The index is open"),
+                              "400": _json("Error", "A parameter was given (code unknown_parameter): it takes none"),
                               "503": _json("Error", "No index has been built yet (code index_not_found), or the "
                                                     "index cannot be read (code index_damaged)")},
             }},
@@ -383,7 +384,8 @@ def openapi_document() -> dict:
                 "operationId": "openapi",
                 "summary": "This document",
                 "responses": {"200": {"description": "OpenAPI 3.1 document",
-                                      "content": {"application/json": {"schema": {"type": "object"}}}}},
+                                      "content": {"application/json": {"schema": {"type": "object"}}}},
+                              "400": _json("Error", "A parameter was given (code unknown_parameter): it takes none")},
             }},
             "/metrics": {"get": {
                 "operationId": "metrics",

@@ -194,7 +194,8 @@ def check_names(args: Collection[str], known: tuple[str, ...]) -> None:
         names = ", ".join(f"{name} (did you mean {meant}?)" if (meant := _meant(name, known)) else name
                           for name in unknown)
         noun = "parameter" if len(unknown) == 1 else "parameters"
-        raise UnknownParameter(f"unknown {noun} {names}; known: {', '.join(known)}", unknown[0])
+        takes = f"known: {', '.join(known)}" if known else "this endpoint takes none"
+        raise UnknownParameter(f"unknown {noun} {names}; {takes}", unknown[0])
 
 
 def _meant(name: str, known: tuple[str, ...]) -> str | None:

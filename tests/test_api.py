@@ -265,6 +265,7 @@ def test_article_ids_with_slashes_and_dots_are_served(tmp_path):
     (f"/api/articles/{SEED_ID}?page=2", "page"),
     (f"/api/articles/{SEED_ID}/related?per_page=3", "per_page"),
     (f"/api/articles/{SEED_ID}/related?limit=3&q=missiles", "q"),
+    ("/api/health?verbose=1", "verbose"), ("/api/openapi.json?format=yaml", "format"),
 ])
 def test_unknown_parameters_get_400_naming_them(client, url, parameter):
     response = client.get(url)
