@@ -23,11 +23,13 @@ import gzip
 import hashlib
 import io
 import json
+import math
 import os
 import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
+from datetime import datetime, timezone
 from dataclasses import asdict, dataclass, replace
 from dataclasses import fields as dataclass_fields
 from functools import cached_property
@@ -65,18 +67,26 @@ class Article:
     author: str | None = None
     section: str | None = None
     line: int | None = None
+    #: What the reader could not take from the file although it was there (a date it cannot read),
+    #: for the indexer to say: the article is indexed without it.
+    notes: tuple[str, ...] = ()
 
     @cached_property
     def content_hash(self) -> str:
         """A hash of everything indexed about the article; a change means it must be replaced."""
         fields = {field.name: getattr(self, field.name) for field in dataclass_fields(self)
-                  if field.name not in ("path", "line")}  # every value is a string, an int or None
+                  if field.name not in ("path", "line", "notes")}  # every value is a string, an int or None
         data = json.dumps(fields, sort_keys=True, ensure_ascii=False).encode("utf-8")
         return hashlib.blake2b(data, digest_size=16).hexdigest()
 
     def to_json(self) -> dict:
         """The record as ``news-search extract --json`` prints it."""
-        return {k: v for k, v in asdict(self).items() if k != "line"}
+        return {k: v for k, v in asdict(self).items() if k not in ("line", "notes")}
+
+    @property
+    def where(self) -> str:
+        """Its file, and its line in a ``.jsonl`` file: where a message about it points."""
+        return f"{self.path}:{self.line}" if self.line else self.path
 
 
 @dataclass(frozen=True)
@@ -375,6 +385,22 @@ def _bounded_lines(file: Any, limit: int) -> Iterator[bytes | str | None]:
         yield None
 
 
+def _json_date(value: Any) -> str | None:
+    """A JSON value as a date's text: a number is seconds since 1970 (UTC), or milliseconds when it is
+    too large for seconds, as feeds and databases export times (a small number, such as a year, is not).
+
+    >>> _json_date(1591000000), _json_date(1591000000000), _json_date("2020-06-01")
+    ('2020-06-01T08:26:40+00:00', '2020-06-01T08:26:40+00:00', '2020-06-01')
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and abs(value) >= 1e8:
+        seconds = value / 1000 if abs(value) >= 1e11 else value
+        try:
+            return datetime.fromtimestamp(seconds, timezone.utc).isoformat()
+        except (OverflowError, OSError, ValueError):
+            return str(value)
+    return json_text(value)
+
+
 def _jsonl_article(text: str, path: str, fallback_id: str, line: int) -> Article:
     """An article from one line of a ``.jsonl`` file."""
     try:
@@ -387,7 +413,7 @@ def _jsonl_article(text: str, path: str, fallback_id: str, line: int) -> Article
         raise ValueError("no 'body' or 'text' field")
     body = json_text(record.get("body")) or json_text(record.get("text")) or ""
     fields = {key: json_text(record.get(key)) for key in ("id", "url", "source", "author", "section")}
-    published = json_text(record.get("published")) or json_text(record.get("date"))
+    published = _json_date(record.get("published")) or _json_date(record.get("date"))
     title = json_text(record.get("title"))
     if not title:  # text that starts with its headline, as in the BBC News data set
         title, body = _split_headline(body) or ("", body)
@@ -420,17 +446,21 @@ def _article(*, path: str, body: str, fallback_id: str, title: str | None = None
     if not body:
         raise ValueError("no body text")
     url = one_line(url) if is_web_url(one_line(url)) else None
+    date = parse_date(published) if published else None
+    notes = (f"published date {one_line(published)[:80]!r} could not be read as a date; indexed without one",
+             ) if published and not date else ()
     return Article(
         id=one_line(id) or url or fallback_id,
         title=_shorten(one_line(title) or one_line(body.split("\n", 1)[0])),
         body=body,
         path=path,
-        published=parse_date(published) if published else None,
+        published=date,
         source=one_line(source) or None,
         url=url,
         author=one_line(author) or None,
         section=one_line(section) or None,
         line=line,
+        notes=notes,
     )
 
 
@@ -458,13 +488,31 @@ def _decode(data: bytes, html: bool = False) -> str:
     if _looks_binary(data):
         raise ValueError("binary file, not text")
     match = _META_CHARSET.search(data[:4096]) if html else None
-    declared = match.group(1).decode("ascii") if match else None
+    declared = _as_browsers_read(match.group(1).decode("ascii")) if match else None
     for encoding in filter(None, ("utf-8-sig", declared, "cp1252")):
         try:
             return data.decode(encoding)
         except (UnicodeDecodeError, LookupError):
             pass
     return data.decode("latin-1")  # cp1252 leaves five bytes undefined; Latin-1 defines all
+
+
+#: Labels that browsers read as a Windows code page, its superset (the WHATWG Encoding Standard):
+#: pages labelled Latin-1 hold Windows-1252's euro sign, dashes and curly quotes.
+_BROWSERS_READ = {"iso8859-1": "cp1252", "ascii": "cp1252", "iso8859-9": "cp1254", "iso8859-11": "cp874"}
+
+
+def _as_browsers_read(label: str) -> str:
+    """The codec a page's declared *label* stands for, as browsers read it.
+
+    >>> _as_browsers_read("ISO-8859-1"), _as_browsers_read("us-ascii"), _as_browsers_read("utf-8")
+    ('cp1252', 'cp1252', 'utf-8')
+    """
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return label
+    return _BROWSERS_READ.get(name, name)
 
 
 def _looks_binary(data: bytes) -> bool:

@@ -105,6 +105,8 @@ def extract_command(files: tuple[Path, ...], as_json: bool) -> None:
             report_skip(item)
             continue
         count += 1
+        for note in item.notes:
+            click.echo(f"{item.where}: {note}", err=True)
         if as_json:
             click.echo(json.dumps(item.to_json(), ensure_ascii=False))
         else:

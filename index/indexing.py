@@ -4,7 +4,8 @@ reading has got), and hand the articles to the backend's writer in one run.
 * :func:`index_files` -- index paths (default: the bundled corpus) through a backend;
 * :func:`index_missing` -- before serving: the bundled corpus indexed where there is no index yet, when asked;
 * :class:`ReadingProgress` -- how far reading has got, in articles and bytes: a bar on a terminal, else a
-  line every :data:`PROGRESS_SECONDS`, and each file that could not be read named on a line of its own;
+  line every :data:`PROGRESS_SECONDS`, and each file that could not be read named on a line of its own
+  (and each article indexed without something its file holds, such as a date it cannot read);
 * :func:`report_skip` -- name a file that could not be read, and why, on stderr.
 """
 
@@ -62,7 +63,8 @@ class ReadingProgress:
     """How far reading the files of one run has got, in articles and in bytes of the files as stored (so
     that one large ``.jsonl`` file moves on as it is read), shown on *stream* (default stderr): a bar on a
     terminal, else a line every :data:`PROGRESS_SECONDS`, so that a piped or logged run shows life.
-    Files that could not be read are named on lines of their own (:meth:`report_skip`).
+    Files that could not be read are named on lines of their own (:meth:`report_skip`), and so are the
+    articles' notes (:attr:`~index.articles.Article.notes`).
     """
 
     def __init__(self, found: list[tuple[Path, Path] | Skipped], stream: TextIO | None = None) -> None:
@@ -87,6 +89,8 @@ class ReadingProgress:
                 for item in read_files(self.found, on_read=self._read_to):
                     if isinstance(item, Article):
                         self.articles += 1
+                        for note in item.notes:
+                            self._say(f"{item.where}: {note}")
                     self._show()
                     yield item
                 self.done = self.total
@@ -97,11 +101,15 @@ class ReadingProgress:
     def report_skip(self, skipped: Skipped) -> None:
         """Name a file that could not be read, and why, on a line of its own: above the bar, if one is shown."""
         self.skipped += 1
+        self._say(str(skipped))
+
+    def _say(self, line: str) -> None:
+        """*line* on a line of its own, above the bar when one is shown (then drawn again, its counts new)."""
         if self._bar is not None:
             self.stream.write(CLEAR_LINE)
-        click.echo(str(skipped), file=self.stream)
+        click.echo(line, file=self.stream)
         if self._bar is not None:
-            self._bar.update(0, self._bar_text())  # the count of skipped files changed: the bar is drawn again
+            self._bar.update(0, self._bar_text())
 
     def describe(self) -> str:
         """How far reading has got: ``12,000 articles read, 3 skipped (8.1 MB of 19.0 MB)``."""

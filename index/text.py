@@ -47,7 +47,10 @@ def json_text(value: Any) -> str | None:
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
-_DATE_FORMATS = ("%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y", "%m/%d/%Y", "%Y/%m/%d", "%d-%b-%Y")
+#: Layouts of dates as people write them, tried in turn: ``05/03/2020`` is read in US order, as May 3,
+#: and a slashed date that cannot be (``13/03/2020``) day first; a dotted one is day first (``05.03.2020``).
+_DATE_FORMATS = ("%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d",
+                 "%d-%b-%Y", "%Y%m%d")
 _TIME_FORMATS = ("%H:%M:%S.%f", "%H:%M:%S", "%H:%M")
 
 
@@ -55,10 +58,13 @@ def parse_date(text: str) -> str | None:
     """A date or time in ISO 8601, or None when *text* is not one.
 
     Reads ISO 8601, RFC 2822, ``17 Nov 2024``, ``November 17, 2024``, ``Nov. 17, 2024``,
-    ``11/17/2024`` (US order), ``2024/11/17`` and Reuters' ``17-NOV-1987 10:30:00.00``.
+    ``11/17/2024`` (US order; day first when it cannot be, ``17/11/2024``), ``17.11.2024``,
+    ``2024/11/17``, ``20241117`` and Reuters' ``17-NOV-1987 10:30:00.00``.
 
     >>> parse_date("Nov. 17, 2024")
     '2024-11-17'
+    >>> parse_date("05/03/2020"), parse_date("13/03/2020"), parse_date("13.03.2020"), parse_date("20210509")
+    ('2020-05-03', '2020-03-13', '2020-03-13', '2021-05-09')
     >>> parse_date("Sun, 17 Nov 2024 10:30:00 GMT")
     '2024-11-17T10:30:00+00:00'
     >>> parse_date("26-FEB-1987 15:01:01.79")

@@ -506,6 +506,25 @@ def test_unparseable_date_is_not_a_skip(tmp_path):
     text = "Title: Fog\nPublished: sometime soon\n\nFog at the airport.\n"
     article = read_one(write(tmp_path / "d.txt", text))
     assert article.published is None
+    assert article.notes == ("published date 'sometime soon' could not be read as a date; indexed without one",)
+    assert "notes" not in article.to_json()
+
+
+@pytest.mark.parametrize("written, published", [
+    ("13/03/2020", "2020-03-13"), ("05/03/2020", "2020-05-03"), ("13.03.2020", "2020-03-13"),
+    ("20210509", "2021-05-09"),
+])
+def test_dates_written_day_first_or_without_separators(tmp_path, written, published):
+    article = read_one(write(tmp_path / "d.txt", f"Title: Fog\nPublished: {written}\n\nFog at the airport.\n"))
+    assert (article.published, article.notes) == (published, ())
+
+
+@pytest.mark.parametrize("value, published", [
+    (1591000000, "2020-06-01T08:26:40+00:00"), (1591000000000, "2020-06-01T08:26:40+00:00"), (2020, None),
+])
+def test_a_jsonl_date_given_as_a_number_is_seconds_since_1970(tmp_path, value, published):
+    article = read_one(write(tmp_path / "f.jsonl", jsonl({"body": "Fog at the airport.", "published": value})))
+    assert article.published == published and bool(article.notes) == (published is None)
 
 
 # --- encodings ------------------------------------------------------------------------------------
@@ -527,6 +546,14 @@ def test_html_meta_charset_is_respected(tmp_path):
     page = '<html><head><meta charset="koi8-r"><title>Новости</title></head><body><p>Привет, мир.</p>'
     article = read_one(write(tmp_path / "ru.html", page.encode("koi8-r")))
     assert (article.title, article.body) == ("Новости", "Привет, мир.")
+
+
+@pytest.mark.parametrize("label", ["iso-8859-1", "latin1", "us-ascii", "windows-1252"])
+def test_a_page_labelled_latin1_is_read_as_browsers_read_it(tmp_path, label):
+    page = (f'<html><head><meta charset="{label}"><title>Price €100 “quoted”</title></head><body><article>'
+            '<p>It costs €100 – the “best” deal in Zürich.</p></article></body></html>')
+    article = read_one(write(tmp_path / "price.html", page.encode("cp1252")))
+    assert (article.title, article.body) == ("Price €100 “quoted”", "It costs €100 – the “best” deal in Zürich.")
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-8-sig"])

@@ -147,6 +147,21 @@ def test_skipped_files_are_named_and_the_rest_indexed(runner, corpus_copy, tmp_p
     assert (read, added, skipped) == (8, 8, 3)
 
 
+def test_an_article_whose_date_cannot_be_read_is_indexed_and_named(runner, tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "fog.txt").write_text("Title: Fog\nPublished: sometime soon\n\nFog closed the airport.\n")
+    (tmp_path / "in" / "feed.jsonl").write_text('{"title": "Snow", "body": "Snow closed the pass.", "date": "yesterday"}\n'
+                                                '{"title": "Hail", "body": "Hail hit the crops.", "date": 1591000000}\n')
+    result = run(runner, "index", tmp_path / "in", "--index-dir", tmp_path / "index")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"fog\.txt: published date 'sometime soon' could not be read as a date; indexed without one",
+                     result.output)
+    assert re.search(r"feed\.jsonl:1: published date 'yesterday' could not be read", result.output)
+    assert "feed.jsonl:2" not in result.output
+    read, added, *_, skipped, _passages = summary_of(result.output)
+    assert (read, added, skipped) == (3, 3, 0)
+
+
 def test_nothing_indexable_exits_1(runner, tmp_path):
     (tmp_path / "only.txt").write_bytes(b"")
     result = run(runner, "index", tmp_path / "only.txt", "--index-dir", tmp_path / "index")
