@@ -16,6 +16,7 @@ from index.errors import ArticleNotFound
 from index.writer import update_index
 from search import create_app
 from search.whoosh_backend import WhooshBackend
+from search.whoosh_backend.related import KEY_TERM_PASSAGES
 from tests.test_api import assert_matches
 
 STORY = Article(
@@ -259,3 +260,20 @@ def test_cli_related(news_client, news_index, runner):
     assert lines[1].startswith("key terms: ") and "1. " + FOLLOW_UPS[1].title in lines
     missing = runner.invoke(cli, ["related", "nope", "--index-dir", str(news_index)])
     assert missing.exit_code == 1 and "no article has the id 'nope'" in missing.output
+
+
+def test_a_long_article_is_related_by_its_title_and_opening_passages(tmp_path):
+    # The dam breach opens it, words that say nothing fill its next hundred passages and more, and only
+    # then does a chess final take many paragraphs: its key terms are read from the first hundred
+    # passages (KEY_TERM_PASSAGES), so they are the dam's, however much the rest says about chess.
+    chess = next(article for article in UNRELATED if article.id == "chess")
+    filler = "They were there and then they were not, but it was so for all of them, more or less, as it had been."
+    chronicle = Article(id="chronicle", title="Ostrava valley: a chronicle of the spring", path="chronicle.txt",
+                        body="\n".join([STORY.body] + [filler] * 600 + [chess.body] * 40))
+    update_index(tmp_path, [*SMALL, *BRIEFS, chronicle])
+    with WhooshBackend(tmp_path).snapshot() as snapshot:
+        passages = [fields["body"] for fields in snapshot.stored_passages("chronicle")]
+        assert not any("chess" in text for text in passages[:KEY_TERM_PASSAGES]) and "chess" in passages[-1]
+        related = snapshot.related("chronicle", 5)
+    assert "dam" in related.key_terms and not {"chess", "endgame", "championship"} & set(related.key_terms)
+    assert {"dam-breach", "dam-breach-wire"} & {article.article_id for article in related.results}

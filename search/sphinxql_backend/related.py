@@ -35,6 +35,7 @@ from search.whoosh_backend.related import (
     CLOSE_SHARE,
     COMMON_ARTICLE_SHARE,
     KEY_TERM_CANDIDATES,
+    KEY_TERM_PASSAGES,
     KEY_TERMS,
     MIN_ARTICLES,
     MIN_SHARE,
@@ -62,7 +63,7 @@ def related_articles(cursor, article_id: str, limit: int) -> Related:
     articles = int(count[0][0]) if count else 0
     if articles < MIN_ARTICLES:
         return Related(article_id, [], [], round((time.perf_counter() - started) * 1000, 2))
-    terms = key_terms(cursor, [rows[0][1]] + [row[2] for row in rows], articles)
+    terms = key_terms(cursor, [rows[0][1]] + [row[2] for row in rows[:KEY_TERM_PASSAGES]], articles)
     found: list[RelatedArticle] = []
     if terms:
         words = list(terms)

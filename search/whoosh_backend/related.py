@@ -36,6 +36,9 @@ from search.whoosh_backend.ranking import article_bm25, article_frequencies
 #: Key terms an article is compared by, and how many of the model's best words are considered.
 KEY_TERMS = 12
 KEY_TERM_CANDIDATES = 60
+#: Key terms are read from an article's title and its first this many passages (some ten thousand
+#: words, more than a news article holds), so that a very long one costs no more to relate.
+KEY_TERM_PASSAGES = 100
 #: A word in more than this share of all passages (and in more than MIN_COMMON passages) says
 #: little about any one story, and reading its long postings would cost most of the time.
 COMMON_SHARE = 0.05
@@ -141,7 +144,7 @@ def related_articles(gen: Generation, article_id: str, limit: int = RELATED_LIMI
     arrays = gen.arrays
     if arrays.article_count < MIN_ARTICLES:
         return Related(article_id, [], [], round((time.perf_counter() - started) * 1000, 2))
-    words = key_terms(gen, stored)
+    words = key_terms(gen, stored[:KEY_TERM_PASSAGES])
     holding, scores = similarities(arrays, words)
     number = arrays.article_numbers[article_id]
     at = int(np.searchsorted(holding, number))  # holding is in article order
@@ -164,7 +167,7 @@ def related_articles(gen: Generation, article_id: str, limit: int = RELATED_LIMI
         found.append(RelatedArticle(other, fields.get(Fields.TITLE, ""), fields.get(Fields.URL),
                                     fields.get(Fields.SOURCE), fields.get(Fields.PUBLISHED_TEXT), round(share, 4),
                                     share >= CLOSE_SHARE))
-    return Related(article_id, surface_words(gen, stored, list(words)), order_related(found),
+    return Related(article_id, surface_words(gen, stored[:KEY_TERM_PASSAGES], list(words)), order_related(found),
                    round((time.perf_counter() - started) * 1000, 2))
 
 
