@@ -149,6 +149,20 @@ def test_a_damaged_new_generation_under_a_running_service_is_a_503_until_rebuilt
     assert [hit["article_id"] for hit in ferry["results"]] == ["ferry"]
 
 
+def test_a_segment_cut_short_under_a_running_service_is_a_503_not_a_crash(corpus, index_dir):
+    client = create_app({"TESTING": True, "INDEX": str(index_dir)}).test_client()
+    before = answers(client)  # the service now holds the generation open, its segment files mapped
+    truncate(index_dir)
+    # Reading the mapped pages past the file's new end would kill the worker (SIGBUS): asked first,
+    # even the health check finds the file shorter than when it was opened, and nothing reads it.
+    health = client.get("/api/health")
+    assert health.status_code == 503, health.get_data(as_text=True)
+    assert "is shorter than when it was opened" in health.get_json()["error"]["message"]
+    assert_unavailable(client)
+    assert update_index(index_dir, read_articles([corpus]), rebuild=True).committed
+    assert answers(client) == before
+
+
 def test_a_restored_backup_serves_a_damaged_index_again(runner, index_dir, tmp_path):
     result = runner.invoke(cli, ["backup", str(tmp_path / "backup"), "--index-dir", str(index_dir)])
     assert result.exit_code == 0, result.output

@@ -58,6 +58,19 @@ class WhooshSnapshot(Generation):
         super().__init__(searcher)
         self.index_dir = index_dir
         self.max_expansions = max_expansions
+        # The size of each segment file as it was opened: the files are mapped into memory, and
+        # reading a mapped page past the end of a file cut short kills the process (SIGBUS).
+        self._sizes = {name: (Path(index_dir) / name).stat().st_size for name in segment_files(searcher)}
+
+    def cut_short(self) -> str | None:
+        """The name of a segment file now shorter than when this snapshot opened it (or gone), if any."""
+        for name, size in self._sizes.items():
+            try:
+                if (Path(self.index_dir) / name).stat().st_size < size:
+                    return name
+            except FileNotFoundError:
+                return name
+        return None
 
     @property
     def generation(self) -> int:
@@ -95,6 +108,12 @@ class WhooshSnapshot(Generation):
 
     def updated(self) -> datetime:
         return committed_at(self.index_dir, self.number)
+
+
+def segment_files(searcher) -> list[str]:
+    """The names of the compound segment files (one per segment, mapped into memory) a searcher reads."""
+    return [reader.segment().make_filename(".seg") for reader, _ in searcher.reader().leaf_readers()
+            if reader.segment().is_compound()]
 
 
 class WhooshBackend(Backend):
@@ -137,7 +156,15 @@ class WhooshBackend(Backend):
         with self._lock:
             snapshot = self._idle.pop() if self._idle else None
         if snapshot is not None and snapshot.up_to_date() and not self._is_damaged(snapshot.generation):
-            return snapshot
+            cut = snapshot.cut_short()
+            if cut is None:
+                return snapshot
+            if snapshot.up_to_date():  # not the files of a generation a commit just replaced
+                # Never read again: its mapped pages past the file's new end would kill the worker.
+                message = f"the index cannot be read ({cut} is shorter than when it was opened, or gone)"
+                self._damaged = (snapshot.generation, message)
+                snapshot.close()
+                raise IndexDamaged(message)
         if snapshot is not None:
             # A newer generation was committed: every idle snapshot of an older one goes, with its
             # arrays and open files. A fresh searcher, not Searcher.refresh(): refresh() reuses the
