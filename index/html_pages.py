@@ -238,13 +238,15 @@ def _looks_like_furniture(tag: Tag) -> bool:
 def _article_container(soup: BeautifulSoup) -> Tag:
     """The element holding the article.
 
-    In order: the element marked ``itemprop=articleBody``, the ``<article>``, the ``<main>``,
+    In order: the element marked ``itemprop=articleBody``, the element holding several ``<article>``
+    elements of a size (:func:`_entries_container`), the ``<article>``, the ``<main>``,
     the element holding the most paragraph text, the block holding the most bare text
     (pages without ``<p>``), the whole page. A candidate holding little of
     the page's text (a teaser ``<article>``, a stray marker) is passed over.
     """
     total = _text_weight(soup)
-    tiers = ((lambda: soup.find_all(itemprop="articleBody"), 10), (lambda: soup.find_all("article"), 4),
+    tiers = ((lambda: soup.find_all(itemprop="articleBody"), 10), (lambda: [_entries_container(soup)], 4),
+             (lambda: soup.find_all("article"), 4),
              (lambda: soup.find_all("main"), 4), (lambda: [_densest_paragraph_parent(soup)], 4),
              (lambda: [_densest_text_block(soup)], 4))
     for candidates, share in tiers:
@@ -253,6 +255,25 @@ def _article_container(soup: BeautifulSoup) -> Tag:
         if best is not None and share * _text_weight(best) >= total:
             return best
     return soup.body or soup
+
+
+def _entries_container(soup: BeautifulSoup) -> Tag | None:
+    """The nearest element holding every ``<article>`` of a page that holds several of a size -- the
+    entries of a live page, the dispatches of a round-up: each holds at least half as much text as
+    the largest -- so that none of them is left out; ``None`` for a page with one article (and teasers).
+
+    >>> soup = _parse_html("<main><h1>Storms</h1><article><p>Norway storm.</p></article>"
+    ...                    "<article><p>Danish storm.</p></article></main>")
+    >>> _entries_container(soup).name
+    'main'
+    """
+    outermost = [tag for tag in soup.find_all("article") if tag.find_parent("article") is None]
+    weights = [_text_weight(tag) for tag in outermost]
+    entries = [tag for tag, weight in zip(outermost, weights) if 2 * weight >= max(weights, default=0) > 0]
+    if len(entries) < 2:
+        return None
+    shared = set.intersection(*({id(parent) for parent in entry.parents} for entry in entries))
+    return next(parent for parent in entries[0].parents if id(parent) in shared)
 
 
 def _densest_paragraph_parent(soup: BeautifulSoup) -> Tag | None:

@@ -48,6 +48,23 @@ who knew every family in town by name.</p>
     )
 
 
+def test_several_articles_of_a_size_are_all_kept_and_a_teaser_beside_one_is_not():
+    entries = """\
+<main>
+<h1>Live: storms across the North Sea</h1>
+<article><h2>09:10 Norway</h2><p>A storm closed the ports of Bergen and Stavanger overnight, and ferries stayed in.</p></article>
+<article><h2>10:45 Denmark</h2><p>Winds of 140 km/h cut power to thirty thousand homes in Jutland this morning.</p></article>
+</main>"""
+    body = extract_page(page(entries)).body
+    assert "Bergen and Stavanger" in body and "thirty thousand homes in Jutland" in body
+    teaser = """\
+<article><p>The council approved the new harbour wall on Tuesday after three years of argument.</p>
+<p>Work starts in March and will take two years, the council said, at a cost of forty million.</p>
+<p>Fishermen welcomed the decision but asked for the old slipway to be kept.</p></article>
+<aside><article><p>Also read: the ferry timetable for winter.</p></article></aside>"""
+    assert "ferry timetable" not in extract_page(page(teaser)).body
+
+
 def test_main_element_holds_the_article_when_there_is_no_article_element():
     body = """\
 <div class="masthead">
