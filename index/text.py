@@ -84,8 +84,21 @@ _WIRE_DATE = re.compile(
 )
 
 
+#: A wire date whose time or trailer cannot be read (``31-MAR-1987 605:12:19.12``, ``9-APR-1987 00:00:00.00 #
+#: date added by hand``): its day is still the story's.
+_WIRE_DAY = re.compile(r"^(\d{1,2})-([A-Za-z]{3})-(\d{4})(?=\s)")
+
+
 def _parse_wire_date(text: str) -> date | datetime | None:
+    """Reuters' ``17-NOV-1987 10:30:00.00``; only its day when what follows it cannot be read.
+
+    >>> _parse_wire_date("31-MAR-1987 605:12:19.12"), _parse_wire_date("9-APR-1987 00:00:00.00 # added by hand")
+    (datetime.date(1987, 3, 31), datetime.date(1987, 4, 9))
+    """
     match = _WIRE_DATE.match(text)
+    if match is None and (day := _WIRE_DAY.match(text)):
+        month = _MONTHS.get(day.group(2).lower())
+        return date(int(day.group(3)), month, int(day.group(1))) if month else None
     month = _MONTHS.get(match.group(2).lower()) if match else None
     if month is None:
         return None
