@@ -43,7 +43,7 @@ DROP_QUESTION_WORDS = True
 MIN_PREFIX = 2
 
 _FIELD_PREFIX = re.compile(r"(?<![\w:])([^\W\d_][\w-]*):(?=\S)")
-_EMPTY_FIELD = re.compile(r"(?<![\w:])([^\W\d_][\w-]*):(?=\s|$)")
+_EMPTY_FIELD = re.compile(r"(?<![\w:])([^\W\d_][\w-]*):(?=[\s()+-]|$)")
 #: Words of letters and nothing else, between spaces: what most queries are.
 _LETTER_WORDS = re.compile(r"\s*[^\W\d_]+(?:\s+[^\W\d_]+)*\s*")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
@@ -291,11 +291,24 @@ def is_description(text: str, schema: Schema) -> bool:
 
 
 def plain_query(text: str, schema: Schema) -> Query:
-    """The words of *text*, without any syntax, OR-ed over title and body."""
-    words = " ".join(_WORD.findall(text))
+    """The words of *text*, without any syntax, OR-ed over title and body; a word typed with a minus
+    in front (``-ukraine``) is left out all the same, as it would have been.
+
+    >>> from index.schema import SCHEMA
+    >>> print(plain_query("missiles -ukraine source:", SCHEMA))
+    ((title:missil OR body:missil OR title:sourc OR body:sourc) ANDNOT (title:ukrain OR body:ukrain))
+    """
+    kept: list[str] = []
+    excluded: list[str] = []
+    for token in text.split():
+        (excluded if token.startswith("-") else kept).extend(_WORD.findall(token))
     parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema, group=qparser.OrGroup,
                                       plugins=[qparser.WhitespacePlugin()])
-    return parser.parse(words)
+    query = parser.parse(" ".join(kept))
+    left_out = parser.parse(" ".join(excluded))
+    if left_out is NullQuery:
+        return query
+    return Not(left_out) if query is NullQuery else AndNot(query, left_out)
 
 
 def excluding_only(query: Query) -> Query:
@@ -306,7 +319,7 @@ def excluding_only(query: Query) -> Query:
     >>> print(read_query("-trump -biden", SCHEMA).query)
     NOT (title:trump OR body:trump OR title:biden OR body:biden)
     """
-    if isinstance(query, AndNot) and isinstance(query.a, Or) and not query.a.subqueries:
+    if isinstance(query, AndNot) and query.a.normalize() is NullQuery:  # nothing but stop words beside them
         return Not(query.b).normalize()
     return query.normalize()
 

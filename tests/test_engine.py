@@ -254,6 +254,14 @@ def test_an_exclusion_applies_to_the_whole_article(snapshot):
     assert run(snapshot, q="kursk -missiles", group="passage").total == 0
 
 
+def test_an_exclusion_holds_beside_stop_words_and_in_syntax_read_as_plain_words(snapshot):
+    every_without = {hit.article_id for hit in run(snapshot, q="-missiles", per_page=100).hits}
+    assert every_without and {hit.article_id for hit in run(snapshot, q="the -missiles", per_page=100).hits} == every_without
+    for q in ('kursk -missiles "unclosed', "kursk -missiles source:", "kursk -missiles title:"):
+        results = run(snapshot, q=q)
+        assert results.warnings and SEED_ID not in [hit.article_id for hit in results.hits], q
+
+
 def test_suggestions_leave_known_words_alone(snapshot):
     assert run(snapshot, q="troops").suggestion is None
     assert run(snapshot, q="marathn AND record").suggestion == "marathon AND record"
