@@ -86,7 +86,7 @@ class Article:
     @property
     def where(self) -> str:
         """Its file, and its line in a ``.jsonl`` file: where a message about it points."""
-        return f"{self.path}:{self.line}" if self.line else self.path
+        return self.path if self.line is None else f"{self.path}:{self.line}"
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def read_files(found: Iterable[tuple[Path, Path] | Skipped], on_read: OnRead | N
             continue
         for read in read_file(*item, on_read=on_read):
             if isinstance(read, Article):
-                where = read.path if read.line is None else f"{read.path}:{read.line}"
+                where = read.where
                 if read.id in first_read:
                     content_hash, first_where = first_read[read.id]
                     if content_hash != read.content_hash:
@@ -479,7 +479,8 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]
 
 
 def _decode(data: bytes, html: bool = False) -> str:
-    """Text from bytes: by BOM, else UTF-8, else a page's ``<meta charset>``, else Windows-1252.
+    """Text from bytes: by BOM, else UTF-8, else a page's ``<meta charset>``, else Windows-1252
+    (:func:`_undefined_as_c1`).
 
     :raises ValueError: for binary data.
     """
@@ -489,12 +490,28 @@ def _decode(data: bytes, html: bool = False) -> str:
         raise ValueError("binary file, not text")
     match = _META_CHARSET.search(data[:4096]) if html else None
     declared = _as_browsers_read(match.group(1).decode("ascii")) if match else None
-    for encoding in filter(None, ("utf-8-sig", declared, "cp1252")):
+    for encoding in filter(None, ("utf-8-sig", declared)):
         try:
-            return data.decode(encoding)
+            return data.decode(encoding, errors=_UNDEFINED_AS_C1 if encoding == "cp1252" else "strict")
         except (UnicodeDecodeError, LookupError):
             pass
-    return data.decode("latin-1")  # cp1252 leaves five bytes undefined; Latin-1 defines all
+    return data.decode("cp1252", errors=_UNDEFINED_AS_C1)
+
+
+def _undefined_as_c1(error: UnicodeDecodeError) -> tuple[str, int]:
+    """Windows-1252's five undefined bytes read as the control characters of the same numbers, as
+    browsers read them (and as text cleaning then drops them), so that one stray byte does not make
+    the whole page Latin-1, its euro signs and curly quotes lost.
+
+    >>> bytes([0x80, 0x31, 0x81, 0x93, 0x6f, 0x6b, 0x94]).decode("cp1252", errors=_UNDEFINED_AS_C1) == "€1\x81“ok”"
+    True
+    """
+    undefined = error.object[error.start:error.end]
+    return "".join(map(chr, undefined)), error.end
+
+
+_UNDEFINED_AS_C1 = "news-search-undefined-as-c1"
+codecs.register_error(_UNDEFINED_AS_C1, _undefined_as_c1)
 
 
 #: Labels that browsers read as a Windows code page, its superset (the WHATWG Encoding Standard):

@@ -65,6 +65,8 @@ def parse_date(text: str) -> str | None:
     '2024-11-17'
     >>> parse_date("05/03/2020"), parse_date("13/03/2020"), parse_date("13.03.2020"), parse_date("20210509")
     ('2020-05-03', '2020-03-13', '2020-03-13', '2021-05-09')
+    >>> parse_date("202111"), parse_date("17-NOV-1987 10:30:00 +0500")
+    (None, '1987-11-17T10:30:00+05:00')
     >>> parse_date("Sun, 17 Nov 2024 10:30:00 GMT")
     '2024-11-17T10:30:00+00:00'
     >>> parse_date("26-FEB-1987 15:01:01.79")
@@ -90,15 +92,8 @@ _WIRE_DAY = re.compile(r"^(\d{1,2})-([A-Za-z]{3})-(\d{4})(?=\s)")
 
 
 def _parse_wire_date(text: str) -> date | datetime | None:
-    """Reuters' ``17-NOV-1987 10:30:00.00``; only its day when what follows it cannot be read.
-
-    >>> _parse_wire_date("31-MAR-1987 605:12:19.12"), _parse_wire_date("9-APR-1987 00:00:00.00 # added by hand")
-    (datetime.date(1987, 3, 31), datetime.date(1987, 4, 9))
-    """
+    """Reuters' ``17-NOV-1987 10:30:00.00``."""
     match = _WIRE_DATE.match(text)
-    if match is None and (day := _WIRE_DAY.match(text)):
-        month = _MONTHS.get(day.group(2).lower())
-        return date(int(day.group(3)), month, int(day.group(1))) if month else None
     month = _MONTHS.get(match.group(2).lower()) if match else None
     if month is None:
         return None
@@ -121,10 +116,22 @@ def _parse_date(text: str) -> str | None:
         try:
             parsed = parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError):
-            return None
+            parsed = None
+    parsed = parsed or _wire_day(text)
     if isinstance(parsed, datetime):
         return parsed.replace(microsecond=0).isoformat()
     return parsed.isoformat() if parsed else None
+
+
+def _wire_day(text: str) -> date | None:
+    """The day of a wire date whose time or trailer no layout reads, as the story's date.
+
+    >>> _wire_day("31-MAR-1987 605:12:19.12"), _wire_day("9-APR-1987 00:00:00.00 # date added by hand")
+    (datetime.date(1987, 3, 31), datetime.date(1987, 4, 9))
+    """
+    day = _WIRE_DAY.match(text)
+    month = _MONTHS.get(day.group(2).lower()) if day else None
+    return date(int(day.group(3)), month, int(day.group(1))) if month else None
 
 
 def _parse_written_date(text: str) -> date | datetime | None:
@@ -135,6 +142,8 @@ def _parse_written_date(text: str) -> date | datetime | None:
     text = re.sub(r"\b(\d{1,2})(st|nd|rd|th)\b", r"\1", text)
     text = " ".join(text.split())
     for layout in _DATE_FORMATS:
+        if layout == "%Y%m%d" and not re.fullmatch(r"\d{8}", text):
+            continue  # strptime would read 202111 as 2021-01-01
         for with_time in ("", *(" " + t for t in _TIME_FORMATS)):
             try:
                 parsed = datetime.strptime(text, layout + with_time)

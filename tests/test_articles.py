@@ -556,6 +556,14 @@ def test_a_page_labelled_latin1_is_read_as_browsers_read_it(tmp_path, label):
     assert (article.title, article.body) == ("Price €100 “quoted”", "It costs €100 – the “best” deal in Zürich.")
 
 
+def test_a_byte_windows_1252_leaves_undefined_loses_nothing_else(tmp_path):
+    page = ('<html><head><meta charset="iso-8859-1"><title>Price</title></head><body><article>'
+            '<p>It costs €100 – the “best” deal.</p></article></body></html>').encode("cp1252")
+    article = read_one(write(tmp_path / "price.html", page.replace(b"deal", b"deal\x81")))
+    assert article.body == "It costs €100 – the “best” deal."
+    assert read_one(write(tmp_path / "plain.txt", b"Title: Price\n\nIt costs \x80100 \x81now.\n")).body == "It costs €100 now."
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-8-sig"])
 def test_byte_order_marks(tmp_path, encoding):
     data = HARBOUR_TXT.encode(encoding)
