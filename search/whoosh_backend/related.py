@@ -77,18 +77,14 @@ def key_terms(gen: Generation, stored: list[dict], count: int = KEY_TERMS) -> di
     """
     searcher = gen.searcher
     analyzer = searcher.schema[Fields.BODY].analyzer
-    own: Counter[str] = Counter()  # passages of this article holding each word
-    for fields in stored:
-        own.update({token.text for token in analyzer(fields[Fields.BODY])})
     text = "\n".join([stored[0].get(Fields.TITLE, "")] + [fields[Fields.BODY] for fields in stored])
     reader = searcher.reader()
     common = max(COMMON_SHARE * reader.doc_count(), MIN_COMMON)
     stopped = gen.arrays.derived("stop_stems", lambda: stop_stems(analyzer))
     chosen: dict[str, float] = {}
     for word, weight in searcher.key_terms_from_text(Fields.BODY, text, numterms=KEY_TERM_CANDIDATES):
-        if (_LETTER.search(word) and word not in stopped
-                and own[word] < reader.doc_frequency(Fields.BODY, word) <= common
-                and not too_common(gen.arrays, word)):
+        if (_LETTER.search(word) and word not in stopped and reader.doc_frequency(Fields.BODY, word) <= common
+                and shared_not_common(gen.arrays, word)):
             chosen[word] = weight
             if len(chosen) == count:
                 break
@@ -102,10 +98,11 @@ def stop_stems(analyzer: Analyzer) -> frozenset[str]:
     return frozenset(token.text for word in words for token in analyzer(word))
 
 
-def too_common(arrays: IndexArrays, word: str) -> bool:
-    """Whether more than :data:`COMMON_ARTICLE_SHARE` of the articles hold *word* (title or body)."""
-    holding = article_frequencies(arrays, [word], whoosh_idf)[word].articles
-    return len(holding) > COMMON_ARTICLE_SHARE * arrays.article_count
+def shared_not_common(arrays: IndexArrays, word: str) -> bool:
+    """Whether another article than the one the word is taken from holds *word* too (title or body),
+    and no more than :data:`COMMON_ARTICLE_SHARE` of the articles do: the cluster's rule as well."""
+    holding = len(article_frequencies(arrays, [word], whoosh_idf)[word].articles)
+    return 1 < holding <= COMMON_ARTICLE_SHARE * arrays.article_count
 
 
 def surface_words(gen: Generation, stored: list[dict], stems: list[str]) -> list[str]:
