@@ -245,7 +245,7 @@ def _article_container(soup: BeautifulSoup) -> Tag:
     the page's text (a teaser ``<article>``, a stray marker) is passed over.
     """
     total = _text_weight(soup)
-    tiers = ((lambda: soup.find_all(itemprop="articleBody"), 10), (lambda: [_entries_container(soup)], 4),
+    tiers = ((lambda: soup.find_all(itemprop="articleBody"), 10), (lambda: [_entries_container(soup, total / 4)], 4),
              (lambda: soup.find_all("article"), 4),
              (lambda: soup.find_all("main"), 4), (lambda: [_densest_paragraph_parent(soup)], 4),
              (lambda: [_densest_text_block(soup)], 4))
@@ -257,23 +257,33 @@ def _article_container(soup: BeautifulSoup) -> Tag:
     return soup.body or soup
 
 
-def _entries_container(soup: BeautifulSoup) -> Tag | None:
-    """The nearest element holding every ``<article>`` of a page that holds several of a size -- the
-    entries of a live page, the dispatches of a round-up: each holds at least half as much text as
-    the largest -- so that none of them is left out; ``None`` for a page with one article (and teasers).
+def _entries_container(soup: BeautifulSoup, least: float) -> Tag | None:
+    """When a page holds several ``<article>`` elements of a size side by side -- the entries of a live
+    page, the dispatches of a round-up: each holds at least half as much text as the largest, and
+    they share its parent -- an element holding them and nothing else (made here, where they stood),
+    so that none is left out and nothing between them is taken in; ``None`` for a page with one
+    article (and teasers elsewhere), or whose entries hold less text than *least* (the page is then
+    left as it was).
 
-    >>> soup = _parse_html("<main><h1>Storms</h1><article><p>Norway storm.</p></article>"
+    >>> soup = _parse_html("<main><h1>Storms</h1><article><p>Norway storm.</p></article><p>Sign up!</p>"
     ...                    "<article><p>Danish storm.</p></article></main>")
-    >>> _entries_container(soup).name
-    'main'
+    >>> _entries_container(soup, 0).get_text(" ", strip=True)
+    'Norway storm. Danish storm.'
     """
     outermost = [tag for tag in soup.find_all("article") if tag.find_parent("article") is None]
-    weights = [_text_weight(tag) for tag in outermost]
-    entries = [tag for tag, weight in zip(outermost, weights) if 2 * weight >= max(weights, default=0) > 0]
-    if len(entries) < 2:
+    weights = {id(tag): _text_weight(tag) for tag in outermost}
+    largest = max(outermost, key=lambda tag: weights[id(tag)], default=None)
+    if largest is None or not weights[id(largest)]:
         return None
-    shared = set.intersection(*({id(parent) for parent in entry.parents} for entry in entries))
-    return next(parent for parent in entries[0].parents if id(parent) in shared)
+    entries = [tag for tag in outermost
+               if tag.parent is largest.parent and 2 * weights[id(tag)] >= weights[id(largest)]]
+    if len(entries) < 2 or sum(weights[id(entry)] for entry in entries) < least:
+        return None
+    holder = soup.new_tag("div")
+    entries[0].insert_before(holder)
+    for entry in entries:
+        holder.append(entry.extract())
+    return holder
 
 
 def _densest_paragraph_parent(soup: BeautifulSoup) -> Tag | None:

@@ -53,16 +53,25 @@ def test_several_articles_of_a_size_are_all_kept_and_a_teaser_beside_one_is_not(
 <main>
 <h1>Live: storms across the North Sea</h1>
 <article><h2>09:10 Norway</h2><p>A storm closed the ports of Bergen and Stavanger overnight, and ferries stayed in.</p></article>
+<p>Sign up for our storm newsletter.</p>
 <article><h2>10:45 Denmark</h2><p>Winds of 140 km/h cut power to thirty thousand homes in Jutland this morning.</p></article>
 </main>"""
     body = extract_page(page(entries)).body
     assert "Bergen and Stavanger" in body and "thirty thousand homes in Jutland" in body
+    assert "newsletter" not in body  # only the entries, not what stands between them
     teaser = """\
 <article><p>The council approved the new harbour wall on Tuesday after three years of argument.</p>
 <p>Work starts in March and will take two years, the council said, at a cost of forty million.</p>
 <p>Fishermen welcomed the decision but asked for the old slipway to be kept.</p></article>
 <aside><article><p>Also read: the ferry timetable for winter.</p></article></aside>"""
     assert "ferry timetable" not in extract_page(page(teaser)).body
+    # Teasers as long as the story, but elsewhere on the page than beside it, are not entries.
+    teasers = """\
+<main><article><p>The council approved the new harbour wall on Tuesday after three years of argument.</p>
+<p>Work starts in March.</p></article>
+<div class="more"><article><p>Also read: the ferry timetable for winter, with new sailings added.</p></article>
+<article><p>Also read: the fish market moves to the old quay this spring, traders say.</p></article></div></main>"""
+    assert "Also read" not in extract_page(page(teasers)).body
 
 
 def test_main_element_holds_the_article_when_there_is_no_article_element():
