@@ -39,6 +39,7 @@ from whoosh.index import FileIndex
 from index import resolve_index_dir
 from index.errors import IndexDamaged, NewsSearchError
 from index.store import READ_ERRORS, committed_at, index_exists, open_index, read_damage
+from index.store.files import generation_names
 from search.backend import MAX_EXPANSIONS, Backend
 from search.params import SearchParams
 from search.query import ReadQuery
@@ -58,17 +59,20 @@ class WhooshSnapshot(Generation):
         super().__init__(searcher)
         self.index_dir = index_dir
         self.max_expansions = max_expansions
-        # The size of each segment file as it was opened: the files are mapped into memory, and
-        # reading a mapped page past the end of a file cut short kills the process (SIGBUS).
-        self._sizes = {name: (Path(index_dir) / name).stat().st_size for name in segment_files(searcher)}
+        # Each segment file as it was opened (its inode and size): the files are mapped into memory,
+        # and reading a mapped page past the end of a file cut short kills the process (SIGBUS).
+        names, _ = generation_names(index_dir, self.number)
+        self._opened = {name: _identity(Path(index_dir) / name) for name in names}
 
     def cut_short(self) -> str | None:
-        """The name of a segment file now shorter than when this snapshot opened it (or gone), if any."""
-        for name, size in self._sizes.items():
+        """The name of a segment file this snapshot maps that is now shorter than when it was opened, or
+        gone, if any. A file replaced under its name (a restore) leaves the mapped one whole: not cut."""
+        for name, (inode, size) in self._opened.items():
             try:
-                if (Path(self.index_dir) / name).stat().st_size < size:
-                    return name
+                now_inode, now_size = _identity(Path(self.index_dir) / name)
             except FileNotFoundError:
+                return name
+            if now_inode == inode and now_size < size:
                 return name
         return None
 
@@ -110,10 +114,10 @@ class WhooshSnapshot(Generation):
         return committed_at(self.index_dir, self.number)
 
 
-def segment_files(searcher) -> list[str]:
-    """The names of the compound segment files (one per segment, mapped into memory) a searcher reads."""
-    return [reader.segment().make_filename(".seg") for reader, _ in searcher.reader().leaf_readers()
-            if reader.segment().is_compound()]
+def _identity(path: Path) -> tuple[tuple[int, int], int]:
+    """A file's device and inode, and its size."""
+    found = path.stat()
+    return (found.st_dev, found.st_ino), found.st_size
 
 
 class WhooshBackend(Backend):
