@@ -392,7 +392,8 @@ def _json_date(value: Any) -> str | None:
     >>> _json_date(1591000000), _json_date(1591000000000), _json_date("2020-06-01")
     ('2020-06-01T08:26:40+00:00', '2020-06-01T08:26:40+00:00', '2020-06-01')
     """
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and abs(value) >= 1e8:
+    number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if number and abs(value) >= 1e8:
         seconds = value / 1000 if abs(value) >= 1e11 else value
         try:
             return datetime.fromtimestamp(seconds, timezone.utc).isoformat()
@@ -447,8 +448,9 @@ def _article(*, path: str, body: str, fallback_id: str, title: str | None = None
         raise ValueError("no body text")
     url = one_line(url) if is_web_url(one_line(url)) else None
     date = parse_date(published) if published else None
-    notes = (f"published date {one_line(published)[:80]!r} could not be read as a date; indexed without one",
-             ) if published and not date else ()
+    notes: tuple[str, ...] = ()
+    if published and not date:
+        notes = (f"published date {one_line(published)[:80]!r} could not be read as a date; indexed without one",)
     return Article(
         id=one_line(id) or url or fallback_id,
         title=_shorten(one_line(title) or one_line(body.split("\n", 1)[0])),

@@ -245,8 +245,8 @@ def _article_container(soup: BeautifulSoup) -> Tag:
     the page's text (a teaser ``<article>``, a stray marker) is passed over.
     """
     total = _text_weight(soup)
-    tiers = ((lambda: soup.find_all(itemprop="articleBody"), 10), (lambda: [_entries_container(soup, total / 4)], 4),
-             (lambda: soup.find_all("article"), 4),
+    tiers = ((lambda: soup.find_all(itemprop="articleBody"), 10),
+             (lambda: [_entries_container(soup, total / 4)], 4), (lambda: soup.find_all("article"), 4),
              (lambda: soup.find_all("main"), 4), (lambda: [_densest_paragraph_parent(soup)], 4),
              (lambda: [_densest_text_block(soup)], 4))
     for candidates, share in tiers:

@@ -131,7 +131,8 @@ def read_query(text: str, schema: Schema) -> ReadQuery:
     problem = syntax_problem(text)
     if problem is None:
         try:
-            query = letter_words_query(text, schema) or excluding_only(build_parser(schema).parse(text, normalize=False))
+            query = (letter_words_query(text, schema)
+                     or excluding_only(build_parser(schema).parse(text, normalize=False)))
         except Exception:  # noqa: BLE001 -- any parser failure means: fall back to plain words
             problem = "an operator in a place it cannot apply"
         else:
