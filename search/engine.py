@@ -27,7 +27,7 @@ from search import fairness
 from search.backend import Snapshot
 from search.cache import ResultsCache
 from search.params import SearchParams
-from search.query import ReadQuery, read_query
+from search.query import ReadQuery, excludes_only, read_query
 from search.results import ArticleView, Page, Results
 from search.timeline import timeline
 
@@ -43,6 +43,9 @@ def search(snapshot: Snapshot, params: SearchParams, cache: ResultsCache | None 
         results = cache.get(snapshot.generation, params, lambda: search(snapshot, params))
         return replace(results, took_ms=round((time.perf_counter() - started) * 1000, 2))
     query = read_query(params.q, SCHEMA) if params.q else ReadQuery(None)
+    if params.sort is None and excludes_only(query):
+        # Exclusions alone rank nothing: every article without them, newest first, as the empty query lists.
+        params = replace(params, sort="newest")
     with fairness.searching(query):
         page = snapshot.search(params, query)
     emptied = filter_warning(snapshot, params, query, page)

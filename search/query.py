@@ -325,6 +325,16 @@ def excluding_only(query: Query) -> Query:
     return query.normalize()
 
 
+def excludes_only(read: ReadQuery) -> bool:
+    """Whether the query only says what an article must not hold (``-trump``, ``NOT a NOT b``).
+
+    >>> from index.schema import SCHEMA
+    >>> excludes_only(read_query("-trump", SCHEMA)), excludes_only(read_query("election -trump", SCHEMA))
+    (True, False)
+    """
+    return isinstance(read.query, Not)
+
+
 def lift_negations(query: Query) -> Query:
     """``a OR b NOT c`` means *(a or b) and not c*: an OR-ed ``NOT`` would match everything else;
     ``NOT a NOT b`` means neither."""

@@ -84,6 +84,12 @@ def test_a_query_of_exclusions_alone_finds_every_article_without_them(client, q,
         body = client.get("/api/search", query_string={"q": q, "per_page": 100, "collapse": "none", "sort": sort}).get_json()
         assert body["warnings"] == []
         assert {hit["article_id"] for hit in body["results"]} == every - holding, (q, sort)
+    # Nothing to rank by: newest first unless asked otherwise, as an empty query lists.
+    listed = client.get("/api/search", query_string={"q": q, "per_page": 100, "collapse": "none"}).get_json()
+    newest = client.get("/api/search", query_string={"per_page": 100, "collapse": "none"}).get_json()
+    assert listed["sort"] == "newest"
+    assert [hit["article_id"] for hit in listed["results"]] == [
+        hit["article_id"] for hit in newest["results"] if hit["article_id"] not in holding]
 
 
 def test_article_endpoint(client):
