@@ -67,7 +67,8 @@ def feed():
     """The search as an Atom feed: the same parameters as ``/api/search``, newest first by default."""
     check_names(request.args, SEARCH_NAMES)
     asked = parse_search_params(request.args)
-    params = replace(asked, sort=asked.sort or "newest")
+    # One entry per article (its id the article's), whatever grouping the search page used.
+    params = replace(asked, sort=asked.sort or "newest", group="article")
     snapshot = current_snapshot()
     results = engine.search(snapshot, params, results_cache())
     links = FeedLinks(

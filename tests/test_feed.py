@@ -39,6 +39,13 @@ def test_the_feed_lists_the_search_results_newest_first(client):
     assert links["alternate"] == "http://localhost/?q=missiles&sort=newest"
 
 
+def test_one_entry_per_article_whatever_the_search_page_grouped_by(client):
+    by_article = read_feed(client, "/search.atom?q=missiles")
+    by_passage = read_feed(client, "/search.atom?q=missiles&group=passage")
+    ids = [entry.id for entry in by_passage.entries]
+    assert len(ids) == len(set(ids)) and ids == [entry.id for entry in by_article.entries]
+
+
 def test_an_entry_carries_source_dates_original_link_and_the_marked_passage(client):
     feed = read_feed(client, "/search.atom?q=%22storm+shadow%22", sanitize=False)
     entry = feed.entries[0]
