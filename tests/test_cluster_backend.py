@@ -155,6 +155,7 @@ def test_a_head_that_does_not_answer_is_a_503_with_a_json_error(tmp_path: Path) 
     response = client.get("/api/search?q=missiles")
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "backend_unavailable"
+    assert "127.0.0.1" not in response.text  # where the head is goes to the log, not to the public
     assert client.get("/api/health").status_code == 503
     page = client.get("/?q=missiles")
     assert page.status_code == 503 and b"<mark" not in page.data

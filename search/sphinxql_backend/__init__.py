@@ -34,6 +34,7 @@ backend is made: a web worker of the Whoosh backend never loads them.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -44,6 +45,8 @@ from index.errors import BadConfiguration
 from search.backend import Backend
 from search.params import SearchParams
 from search.query import ReadQuery, read_query
+
+_log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from search.results import ArticleView, Health, Page, Related, Stories
@@ -196,8 +199,9 @@ class SphinxQLBackend(Backend):
         try:
             return SphinxQLSnapshot(self, connect(self.head))
         except (pymysql.Error, OSError) as error:
-            raise ClusterUnavailable(f"the search cluster's head at {self.head} does not answer "
-                                     f"({describe_error(error)})") from error
+            # Where the head is, and why it did not answer, is for the service's log, not for its public.
+            _log.warning("the search cluster's head at %s does not answer (%s)", self.head, describe_error(error))
+            raise ClusterUnavailable("the search cluster does not answer; try again shortly") from error
 
     def release(self, snapshot: SphinxQLSnapshot) -> None:
         if snapshot.broken or not snapshot.connection.open:
