@@ -455,7 +455,7 @@ def _hits(cursor, rows: list[tuple], scores: list[float], versions: dict[int, li
         if not shown and key in openings:
             shown = [openings[key]]
         hits.append(Hit(article_id=article_id, title=title, url=url or None, source=source or None,
-                        published=published or None, score=round(score, 6),
+                        published=published or None, score=round(score, 4),  # as the Whoosh backend rounds it
                         passages=[PassageHit(passage_id, int(position), int(start), int(end), marked(text).strip())
                                   for passage_id, position, start, end, text in shown],
                         story=story or article_id, other_versions=versions.get(key, [])))
