@@ -89,3 +89,11 @@ def test_a_phrase_is_required_as_a_phrase_and_a_prefix_by_any_of_its_words(clien
 def test_a_description_is_left_to_any_of_its_words(client):
     query = "wider+use+of+the+cruise+missiles+in+the+winter+for+britain"
     assert STORM in ids(client.get(f"/api/search?q={query}&sort=newest").get_json())
+
+
+def test_an_article_holding_the_words_in_different_passages_shows_them_marked(client):
+    # The seed article names the Kremlin in one passage and Pyongyang in another.
+    found = client.get("/api/search?q=kremlin+pyongyang&sort=newest&explain=1").get_json()
+    seed = next(hit for hit in found["results"] if hit["article_id"] == "000_4f5c96a77bf8f4f4.txt")
+    assert any("<mark>" in passage["snippet"] for passage in seed["passages"]), seed["passages"]
+    assert seed["explanation"]["passage_evidence"] > 0

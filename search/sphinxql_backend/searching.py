@@ -101,7 +101,8 @@ def find(cursor, params: SearchParams, q_read: ReadQuery, sources: list[str]) ->
     """
     every = every_part(q_read, q_read.text or params.q) if params.effective_sort != "relevance" else None
     if every is not None:
-        page = _find(cursor, params, every, sources)
+        # The articles holding every part; the passages shown of each, those the query itself matches.
+        page = _find(cursor, params, every, sources, shown=q_read)
         if page.total:
             return page
         page = _find(cursor, params, q_read, sources)
@@ -121,8 +122,11 @@ def every_part(read: ReadQuery, text: str) -> ReadQuery | None:
     return replace(read, query=every if negated is None else wq.AndNot(every, negated))
 
 
-def _find(cursor, params: SearchParams, q_read: ReadQuery, sources: list[str]) -> Page:
+def _find(cursor, params: SearchParams, q_read: ReadQuery, sources: list[str], shown: ReadQuery | None = None) -> Page:
+    """The page of *q_read*'s matching articles (or passages); each article's passages shown and scored
+    by *shown* when given (an article holding every part of a query may hold no passage with them all)."""
     match = sphinx_match(q_read, asked=bool(params.q.strip()))
+    passage_match = sphinx_match(shown, asked=bool(params.q.strip())) if shown is not None else match
     if match.nothing:
         return Page(total=0, hits=[], facets={"source": [], "published": []}, days={})
     warnings: list[str] = []
@@ -177,13 +181,13 @@ def _find(cursor, params: SearchParams, q_read: ReadQuery, sources: list[str]) -
         rows, scores, versions = _by_engine(cursor, params, where, args, first, q_read, explanations)
     else:
         rows, scores, versions = _by_date(cursor, params, where, args, first)
-        if match.text and words and rows:
-            passages = passage_bm25f(cursor, words, match.text, [row[0] for row in rows], weights)
+        if passage_match.text and words and rows:
+            passages = passage_bm25f(cursor, words, passage_match.text, [row[0] for row in rows], weights)
             scored.update(_by_article(passages, {row[1]: row[0] for row in rows}))
             evidence = _evidence(passages)
             scores = [evidence.get(row[1], 0.0) for row in rows]
             explanations = {row[0]: {"passage_evidence": score, "recency": 1.0} for row, score in zip(rows, scores)}
-    hits = _hits(cursor, rows, scores, versions, match, words, scored, weights)
+    hits = _hits(cursor, rows, scores, versions, passage_match, words, scored, weights)
     if params.explain:
         hits = [replace(hit, explanation={**explanations.get(row[0], {"passage_evidence": 0.0, "recency": 1.0}),
                                           "total": hit.score}) for hit, row in zip(hits, rows)]
