@@ -132,7 +132,7 @@ def read_query(text: str, schema: Schema) -> ReadQuery:
     if problem is None:
         try:
             query = (letter_words_query(text, schema)
-                     or excluding_only(build_parser(schema).parse(text, normalize=False)))
+                     or lone_exclusions_as_not(build_parser(schema).parse(text, normalize=False)))
         except Exception:  # noqa: BLE001 -- any parser failure means: fall back to plain words
             problem = "an operator in a place it cannot apply"
         else:
@@ -312,7 +312,7 @@ def plain_query(text: str, schema: Schema) -> Query:
     return Not(left_out) if query is NullQuery else AndNot(query, left_out)
 
 
-def excluding_only(query: Query) -> Query:
+def lone_exclusions_as_not(query: Query) -> Query:
     """*query* as parsed (not yet normalized), with ``-a -b`` -- exclusions and nothing else, which
     Whoosh's parser reads as nothing -- read as ``NOT (a OR b)``: every article without them.
 

@@ -125,8 +125,9 @@ def every_part(read: ReadQuery, text: str) -> ReadQuery | None:
 def _find(cursor, params: SearchParams, q_read: ReadQuery, sources: list[str], shown: ReadQuery | None = None) -> Page:
     """The page of *q_read*'s matching articles (or passages); each article's passages shown and scored
     by *shown* when given (an article holding every part of a query may hold no passage with them all)."""
-    match = sphinx_match(q_read, asked=bool(params.q.strip()))
-    passage_match = sphinx_match(shown, asked=bool(params.q.strip())) if shown is not None else match
+    asked = bool(params.q.strip())
+    match = sphinx_match(q_read, asked=asked)
+    passage_match = sphinx_match(shown, asked=asked) if shown is not None else match
     if match.nothing:
         return Page(total=0, hits=[], facets={"source": [], "published": []}, days={})
     warnings: list[str] = []

@@ -141,7 +141,8 @@ def related_articles(gen: Generation, article_id: str, limit: int = RELATED_LIMI
     arrays = gen.arrays
     if arrays.article_count < MIN_ARTICLES:
         return Related(article_id, [], [], round((time.perf_counter() - started) * 1000, 2))
-    words = key_terms(gen, stored[:KEY_TERM_PASSAGES])
+    opening = stored[:KEY_TERM_PASSAGES]
+    words = key_terms(gen, opening)
     holding, scores = similarities(arrays, words)
     number = arrays.article_numbers[article_id]
     at = int(np.searchsorted(holding, number))  # holding is in article order
@@ -164,7 +165,7 @@ def related_articles(gen: Generation, article_id: str, limit: int = RELATED_LIMI
         found.append(RelatedArticle(other, fields.get(Fields.TITLE, ""), fields.get(Fields.URL),
                                     fields.get(Fields.SOURCE), fields.get(Fields.PUBLISHED_TEXT), round(share, 4),
                                     share >= CLOSE_SHARE))
-    return Related(article_id, surface_words(gen, stored[:KEY_TERM_PASSAGES], list(words)), order_related(found),
+    return Related(article_id, surface_words(gen, opening, list(words)), order_related(found),
                    round((time.perf_counter() - started) * 1000, 2))
 
 
