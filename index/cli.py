@@ -87,6 +87,8 @@ def index_command(
     with open_backend({"INDEX": index_dir}) as backend:
         summary = index_files(paths, backend, rebuild, prune, min_words, max_words)
     click.echo(str(summary))
+    for note in summary.notes:
+        click.echo(f"Note: {note}", err=True)
     if summary.read == 0:
         raise click.ClickException("nothing could be indexed")
 
@@ -142,8 +144,10 @@ def render_stats(stats: dict) -> str:
     """The figures for a terminal; the ones only some backends give (where, segments) when given."""
     where = f" in {stats['index_dir']}" if "index_dir" in stats else ""
     segments = f", {stats['segments']} segments" if "segments" in stats else ""
+    stems = ("\nstemmed with Whoosh's Porter stemmer, which leaves some forms of a word apart: "
+             "`news-search index --rebuild` re-stems it") if stats.get("stemmer") == "whoosh-porter" else ""
     return (f"{stats['articles']} articles, {stats['passages']} passages{where}\n"
-            f"generation {stats['generation']}{segments}, updated {stats['updated']}")
+            f"generation {stats['generation']}{segments}, updated {stats['updated']}{stems}")
 
 
 @cli.command("delete")

@@ -10,10 +10,14 @@ stores its offsets and the whitespace (``lead``) between the previous passage an
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from whoosh.analysis import Analyzer, IDAnalyzer, StemmingAnalyzer
 from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.lang.porter import stem as whoosh_porter_stem
 
+from index.stemming import porter_stem
 from index.store.formats import Characters, Positions
 
 #: Weight of a title match against a body match.
@@ -50,9 +54,14 @@ class Fields:
     STORY_SINCE = "story_since"
 
 
-def text_analyzer() -> Analyzer:
-    """English text: word tokens, lower-cased, stop words dropped, Porter-stemmed (cached)."""
-    return StemmingAnalyzer(cachesize=100_000)
+def text_analyzer(stem: Callable[[str], str] = porter_stem) -> Analyzer:
+    """English text: word tokens, lower-cased, stop words dropped, stemmed by *stem* (cached):
+    Porter's (:func:`index.stemming.porter_stem`).
+
+    >>> [token.text for token in text_analyzer()("The vaccinated are running")]
+    ['vaccin', 'run']
+    """
+    return StemmingAnalyzer(stemfn=stem, cachesize=100_000)
 
 
 def keyword_analyzer() -> Analyzer:
@@ -60,11 +69,11 @@ def keyword_analyzer() -> Analyzer:
     return IDAnalyzer(lowercase=True)
 
 
-def text_field(*, chars: bool = False, **options) -> TEXT:
-    """Whoosh's ``TEXT`` field, stemmed (:func:`text_analyzer`), its postings keeping where each word
-    stands, and with *chars* its characters, as arrays (:mod:`index.store.formats`).
+def text_field(*, chars: bool = False, stem: Callable[[str], str] = porter_stem, **options) -> TEXT:
+    """Whoosh's ``TEXT`` field, stemmed by *stem* (:func:`text_analyzer`), its postings keeping where
+    each word stands, and with *chars* its characters, as arrays (:mod:`index.store.formats`).
     """
-    field = TEXT(analyzer=text_analyzer(), chars=chars, **options)
+    field = TEXT(analyzer=text_analyzer(stem), chars=chars, **options)
     format_class = Characters if chars else Positions
     field.format = format_class(field_boost=field.format.field_boost)
     return field
@@ -84,8 +93,8 @@ def date_field() -> DATETIME:
     return field
 
 
-def build_schema() -> Schema:
-    """A new instance of the passage schema."""
+def build_schema(stem: Callable[[str], str] = porter_stem) -> Schema:
+    """A new instance of the passage schema, its text stemmed by *stem*."""
     return Schema(
         passage_id=STORED,  # shown, never searched: a term per passage would only cost indexing time
         article_id=ID(stored=True, sortable=True),
@@ -93,10 +102,10 @@ def build_schema() -> Schema:
         start=STORED,
         end=STORED,
         lead=STORED,
-        title=text_field(stored=True, field_boost=TITLE_BOOST),
+        title=text_field(stored=True, field_boost=TITLE_BOOST, stem=stem),
         # Characters, for highlighting from the index; no separate unstemmed word list for spelling
         # (a quarter of the indexing time): suggestions come from the stems (search.whoosh_backend.searching.suggest).
-        body=text_field(stored=True, phrase=True, chars=True),
+        body=text_field(stored=True, phrase=True, chars=True, stem=stem),
         published=date_field(),
         published_text=STORED,
         source=ID(stored=True, sortable=True, analyzer=keyword_analyzer()),
@@ -117,8 +126,23 @@ def build_schema() -> Schema:
     )
 
 
-#: The schema of every index this package writes and reads.
+#: The schema of every index this package writes, and of every index it reads but those below.
 SCHEMA = build_schema()
+
+#: The schema of an index written before :func:`index.stemming.porter_stem`, with Whoosh's own Porter
+#: stemmer: such an index is read, and updated, with the stems it holds until it is rebuilt.
+WHOOSH_STEMMED_SCHEMA = build_schema(whoosh_porter_stem)
+
+
+def stemmer_of(schema: Schema) -> Callable[[str], str] | None:
+    """The stemming function of *schema*'s body text, if it has one.
+
+    >>> stemmer_of(SCHEMA) is porter_stem, stemmer_of(WHOOSH_STEMMED_SCHEMA) is whoosh_porter_stem
+    (True, True)
+    """
+    body = schema[Fields.BODY] if Fields.BODY in schema else None
+    items = getattr(getattr(body, "analyzer", None), "items", ())
+    return next((getattr(item, "stemfn", None) for item in items if hasattr(item, "stemfn")), None)
 
 #: The fields a query searches when it names none.
 SEARCH_FIELDS = ("title", "body")

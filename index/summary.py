@@ -19,6 +19,8 @@ class IndexSummary:
     seconds: float
     committed: bool
     generation: int | None
+    #: What the reader should know of the index the run left (a sentence each), beyond the counts.
+    notes: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         noun = "article" if self.read == 1 else "articles"

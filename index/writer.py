@@ -29,7 +29,8 @@ from index.articles import Article, Skipped
 from index.errors import DiskFull, IndexDamaged
 from index.passages import MAX_WORDS, MIN_WORDS
 from index.runs import Run, StoredArticle
-from index.schema import Fields
+from index.schema import Fields, stemmer_of
+from index.stemming import porter_stem
 from index.store import (READ_ERRORS, IndexWriter, abandon, commit, committed_at, is_disk_full, open_index,
                          open_writer, read_damage, writable_index)
 from index.store.files import newest_generation
@@ -107,6 +108,11 @@ def _needs_rebuild(damaged: IndexDamaged) -> IndexDamaged:
                         "or restore a backup with `news-search restore`")
 
 
+#: What an update of an index written with Whoosh's own Porter stemmer says (:class:`index.store.StemmedIndex`).
+WHOOSH_STEMMED_NOTE = ("this index was written with Whoosh's Porter stemmer, which leaves some forms of a word apart "
+                       "(accelerated, accelerate; running, run): `news-search index --rebuild` re-stems it")
+
+
 def update_index(
     index_dir: str | os.PathLike,
     items: Iterable[Article | Skipped],
@@ -139,7 +145,7 @@ def update_index(
     """
     started = time.perf_counter()
     parallel = {"procs": procs, "multisegment": True} if procs > 1 else {}
-    with disk_full_as_error(index_dir), writable_index(index_dir) as ix:
+    with disk_full_as_error(index_dir), writable_index(index_dir, restem=rebuild) as ix:
         writer = open_writer(ix, lock_timeout, limitmb=WRITER_LIMIT_MB, **parallel)
         try:
             run = Run(WhooshSink(writer, rebuild), rebuild, min_words, max_words, stories)
@@ -150,8 +156,9 @@ def update_index(
             abandon(writer)
             raise
         generation = ix.latest_generation()
+        notes = () if stemmer_of(ix.schema) is porter_stem else (WHOOSH_STEMMED_NOTE,)
     return IndexSummary(**run.counts, seconds=time.perf_counter() - started, committed=committed,
-                        generation=generation)
+                        generation=generation, notes=notes)
 
 
 def delete_articles(index_dir: str | os.PathLike, article_ids: Iterable[str], lock_timeout: float = 0.0) -> list[str]:
@@ -189,7 +196,8 @@ def disk_full_as_error(index_dir: str | os.PathLike) -> Iterator[None]:
 
 
 def index_stats(index_dir: str | os.PathLike) -> dict:
-    """Counts and freshness of the index: articles, passages, generation, last commit time."""
+    """Counts and freshness of the index: articles, passages, generation, last commit time, and its
+    stemmer (``porter``; ``whoosh-porter`` for an index written with Whoosh's own, until rebuilt)."""
     ix = open_index(index_dir)
     generation = ix.latest_generation()
     with ix.searcher() as searcher:
@@ -200,4 +208,5 @@ def index_stats(index_dir: str | os.PathLike) -> dict:
             "index_dir": str(Path(index_dir).resolve()),
             "generation": generation,
             "updated": committed_at(index_dir, generation).isoformat(timespec="seconds"),
+            "stemmer": "porter" if stemmer_of(searcher.schema) is porter_stem else "whoosh-porter",
         }

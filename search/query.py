@@ -148,15 +148,15 @@ def read_query(text: str, schema: Schema) -> ReadQuery:
 QUERY_TF_K3 = 8.0
 
 
-def typed_counts(text: str) -> dict[str, int]:
-    """How often each word (as the index stems it) is typed in *text*, outside phrases and exclusions.
+def typed_counts(text: str, schema: Schema = SCHEMA) -> dict[str, int]:
+    """How often each word (as *schema* stems it) is typed in *text*, outside phrases and exclusions.
 
     >>> typed_counts('oil prices and the price of "crude oil" -prices')
     {'oil': 1, 'price': 2}
     """
     plain = " ".join(word for word in _without_phrases(text).split() if not word.startswith("-"))
     counts: dict[str, int] = {}
-    for token in SCHEMA[Fields.BODY].analyzer(plain):
+    for token in schema[Fields.BODY].analyzer(plain):
         counts[token.text] = counts.get(token.text, 0) + 1
     return counts
 
@@ -166,12 +166,12 @@ def repeat_weight(times: int) -> float:
     return (QUERY_TF_K3 + 1) * times / (QUERY_TF_K3 + times) if QUERY_TF_K3 and times > 1 else 1.0
 
 
-def repeated_words(text: str) -> dict[str, float]:
-    """The :func:`repeat_weight` of each word *text* types more than once, by the index's stem; none
+def repeated_words(text: str, schema: Schema = SCHEMA) -> dict[str, float]:
+    """The :func:`repeat_weight` of each word *text* types more than once, by *schema*'s stem; none
     for a query whose own logic decides (``AND``, ``OR``, ``NOT``, ``field:``)."""
     if not QUERY_TF_K3 or own_logic(text):
         return {}
-    return {word: repeat_weight(times) for word, times in typed_counts(text).items() if times > 1}
+    return {word: repeat_weight(times) for word, times in typed_counts(text, schema).items() if times > 1}
 
 
 def with_repeats(query: Query, repeated: Mapping[str, float]) -> Query:

@@ -38,8 +38,10 @@ from pathlib import Path
 
 import whoosh
 from whoosh import index as whoosh_index
-from whoosh.index import TOC, FileIndex, LockError, clean_files
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import _DEF_INDEX_NAME, TOC, FileIndex, LockError, clean_files
 from whoosh.index import IndexError as WhooshIndexError
+from whoosh.lang.porter import stem as whoosh_porter_stem
 from whoosh.writing import CLEAR, IndexWriter
 
 from index.errors import IndexBusy, IndexDamaged, IndexNotFound
@@ -82,20 +84,63 @@ def index_exists(index_dir: str | os.PathLike) -> bool:
     return whoosh_index.exists_in(Path(index_dir))
 
 
-def open_index(index_dir: str | os.PathLike, create: bool = False) -> FileIndex:
-    """Open the index in *index_dir*; with *create*, make an empty one when there is none.
+class StemmedIndex(FileIndex):
+    """Whoosh's index on disk, each generation read with the schema of this package
+    (:data:`index.schema.SCHEMA`, not the copy pickled in its table of contents: fields and formats
+    are this package's), stemmed as its words were: an index written before
+    :func:`index.stemming.porter_stem`, with Whoosh's own Porter stemmer, is read -- and updated --
+    with that stemmer (:data:`index.schema.WHOOSH_STEMMED_SCHEMA`) until a rebuild re-stems it.
+
+    With *restem* (a rebuild, whose commit replaces every segment) every generation is read with
+    :data:`~index.schema.SCHEMA`, so the rebuild writes today's stems.
+    """
+
+    def __init__(self, storage, schema=None, indexname: str = _DEF_INDEX_NAME, restem: bool = False) -> None:
+        from index.schema import SCHEMA  # the schema's fields are made of this package's formats
+
+        self.restem = restem
+        super().__init__(storage, SCHEMA, indexname)
+
+    def _read_toc(self) -> TOC:
+        toc = super()._read_toc()
+        if not self.restem and toc.generation >= 0 and _written_with_whoosh_stemmer(self.storage, self.indexname,
+                                                                                   toc.generation):
+            from index.schema import WHOOSH_STEMMED_SCHEMA
+
+            toc.schema = WHOOSH_STEMMED_SCHEMA
+        return toc
+
+
+def _written_with_whoosh_stemmer(storage, indexname: str, generation: int) -> bool:
+    """Whether generation *generation*'s table of contents names Whoosh's own Porter stemmer (about a
+    millisecond: it unpickles the schema stored there). A table that cannot be read says no: reading
+    the index's segments reports what is wrong with it."""
+    from index.schema import stemmer_of
+
+    try:
+        stored = TOC.read(storage, indexname, generation).schema
+    except Exception:  # noqa: BLE001 -- damaged, or naming what cannot be imported: not ours to judge here
+        return False
+    return stemmer_of(stored) is whoosh_porter_stem
+
+
+def open_index(index_dir: str | os.PathLike, create: bool = False, restem: bool = False) -> StemmedIndex:
+    """Open the index in *index_dir* (:class:`StemmedIndex`, *restem* as there); with *create*, make an
+    empty one when there is none.
 
     :raises IndexNotFound: when there is no index and *create* is false.
     """
-    from index.schema import SCHEMA  # the schema's fields are made of this package's formats
+    from index.schema import SCHEMA
 
     path = Path(index_dir)
     if whoosh_index.exists_in(path):
-        return whoosh_index.open_dir(path, schema=SCHEMA)
+        return StemmedIndex(FileStorage(str(path)), restem=restem)
     if not create:
         raise IndexNotFound(f"no index in {path}; build one with `news-search index`")
     path.mkdir(parents=True, exist_ok=True)
-    return whoosh_index.create_in(path, SCHEMA)
+    storage = FileStorage(str(path))
+    TOC.create(storage, SCHEMA, _DEF_INDEX_NAME)
+    return StemmedIndex(storage, restem=restem)
 
 
 def open_writer(ix: FileIndex, lock_timeout: float = 0.0, procs: int = 1, **options) -> IndexWriter:
@@ -222,20 +267,20 @@ def read_damage(error: BaseException, index_dir: str | os.PathLike) -> IndexDama
 
 
 @contextmanager
-def writable_index(index_dir: str | os.PathLike) -> Iterator[FileIndex]:
+def writable_index(index_dir: str | os.PathLike, restem: bool = False) -> Iterator[FileIndex]:
     """The index in *index_dir*, created when there is none; one created here but never committed to
-    is removed again on exit.
+    is removed again on exit. With *restem*, for a rebuild: read with today's stemmer (:class:`StemmedIndex`).
 
     A first run that reads nothing (a mistyped path) would otherwise leave an empty index behind, which
     everything that looks for an index (``serve``, the app) takes for a real one.
     """
     path = Path(index_dir)
     if index_exists(path):
-        yield open_index(path)
+        yield open_index(path, restem=restem)
         return
     made_dir = not path.exists()
     before = set() if made_dir else set(os.listdir(path))
-    ix = open_index(path, create=True)
+    ix = open_index(path, create=True, restem=restem)
     try:
         yield ix
     finally:

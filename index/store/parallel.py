@@ -14,6 +14,7 @@ import os
 import pickle
 import signal
 import sys
+from functools import partial
 
 from whoosh import multiproc
 from whoosh.index import FileIndex
@@ -46,6 +47,7 @@ class BoundSubWriter(SubWriterTask):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.indexer_pid = os.getpid()  # run in the indexer, before the fork
+        self.schema = None  # the indexer's writer's schema (ParallelWriter._new_task); None: the stored one
 
     def run(self) -> None:
         if sys.platform.startswith("linux"):
@@ -55,6 +57,9 @@ class BoundSubWriter(SubWriterTask):
                 os._exit(1)
         # Whoosh's task makes the module's SegmentWriter; in this (sub-writer) process, make it ours.
         multiproc.SegmentWriter = BufferedSegmentWriter
+        # And it opens the index by its stored schema: write with the indexer's instead, whose stemmer a
+        # rebuild chooses (index.store.StemmedIndex).
+        self.storage.open_index = partial(FileIndex, self.storage, self.schema)
         try:
             super().run()
         except OSError as error:
@@ -133,6 +138,7 @@ class ParallelWriter(MpWriter, BufferedSegmentWriter):
     def _new_task(self) -> SubWriterTask:
         task = BoundSubWriter(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs,
                               self.multisegment)
+        task.schema = self.schema
         self.tasks.append(task)
         task.start()
         return task

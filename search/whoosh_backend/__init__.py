@@ -38,11 +38,12 @@ from whoosh.index import FileIndex
 
 from index import resolve_index_dir
 from index.errors import IndexDamaged, NewsSearchError
+from index.schema import SCHEMA, stemmer_of
 from index.store import READ_ERRORS, committed_at, index_exists, open_index, read_damage
 from index.store.files import generation_names
 from search.backend import MAX_EXPANSIONS, Backend
 from search.params import SearchParams
-from search.query import ReadQuery
+from search.query import ReadQuery, read_query, repeated_words
 from search.results import ArticleView, Health, Page, Related, Stories
 from search.whoosh_backend.expansion import bounded_patterns
 from search.whoosh_backend.generation import Generation
@@ -91,9 +92,13 @@ class WhooshSnapshot(Generation):
         return replace(view, warnings=[*warnings, *view.warnings]) if warnings else view
 
     def _bounded(self, read: ReadQuery) -> tuple[ReadQuery, list[str]]:
-        """*read* with each pattern standing for at most :attr:`max_expansions` words."""
+        """*read* with each pattern standing for at most :attr:`max_expansions` words; read again with
+        this generation's stemmer when it is not today's (:class:`index.store.StemmedIndex`)."""
         if read.query is None:
             return read, []
+        schema = self.searcher.schema
+        if stemmer_of(schema) is not stemmer_of(SCHEMA) and read.text.strip():
+            read = replace(read_query(read.text, schema), repeated=repeated_words(read.text, schema))
         query, warnings = bounded_patterns(read.query, self.searcher.reader(), self.max_expansions)
         return replace(read, query=query), warnings
 
