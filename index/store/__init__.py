@@ -102,26 +102,16 @@ class StemmedIndex(FileIndex):
         super().__init__(storage, SCHEMA, indexname)
 
     def _read_toc(self) -> TOC:
-        toc = super()._read_toc()
-        if not self.restem and toc.generation >= 0 and _written_with_whoosh_stemmer(self.storage, self.indexname,
-                                                                                   toc.generation):
-            from index.schema import WHOOSH_STEMMED_SCHEMA
+        from index.schema import SCHEMA, WHOOSH_STEMMED_SCHEMA, stemmer_of
 
-            toc.schema = WHOOSH_STEMMED_SCHEMA
+        if self.restem:
+            return super()._read_toc()
+        try:  # the table once, with its stored schema: a commit may delete it between two reads
+            toc = TOC.read(self.storage, self.indexname)
+        except (pickle.UnpicklingError, AttributeError, ImportError):  # a stored schema naming what is gone
+            return super()._read_toc()
+        toc.schema = WHOOSH_STEMMED_SCHEMA if stemmer_of(toc.schema) is whoosh_porter_stem else SCHEMA
         return toc
-
-
-def _written_with_whoosh_stemmer(storage, indexname: str, generation: int) -> bool:
-    """Whether generation *generation*'s table of contents names Whoosh's own Porter stemmer (about a
-    millisecond: it unpickles the schema stored there). A table that cannot be read says no: reading
-    the index's segments reports what is wrong with it."""
-    from index.schema import stemmer_of
-
-    try:
-        stored = TOC.read(storage, indexname, generation).schema
-    except Exception:  # noqa: BLE001 -- damaged, or naming what cannot be imported: not ours to judge here
-        return False
-    return stemmer_of(stored) is whoosh_porter_stem
 
 
 def open_index(index_dir: str | os.PathLike, create: bool = False, restem: bool = False) -> StemmedIndex:
