@@ -144,8 +144,9 @@ def render_stats(stats: dict) -> str:
     """The figures for a terminal; the ones only some backends give (where, segments) when given."""
     where = f" in {stats['index_dir']}" if "index_dir" in stats else ""
     segments = f", {stats['segments']} segments" if "segments" in stats else ""
-    stems = ("\nstemmed with Whoosh's Porter stemmer, which leaves some forms of a word apart: "
-             "`news-search index --rebuild` re-stems it") if stats.get("stemmer") == "whoosh-porter" else ""
+    stems = ("\nwritten with Whoosh's Porter stemmer and stop words, which leave some forms of a word apart and "
+             "cannot find US or May: `news-search index --rebuild` re-indexes it") \
+        if stats.get("stemmer") == "whoosh-porter" else ""
     return (f"{stats['articles']} articles, {stats['passages']} passages{where}\n"
             f"generation {stats['generation']}{segments}, updated {stats['updated']}{stems}")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from whoosh.analysis import STOP_WORDS as WHOOSH_STOP_WORDS
 from whoosh.analysis import Analyzer, IDAnalyzer, StemmingAnalyzer
 from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, NUMERIC, STORED, TEXT, Schema
@@ -54,14 +55,19 @@ class Fields:
     STORY_SINCE = "story_since"
 
 
-def text_analyzer(stem: Callable[[str], str] = porter_stem) -> Analyzer:
-    """English text: word tokens, lower-cased, stop words dropped, stemmed by *stem* (cached):
-    Porter's (:func:`index.stemming.porter_stem`).
+#: Words too common to be worth searching for: Whoosh's English stop words but three that news names
+#: things by -- "US" (the United States), "May" (the month; Theresa May), "Will" (a name; a will).
+STOP_WORDS = WHOOSH_STOP_WORDS - {"us", "may", "will"}
 
-    >>> [token.text for token in text_analyzer()("The vaccinated are running")]
-    ['vaccin', 'run']
+
+def text_analyzer(stem: Callable[[str], str] = porter_stem, stops: frozenset[str] = STOP_WORDS) -> Analyzer:
+    """English text: word tokens, lower-cased, *stops* dropped, stemmed by *stem* (cached): Porter's
+    (:func:`index.stemming.porter_stem`).
+
+    >>> [token.text for token in text_analyzer()("The vaccinated are running in the US in May")]
+    ['vaccin', 'run', 'us', 'mai']
     """
-    return StemmingAnalyzer(stemfn=stem, cachesize=100_000)
+    return StemmingAnalyzer(stemfn=stem, stoplist=stops, cachesize=100_000)
 
 
 def keyword_analyzer() -> Analyzer:
@@ -69,11 +75,12 @@ def keyword_analyzer() -> Analyzer:
     return IDAnalyzer(lowercase=True)
 
 
-def text_field(*, chars: bool = False, stem: Callable[[str], str] = porter_stem, **options) -> TEXT:
-    """Whoosh's ``TEXT`` field, stemmed by *stem* (:func:`text_analyzer`), its postings keeping where
-    each word stands, and with *chars* its characters, as arrays (:mod:`index.store.formats`).
+def text_field(*, chars: bool = False, stem: Callable[[str], str] = porter_stem, stops: frozenset[str] = STOP_WORDS,
+               **options) -> TEXT:
+    """Whoosh's ``TEXT`` field, analysed by :func:`text_analyzer` (*stem*, *stops*), its postings keeping
+    where each word stands, and with *chars* its characters, as arrays (:mod:`index.store.formats`).
     """
-    field = TEXT(analyzer=text_analyzer(stem), chars=chars, **options)
+    field = TEXT(analyzer=text_analyzer(stem, stops), chars=chars, **options)
     format_class = Characters if chars else Positions
     field.format = format_class(field_boost=field.format.field_boost)
     return field
@@ -93,8 +100,8 @@ def date_field() -> DATETIME:
     return field
 
 
-def build_schema(stem: Callable[[str], str] = porter_stem) -> Schema:
-    """A new instance of the passage schema, its text stemmed by *stem*."""
+def build_schema(stem: Callable[[str], str] = porter_stem, stops: frozenset[str] = STOP_WORDS) -> Schema:
+    """A new instance of the passage schema, its text stemmed by *stem*, *stops* left out."""
     return Schema(
         passage_id=STORED,  # shown, never searched: a term per passage would only cost indexing time
         article_id=ID(stored=True, sortable=True),
@@ -102,10 +109,10 @@ def build_schema(stem: Callable[[str], str] = porter_stem) -> Schema:
         start=STORED,
         end=STORED,
         lead=STORED,
-        title=text_field(stored=True, field_boost=TITLE_BOOST, stem=stem),
+        title=text_field(stored=True, field_boost=TITLE_BOOST, stem=stem, stops=stops),
         # Characters, for highlighting from the index; no separate unstemmed word list for spelling
         # (a quarter of the indexing time): suggestions come from the stems (search.whoosh_backend.searching.suggest).
-        body=text_field(stored=True, phrase=True, chars=True, stem=stem),
+        body=text_field(stored=True, phrase=True, chars=True, stem=stem, stops=stops),
         published=date_field(),
         published_text=STORED,
         source=ID(stored=True, sortable=True, analyzer=keyword_analyzer()),
@@ -129,15 +136,16 @@ def build_schema(stem: Callable[[str], str] = porter_stem) -> Schema:
 #: The schema of every index this package writes, and of every index it reads but those below.
 SCHEMA = build_schema()
 
-#: The schema of an index written before :func:`index.stemming.porter_stem`, with Whoosh's own Porter
-#: stemmer: such an index is read, and updated, with the stems it holds until it is rebuilt.
-WHOOSH_STEMMED_SCHEMA = build_schema(whoosh_porter_stem)
+#: The schema of an index written before :func:`index.stemming.porter_stem` and :data:`STOP_WORDS`, with
+#: Whoosh's own Porter stemmer and stop words: such an index is read, and updated, with the words it
+#: holds until it is rebuilt.
+EARLIER_SCHEMA = build_schema(whoosh_porter_stem, WHOOSH_STOP_WORDS)
 
 
 def stemmer_of(schema: Schema) -> Callable[[str], str] | None:
     """The stemming function of *schema*'s body text, if it has one.
 
-    >>> stemmer_of(SCHEMA) is porter_stem, stemmer_of(WHOOSH_STEMMED_SCHEMA) is whoosh_porter_stem
+    >>> stemmer_of(SCHEMA) is porter_stem, stemmer_of(EARLIER_SCHEMA) is whoosh_porter_stem
     (True, True)
     """
     body = schema[Fields.BODY] if Fields.BODY in schema else None

@@ -108,9 +108,11 @@ def _needs_rebuild(damaged: IndexDamaged) -> IndexDamaged:
                         "or restore a backup with `news-search restore`")
 
 
-#: What an update of an index written with Whoosh's own Porter stemmer says (:class:`index.store.StemmedIndex`).
-WHOOSH_STEMMED_NOTE = ("this index was written with Whoosh's Porter stemmer, which leaves some forms of a word apart "
-                       "(accelerated, accelerate; running, run): `news-search index --rebuild` re-stems it")
+#: What an update of an index written with Whoosh's own Porter stemmer and stop words says
+#: (:class:`index.store.StemmedIndex`).
+EARLIER_WORDS_NOTE = ("this index was written with Whoosh's Porter stemmer and stop words, which leave some forms of "
+                      "a word apart (accelerated, accelerate; running, run) and cannot find US or May: "
+                      "`news-search index --rebuild` re-indexes it with today's")
 
 
 def update_index(
@@ -156,7 +158,7 @@ def update_index(
             abandon(writer)
             raise
         generation = ix.latest_generation()
-        notes = () if stemmer_of(ix.schema) is porter_stem else (WHOOSH_STEMMED_NOTE,)
+        notes = () if stemmer_of(ix.schema) is porter_stem else (EARLIER_WORDS_NOTE,)
     return IndexSummary(**run.counts, seconds=time.perf_counter() - started, committed=committed,
                         generation=generation, notes=notes)
 
@@ -197,7 +199,8 @@ def disk_full_as_error(index_dir: str | os.PathLike) -> Iterator[None]:
 
 def index_stats(index_dir: str | os.PathLike) -> dict:
     """Counts and freshness of the index: articles, passages, generation, last commit time, and its
-    stemmer (``porter``; ``whoosh-porter`` for an index written with Whoosh's own, until rebuilt)."""
+    stemmer (``porter``; ``whoosh-porter`` for an index written with Whoosh's own stemmer and stop
+    words, until rebuilt)."""
     ix = open_index(index_dir)
     generation = ix.latest_generation()
     with ix.searcher() as searcher:

@@ -87,12 +87,13 @@ def index_exists(index_dir: str | os.PathLike) -> bool:
 class StemmedIndex(FileIndex):
     """Whoosh's index on disk, each generation read with the schema of this package
     (:data:`index.schema.SCHEMA`, not the copy pickled in its table of contents: fields and formats
-    are this package's), stemmed as its words were: an index written before
-    :func:`index.stemming.porter_stem`, with Whoosh's own Porter stemmer, is read -- and updated --
-    with that stemmer (:data:`index.schema.WHOOSH_STEMMED_SCHEMA`) until a rebuild re-stems it.
+    are this package's), its words analysed as they were written: an index written before
+    :func:`index.stemming.porter_stem` and :data:`index.schema.STOP_WORDS`, with Whoosh's own Porter
+    stemmer and stop words, is read -- and updated -- with those (:data:`index.schema.EARLIER_SCHEMA`)
+    until a rebuild writes it again.
 
     With *restem* (a rebuild, whose commit replaces every segment) every generation is read with
-    :data:`~index.schema.SCHEMA`, so the rebuild writes today's stems.
+    :data:`~index.schema.SCHEMA`, so the rebuild writes today's words.
     """
 
     def __init__(self, storage, schema=None, indexname: str = _DEF_INDEX_NAME, restem: bool = False) -> None:
@@ -102,7 +103,7 @@ class StemmedIndex(FileIndex):
         super().__init__(storage, SCHEMA, indexname)
 
     def _read_toc(self) -> TOC:
-        from index.schema import SCHEMA, WHOOSH_STEMMED_SCHEMA, stemmer_of
+        from index.schema import SCHEMA, EARLIER_SCHEMA, stemmer_of
 
         if self.restem:
             return super()._read_toc()
@@ -110,7 +111,7 @@ class StemmedIndex(FileIndex):
             toc = TOC.read(self.storage, self.indexname)
         except (pickle.UnpicklingError, AttributeError, ImportError):  # a stored schema naming what is gone
             return super()._read_toc()
-        toc.schema = WHOOSH_STEMMED_SCHEMA if stemmer_of(toc.schema) is whoosh_porter_stem else SCHEMA
+        toc.schema = EARLIER_SCHEMA if stemmer_of(toc.schema) is whoosh_porter_stem else SCHEMA
         return toc
 
 

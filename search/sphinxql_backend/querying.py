@@ -32,7 +32,7 @@ from whoosh import query as wq
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StopFilter
 from whoosh.fields import TEXT, Schema
 
-from index.schema import SCHEMA, Fields
+from index.schema import SCHEMA, STOP_WORDS, Fields
 from search.query import ReadQuery, negated_parts
 from search.sphinxql_backend.config import CHARSET_TABLE
 
@@ -43,7 +43,7 @@ _SPECIAL = re.compile(r'([\\()|\-!@~"&/^$=<>\[\]{}:,.\'+])')
 
 
 def _words_analyzer():
-    return RegexTokenizer() | LowercaseFilter() | StopFilter()
+    return RegexTokenizer() | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS)
 
 
 def build_sphinx_schema() -> Schema:

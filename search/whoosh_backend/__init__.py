@@ -93,14 +93,20 @@ class WhooshSnapshot(Generation):
 
     def _bounded(self, read: ReadQuery) -> tuple[ReadQuery, list[str]]:
         """*read* with each pattern standing for at most :attr:`max_expansions` words; read again with
-        this generation's stemmer when it is not today's (:class:`index.store.StemmedIndex`)."""
+        this generation's words (stemmer, stop words) when they are not today's
+        (:class:`index.store.StemmedIndex`)."""
         if read.query is None:
             return read, []
+        warnings = []
         schema = self.searcher.schema
         if stemmer_of(schema) is not stemmer_of(SCHEMA) and read.text.strip():
-            read = replace(read_query(read.text, schema), repeated=repeated_words(read.text, schema))
-        query, warnings = bounded_patterns(read.query, self.searcher.reader(), self.max_expansions)
-        return replace(read, query=query), warnings
+            again = replace(read_query(read.text, schema), repeated=repeated_words(read.text, schema))
+            warnings = [warning for warning in again.warnings if warning not in read.warnings]
+            read = again
+            if read.query is None:  # nothing but what were stop words then
+                return read, warnings
+        query, bounded = bounded_patterns(read.query, self.searcher.reader(), self.max_expansions)
+        return replace(read, query=query), [*warnings, *bounded]
 
     def has_article(self, article_id: str) -> bool:
         return bool(self.stored_passages(article_id))

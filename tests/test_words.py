@@ -1,5 +1,6 @@
-"""Stemming: the forms of a word find each other, as SQLite FTS5's Porter stemmer has them, and an
-index written with Whoosh's own stemmer keeps matching its own stems until it is rebuilt."""
+"""How text becomes searchable words: the forms of a word find each other, as SQLite FTS5's Porter
+stemmer has them; US and May are words, not stop words; an index written with Whoosh's own stemmer
+and stop words keeps matching its own words until it is rebuilt."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from index.articles import Article
-from index.schema import SCHEMA, WHOOSH_STEMMED_SCHEMA, stemmer_of
+from index.schema import SCHEMA, EARLIER_SCHEMA, stemmer_of
 from index.stemming import porter_stem
 from index.store import open_index
 from index.writer import update_index
@@ -30,6 +31,8 @@ FORMS = [
             body="Health workers vaccinated forty thousand people in the first week of the campaign."),
     Article(id="market", title="Fish market reopens", path="market.txt",
             body="Traders stopped work for a day while the harbour was cleaned."),
+    Article(id="brexit", title="May meets EU leaders", path="brexit.txt",
+            body="Theresa May asked the EU for more time; the US said it would watch the talks closely."),
 ]
 
 
@@ -48,6 +51,16 @@ def test_each_form_of_a_word_finds_the_others(tmp_path: Path):
     assert results(client, "stop") == ["market"]
     snippet = client.get("/api/search?q=vaccine").get_json()["results"][0]["passages"][0]["snippet"]
     assert "<mark>vaccinated</mark>" in snippet
+
+
+def test_us_and_may_are_searched_for(tmp_path: Path):
+    update_index(tmp_path / "index", FORMS)
+    client = create_app({"TESTING": True, "INDEX": str(tmp_path / "index")}).test_client()
+    assert results(client, "US") == ["brexit"]
+    assert results(client, "Theresa May") == ["brexit"]
+    body = client.get("/api/search?q=May").get_json()
+    assert body["total"] == 1 and "<mark>May</mark>" in body["results"][0]["passages"][0]["snippet"]
+    assert results(client, "the") == []  # still a stop word
 
 
 def fts5_porter_stems(words: list[str]) -> dict[str, str]:
@@ -82,14 +95,14 @@ def test_stems_agree_with_sqlite_fts5s_porter_stemmer_on_every_word_of_the_bundl
     assert {word for word in differ if not explained(word)} == set()
     assert len(differ) < len(words) / 300
     # Whoosh's own stemmer, which indexes written before kept, differs on many more.
-    whoosh_stem = stemmer_of(WHOOSH_STEMMED_SCHEMA)
+    whoosh_stem = stemmer_of(EARLIER_SCHEMA)
     assert sum(whoosh_stem(word) != theirs[word] for word in words) > 5 * len(differ)
 
 
-def test_an_index_written_with_whoosh_s_stemmer_keeps_its_stems_until_rebuilt(tmp_path: Path):
+def test_an_index_written_with_whoosh_s_stemmer_and_stop_words_keeps_its_words_until_rebuilt(tmp_path: Path):
     index_dir = tmp_path / "index"
     shutil.copytree(EARLIER_INDEX, index_dir)
-    assert stemmer_of(open_index(index_dir).schema) is stemmer_of(WHOOSH_STEMMED_SCHEMA)
+    assert stemmer_of(open_index(index_dir).schema) is stemmer_of(EARLIER_SCHEMA)
     client = create_app({"TESTING": True, "INDEX": str(index_dir)}).test_client()
     assert results(client, "dock strikes")[0] == "harbour-1"
     # An update writes the stems the index holds, and a query is read with them.
@@ -100,6 +113,8 @@ def test_an_index_written_with_whoosh_s_stemmer_keeps_its_stems_until_rebuilt(tm
     assert results(client, "accelerated") == ["launch"]
     assert results(client, "accelerate") == []  # Whoosh's stemmer: accelerat against acceler
     assert results(client, "stopped") == ["market"]
+    assert results(client, "US") == []  # a stop word there
+    assert client.get("/api/search?q=US").get_json()["warnings"] == ["The query has no words that can be searched for."]
     # A rebuild re-stems every article, in several processes or one.
     for procs in (2, 1):
         articles = [*FORMS, Article(id="harbour-1", title="Dock strike", path="harbour-1.txt",
@@ -112,9 +127,10 @@ def test_an_index_written_with_whoosh_s_stemmer_keeps_its_stems_until_rebuilt(tm
             assert ("body", b"stop") in reader and ("body", b"stopp") not in reader
         assert results(client, "accelerate") == ["launch"]
         assert results(client, "run") == ["launch"]
+        assert results(client, "US") == ["brexit"]
 
 
-def test_the_command_line_says_when_an_index_keeps_whoosh_s_stems_and_how_to_re_stem_it(tmp_path: Path):
+def test_the_command_line_says_when_an_index_keeps_whoosh_s_words_and_how_to_write_it_again(tmp_path: Path):
     from click.testing import CliRunner
 
     from index.cli import cli
@@ -127,8 +143,8 @@ def test_the_command_line_says_when_an_index_keeps_whoosh_s_stems_and_how_to_re_
     runner = CliRunner()
     updated = runner.invoke(cli, ["index", str(articles), "--index-dir", str(index_dir)])
     assert updated.exit_code == 0 and "1 added" in updated.stdout
-    assert "Note: this index was written with Whoosh's Porter stemmer" in updated.stderr
-    assert "--rebuild` re-stems it" in runner.invoke(cli, ["stats", "--index-dir", str(index_dir)]).stdout
+    assert "Note: this index was written with Whoosh's Porter stemmer and stop words" in updated.stderr
+    assert "--rebuild` re-indexes it" in runner.invoke(cli, ["stats", "--index-dir", str(index_dir)]).stdout
     assert json.loads(runner.invoke(cli, ["stats", "--json", "--index-dir", str(index_dir)]).stdout)["stemmer"] \
         == "whoosh-porter"
     rebuilt = runner.invoke(cli, ["index", str(articles), "--rebuild", "--index-dir", str(index_dir)])
