@@ -5,7 +5,7 @@ start of the word instead of its end and reads ``y`` wrongly, so that about one 
 of news text gets a stem other forms of it do not share: "accelerated" gives ``accelerat`` but
 "accelerate" ``acceler``, "running" ``runn`` but "run" ``run``, "vaccinated" ``vaccinat`` but
 "vaccine" ``vaccin`` -- a search for one form misses the others. :func:`porter_stem` is Martin
-Porter's own Snowball version (the ``snowballstemmer`` package), with his reference
+Porter's own Snowball version (compiled, from the ``PyStemmer`` package), with his reference
 implementation's one departure: a word of one or two letters is kept as it is ("ms" stays ``ms``,
 "s" is not emptied). SQLite FTS5's ``porter`` tokenizer gives the same stems but for the two later
 revisions it also makes (``technologi`` there ``technolog``, ``possibli`` ``possibl``) and a doubled
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 
-import snowballstemmer
+import Stemmer
 
 _local = threading.local()
 
@@ -33,6 +33,6 @@ def porter_stem(word: str) -> str:
     if len(word) <= 2:
         return word
     stemmer = getattr(_local, "stemmer", None)
-    if stemmer is None:  # a Snowball stemmer keeps its word while it works: one per thread
-        stemmer = _local.stemmer = snowballstemmer.stemmer("porter")
+    if stemmer is None:  # a stemmer is not safe to share between threads: one per thread
+        stemmer = _local.stemmer = Stemmer.Stemmer("porter")
     return stemmer.stemWord(word)
