@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -65,14 +66,14 @@ def test_us_and_may_are_searched_for(tmp_path: Path):
 
 def fts5_porter_stems(words: list[str]) -> dict[str, str]:
     """Each of *words* as SQLite FTS5's ``porter`` tokenizer stems it (from its ``instance`` vocabulary)."""
-    db = sqlite3.connect(":memory:")
-    try:
-        db.execute("CREATE VIRTUAL TABLE words USING fts5(word, tokenize='porter ascii')")
-        db.execute("CREATE VIRTUAL TABLE stems USING fts5vocab(words, 'instance')")
-    except sqlite3.OperationalError as error:
-        pytest.skip(f"this Python's SQLite has no FTS5 ({error})")
-    db.executemany("INSERT INTO words (rowid, word) VALUES (?, ?)", enumerate(words, 1))
-    return {words[row - 1]: stem for stem, row in db.execute("SELECT term, doc FROM stems")}
+    with closing(sqlite3.connect(":memory:")) as db:
+        try:
+            db.execute("CREATE VIRTUAL TABLE words USING fts5(word, tokenize='porter ascii')")
+            db.execute("CREATE VIRTUAL TABLE stems USING fts5vocab(words, 'instance')")
+        except sqlite3.OperationalError as error:
+            pytest.skip(f"this Python's SQLite has no FTS5 ({error})")
+        db.executemany("INSERT INTO words (rowid, word) VALUES (?, ?)", enumerate(words, 1))
+        return {words[row - 1]: stem for stem, row in db.execute("SELECT term, doc FROM stems")}
 
 
 def test_stems_agree_with_sqlite_fts5s_porter_stemmer_on_every_word_of_the_bundled_corpus():
