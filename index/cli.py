@@ -17,6 +17,7 @@ from index.articles import Article, Skipped, find_article_files, read_files
 from index.errors import NewsSearchError
 from index.indexing import index_files, report_skip
 from index.passages import MAX_WORDS, MIN_WORDS
+from index.schema import EARLIER_WORDS_NOTE
 from search.backends import open_backend
 
 index_dir_option = click.option(
@@ -144,9 +145,7 @@ def render_stats(stats: dict) -> str:
     """The figures for a terminal; the ones only some backends give (where, segments) when given."""
     where = f" in {stats['index_dir']}" if "index_dir" in stats else ""
     segments = f", {stats['segments']} segments" if "segments" in stats else ""
-    stems = ("\nwritten with Whoosh's Porter stemmer and stop words, which leave some forms of a word apart and "
-             "cannot find US or May: `news-search index --rebuild` re-indexes it") \
-        if stats.get("stemmer") == "whoosh-porter" else ""
+    stems = f"\n{EARLIER_WORDS_NOTE}" if stats.get("stemmer") == "whoosh-porter" else ""
     return (f"{stats['articles']} articles, {stats['passages']} passages{where}\n"
             f"generation {stats['generation']}{segments}, updated {stats['updated']}{stems}")
 

@@ -152,5 +152,22 @@ def stemmer_of(schema: Schema) -> Callable[[str], str] | None:
     items = getattr(getattr(body, "analyzer", None), "items", ())
     return next((getattr(item, "stemfn", None) for item in items if hasattr(item, "stemfn")), None)
 
+
+def earlier_words(schema: Schema) -> bool:
+    """Whether *schema* analyses text as indexes written before this version's words did
+    (:data:`EARLIER_SCHEMA`), whatever copy of it this is (one unpickled from an index, say).
+
+    >>> earlier_words(EARLIER_SCHEMA), earlier_words(SCHEMA)
+    (True, False)
+    """
+    return stemmer_of(schema) is whoosh_porter_stem
+
+
+#: What is said of an index written with :data:`EARLIER_SCHEMA`'s words (``news-search index``, ``stats``).
+EARLIER_WORDS_NOTE = ("this index was written with Whoosh's Porter stemmer and stop words, which leave some forms of "
+                      "a word apart (accelerated, accelerate; running, run) and cannot find US or May: "
+                      "`news-search index --rebuild` re-indexes it with today's")
+
+
 #: The fields a query searches when it names none.
 SEARCH_FIELDS = ("title", "body")

@@ -9,7 +9,7 @@ Porter's own Snowball version (compiled, from the ``PyStemmer`` package), with h
 implementation's one departure: a word of one or two letters is kept as it is ("ms" stays ``ms``,
 "s" is not emptied). SQLite FTS5's ``porter`` tokenizer gives the same stems but for the two later
 revisions it also makes (``technologi`` there ``technolog``, ``possibli`` ``possibl``) and a doubled
-consonant Snowball keeps ("trekking": ``trekk``, there ``trek``) -- ``tests/test_stemming.py``.
+consonant Snowball keeps ("trekking": ``trekk``, there ``trek``) -- ``tests/test_words.py``.
 
 >>> [porter_stem(word) for word in ("accelerated", "accelerate", "running", "vaccinated", "vaccine", "ms")]
 ['acceler', 'acceler', 'run', 'vaccin', 'vaccin', 'ms']

@@ -29,8 +29,7 @@ from index.articles import Article, Skipped
 from index.errors import DiskFull, IndexDamaged
 from index.passages import MAX_WORDS, MIN_WORDS
 from index.runs import Run, StoredArticle
-from index.schema import Fields, stemmer_of
-from index.stemming import porter_stem
+from index.schema import EARLIER_WORDS_NOTE, Fields, earlier_words
 from index.store import (READ_ERRORS, IndexWriter, abandon, commit, committed_at, is_disk_full, open_index,
                          open_writer, read_damage, writable_index)
 from index.store.files import newest_generation
@@ -108,13 +107,6 @@ def _needs_rebuild(damaged: IndexDamaged) -> IndexDamaged:
                         "or restore a backup with `news-search restore`")
 
 
-#: What an update of an index written with Whoosh's own Porter stemmer and stop words says
-#: (:class:`index.store.StemmedIndex`).
-EARLIER_WORDS_NOTE = ("this index was written with Whoosh's Porter stemmer and stop words, which leave some forms of "
-                      "a word apart (accelerated, accelerate; running, run) and cannot find US or May: "
-                      "`news-search index --rebuild` re-indexes it with today's")
-
-
 def update_index(
     index_dir: str | os.PathLike,
     items: Iterable[Article | Skipped],
@@ -158,7 +150,7 @@ def update_index(
             abandon(writer)
             raise
         generation = ix.latest_generation()
-        notes = () if stemmer_of(ix.schema) is porter_stem else (EARLIER_WORDS_NOTE,)
+        notes = (EARLIER_WORDS_NOTE,) if earlier_words(ix.schema) else ()
     return IndexSummary(**run.counts, seconds=time.perf_counter() - started, committed=committed,
                         generation=generation, notes=notes)
 
@@ -211,5 +203,5 @@ def index_stats(index_dir: str | os.PathLike) -> dict:
             "index_dir": str(Path(index_dir).resolve()),
             "generation": generation,
             "updated": committed_at(index_dir, generation).isoformat(timespec="seconds"),
-            "stemmer": "porter" if stemmer_of(searcher.schema) is porter_stem else "whoosh-porter",
+            "stemmer": "whoosh-porter" if earlier_words(searcher.schema) else "porter",
         }

@@ -41,7 +41,6 @@ from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import _DEF_INDEX_NAME, TOC, FileIndex, LockError, clean_files
 from whoosh.index import IndexError as WhooshIndexError
-from whoosh.lang.porter import stem as whoosh_porter_stem
 from whoosh.writing import CLEAR, IndexWriter
 
 from index.errors import IndexBusy, IndexDamaged, IndexNotFound
@@ -96,14 +95,14 @@ class StemmedIndex(FileIndex):
     :data:`~index.schema.SCHEMA`, so the rebuild writes today's words.
     """
 
-    def __init__(self, storage, schema=None, indexname: str = _DEF_INDEX_NAME, restem: bool = False) -> None:
+    def __init__(self, storage, indexname: str = _DEF_INDEX_NAME, restem: bool = False) -> None:
         from index.schema import SCHEMA  # the schema's fields are made of this package's formats
 
         self.restem = restem
         super().__init__(storage, SCHEMA, indexname)
 
     def _read_toc(self) -> TOC:
-        from index.schema import SCHEMA, EARLIER_SCHEMA, stemmer_of
+        from index.schema import EARLIER_SCHEMA, SCHEMA, earlier_words
 
         if self.restem:
             return super()._read_toc()
@@ -111,7 +110,7 @@ class StemmedIndex(FileIndex):
             toc = TOC.read(self.storage, self.indexname)
         except (pickle.UnpicklingError, AttributeError, ImportError):  # a stored schema naming what is gone
             return super()._read_toc()
-        toc.schema = EARLIER_SCHEMA if stemmer_of(toc.schema) is whoosh_porter_stem else SCHEMA
+        toc.schema = EARLIER_SCHEMA if earlier_words(toc.schema) else SCHEMA
         return toc
 
 

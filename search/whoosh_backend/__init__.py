@@ -38,7 +38,7 @@ from whoosh.index import FileIndex
 
 from index import resolve_index_dir
 from index.errors import IndexDamaged, NewsSearchError
-from index.schema import SCHEMA, stemmer_of
+from index.schema import earlier_words
 from index.store import READ_ERRORS, committed_at, index_exists, open_index, read_damage
 from index.store.files import generation_names
 from search.backend import MAX_EXPANSIONS, Backend
@@ -99,7 +99,7 @@ class WhooshSnapshot(Generation):
             return read, []
         warnings = []
         schema = self.searcher.schema
-        if stemmer_of(schema) is not stemmer_of(SCHEMA) and read.text.strip():
+        if earlier_words(schema) and read.text.strip():
             again = replace(read_query(read.text, schema), repeated=repeated_words(read.text, schema))
             warnings = [warning for warning in again.warnings if warning not in read.warnings]
             read = again
