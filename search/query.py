@@ -29,7 +29,7 @@ OPERATORS = ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE")
 BINARY_OPERATORS = ("AND", "OR", "ANDNOT", "ANDMAYBE", "REQUIRE")
 #: An all-words match ranks first unless the query is a description (:func:`is_description`): more
 #: words than this, some of them stop words. The few articles that happen to hold every word of a
-#: description are no likelier to be what it means (TIME collection, ``benchmarks/relevance.py``).
+#: description are no likelier to be what it means: no fold of ``benchmarks/tuning.py`` puts them first.
 ALL_WORDS_MAX = 5
 #: Words that ask rather than name: a query that opens with one of :data:`INTERROGATIVES` is not
 #: searched for the run of these it opens with (``why did yukos file for bankruptcy`` searches

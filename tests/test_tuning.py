@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from benchmarks.collections import Collection
-from benchmarks.tuning import KNOBS, applied, bootstrap, collection_folds, half_folds, present_setting
+from benchmarks.tuning import KNOBS, applied, bootstrap, collection_folds, describe, half_folds, present_setting, start_setting
 from search import query
 from search.whoosh_backend import ranking
 
@@ -31,6 +31,15 @@ def test_a_held_out_collection_is_not_tuned_on_at_all():
     for fold in collection_folds(COLLECTIONS):
         (held,) = fold.test
         assert held not in fold.training and set(fold.training) == set(COLLECTIONS) - {held}
+
+
+def test_choosing_starts_from_bm25_with_every_component_off():
+    start = describe(start_setting())
+    assert (start["k1"], start["b"], start["idf"]) == (1.2, 0.75, "robertson")
+    assert all(start[knob.name] == knob.off for knob in KNOBS if knob.off is not None and knob.name != "idf")
+    with applied(start_setting()):
+        assert query.is_description("background of the new prime minister of great britain", query.SCHEMA)
+        assert ranking.IDF == "robertson" and ranking.PASSAGE_WEIGHT == 0.0
 
 
 def test_a_setting_is_applied_while_measured_then_restored():

@@ -36,7 +36,7 @@ from search.sphinxql_backend.ranking import (PassageCounts, _results, _spread, a
                                              passage_counts, statistics, weighing)
 from search.whoosh_backend import passage_ranking as weights_of
 from search.whoosh_backend.matching import PASSAGE_B, PASSAGE_K1
-from search.whoosh_backend.ranking import article_idf
+from search.whoosh_backend.ranking import lucene_idf
 
 
 def passage_parts(cursor, words: list[str], match: str, keys: list[int],
@@ -53,7 +53,7 @@ def passage_parts(cursor, words: list[str], match: str, keys: list[int],
     own = passage_bm25(cursor, counts, words, boosts) if rare else bm25f(counts, boosts)
     parts = {"passage_score": own / (float(own.max(initial=0.0)) or 1.0)}
     articles, _, held = article_statistics(cursor, words)
-    rarity = boosts * np.array([article_idf(articles, holding) for holding in held])
+    rarity = boosts * np.array([lucene_idf(articles, holding) for holding in held])
     if context:
         found = article_bm25(cursor, words, match, f"akey IN ({', '.join(str(key) for key in keys)})",
                              candidates=len(keys), weights=weights)
@@ -78,7 +78,7 @@ def passage_bm25(cursor, counts: PassageCounts, words: list[str], boosts: np.nda
     held = _spread(statistics(cursor, [
         (f"SELECT COUNT(*) FROM {HEAD_INDEX} WHERE MATCH(%s) AND whole = 0", (f"@(title,body) {sphinx_word(word)}",))
         for word in words if keywords(word)]), words)
-    rarity = boosts * np.array([article_idf(counts.count, int(rows[0][0])) for rows in held])
+    rarity = boosts * np.array([lucene_idf(counts.count, int(rows[0][0])) for rows in held])
     tf = counts.body_tf + counts.title_tf * TITLE_BOOST * weights_of.PASSAGE_TITLE_WEIGHT
     norm = PASSAGE_K1 * ((1 - PASSAGE_B) + PASSAGE_B * (counts.title_words + counts.body_words) / sum(counts.averages))
     return (rarity * tf * (PASSAGE_K1 + 1) / (tf + norm[:, None])).sum(axis=1)

@@ -9,8 +9,8 @@ by the divergence-from-randomness model Whoosh's ``key_terms`` uses (Bo1) over t
 that hold each word, which the head counts; words only this article holds, and words more than
 :data:`~search.whoosh_backend.related.COMMON_ARTICLE_SHARE` of the articles hold, are left out. The
 articles holding them are then ranked by the whole-article BM25 a search ranks with
-(:func:`search.sphinxql_backend.ranking.article_bm25`), each word's part weighed by its weight as a key
-term; an article is related from
+(:func:`search.sphinxql_backend.ranking.article_bm25`, with Lucene's idf), each word's part weighed by
+its weight as a key term; an article is related from
 :data:`~search.whoosh_backend.related.MIN_SHARE` of the article's score for its own key terms, close
 coverage from :data:`~search.whoosh_backend.related.CLOSE_SHARE`, each story shown once.
 """
@@ -30,6 +30,7 @@ from search.sphinxql_backend.articles import ARTICLE_PASSAGES
 from search.sphinxql_backend.config import HEAD_INDEX, article_key
 from search.sphinxql_backend.querying import sphinx_word, words_match
 from search.sphinxql_backend.ranking import article_bm25, results_up_to, statistics
+from search.whoosh_backend.ranking import lucene_idf
 from search.whoosh_backend.related import (
     _LETTER,
     CLOSE_SHARE,
@@ -68,7 +69,7 @@ def related_articles(cursor, article_id: str, limit: int) -> Related:
     if terms:
         words = list(terms)
         match = "@(title,body) " + words_match(words)
-        found = article_bm25(cursor, words, match)
+        found = article_bm25(cursor, words, match, idf=lucene_idf)  # the idf its shares were set with
         # Each word's BM25 weighed by its weight as a key term, as the Whoosh backend weighs them.
         similarity = found.parts @ np.array([terms[word] for word in words])
         own_at = [number for number, other in enumerate(found.article_ids) if other == article_id]

@@ -28,7 +28,7 @@ from index.schema import Fields
 from search.whoosh_backend.arrays import distinct
 from search.whoosh_backend.generation import Generation
 from search.whoosh_backend.matching import PASSAGE_B, PASSAGE_K1, positions
-from search.whoosh_backend.ranking import article_bm25, article_frequencies, article_idf, query_words
+from search.whoosh_backend.ranking import article_bm25, article_frequencies, lucene_idf, query_words
 
 RARE_WORDS = True
 #: In :func:`passage_bm25`, a title occurrence counts as this many in the text.
@@ -43,7 +43,7 @@ def word_weights(gen: Generation, words: dict[str, float]) -> dict[str, float]:
     """Each of *words* (stemmed word -> boost) weighted by its boost times its rarity among articles."""
     arrays = gen.arrays
     frequencies = article_frequencies(arrays, words)
-    return {word: boost * article_idf(arrays.article_count, len(frequencies[word])) for word, boost in words.items()}
+    return {word: boost * lucene_idf(arrays.article_count, len(frequencies[word])) for word, boost in words.items()}
 
 
 def coverage(gen: Generation, words: dict[str, float], docs: np.ndarray) -> np.ndarray:
@@ -69,7 +69,7 @@ def passages_holding(arrays, word: str) -> int:
 def passage_bm25(gen: Generation, words: dict[str, float], docs: np.ndarray) -> np.ndarray:
     """BM25 of the passages *docs* for *words* (stemmed word -> boost) over title and text together, a
     title occurrence counting :data:`PASSAGE_TITLE_WEIGHT` times, each word's
-    rarity Lucene's (:func:`~search.whoosh_backend.ranking.article_idf`) counted in passages: so the
+    rarity Lucene's (:func:`~search.whoosh_backend.ranking.lucene_idf`) counted in passages: so the
     common words of a question weigh little beside its names and subjects."""
     arrays = gen.arrays
     count = int(arrays.live.sum())
@@ -86,7 +86,7 @@ def passage_bm25(gen: Generation, words: dict[str, float], docs: np.ndarray) -> 
             found, at = positions(postings, docs)
             if len(postings):
                 tf += np.where(found, weights[at], 0.0) * factor
-        scores += boost * article_idf(count, holding) * tf * (PASSAGE_K1 + 1) / (tf + norm)
+        scores += boost * lucene_idf(count, holding) * tf * (PASSAGE_K1 + 1) / (tf + norm)
     return scores
 
 

@@ -36,6 +36,12 @@ B = 0.75
 TITLE_WEIGHT = 2.0
 #: Weight of the passage evidence against the article evidence (both scaled to the best result).
 PASSAGE_WEIGHT = 0.25
+#: How a word's rarity among articles is reckoned in whole-article BM25: ``"robertson"``
+#: (:func:`robertson_idf`) or ``"lucene"`` (:func:`lucene_idf`).
+IDF = "robertson"
+#: What :func:`robertson_idf` gives a word that half the articles or more hold (FTS5's floor): it
+#: still counts, so an article that holds it ranks above one that does not, other things equal.
+IDF_FLOOR = 1e-6
 #: How many of an article's best passages make its passage evidence.
 PASSAGES_SCORED = 2
 
@@ -115,23 +121,40 @@ class ArticleCounts:
         return np.where(self.articles[found] == articles, self.scores[found], 0.0)
 
 
-def article_idf(count: int, holding: int) -> float:
-    """The rarity of a word held by *holding* of *count* articles: BM25's idf as Lucene computes it,
-    which falls towards zero for a word that most articles hold (where Whoosh's,
-    :func:`~search.whoosh_backend.arrays.whoosh_idf`, stays near 1), so the common words of a long descriptive
-    query weigh little against its names and subjects.
+def lucene_idf(count: int, holding: int) -> float:
+    """The rarity of a word held by *holding* of *count* articles (or passages), as Lucene computes
+    BM25's: it falls towards zero for a word that most hold (where Whoosh's,
+    :func:`~search.whoosh_backend.arrays.whoosh_idf`, stays near 1), and is never below it.
 
-    >>> round(article_idf(100, 1), 2), round(article_idf(100, 50), 2), round(article_idf(100, 100), 3)
+    >>> round(lucene_idf(100, 1), 2), round(lucene_idf(100, 50), 2), round(lucene_idf(100, 100), 3)
     (4.21, 0.69, 0.005)
     """
     return math.log(1 + (count - holding + 0.5) / (holding + 0.5))
+
+
+def robertson_idf(count: int, holding: int) -> float:
+    """The rarity of a word held by *holding* of *count* articles as Robertson and Sparck Jones
+    define it for BM25, and as SQLite FTS5 computes it: a word held by half the articles or more
+    weighs next to nothing (:data:`IDF_FLOOR`), so a long descriptive query is ranked by its rarer
+    words alone.
+
+    >>> round(robertson_idf(100, 1), 2), round(robertson_idf(100, 40), 2), robertson_idf(100, 60) == IDF_FLOOR
+    (4.19, 0.4, True)
+    """
+    return max(math.log((count - holding + 0.5) / (holding + 0.5)), IDF_FLOOR)
+
+
+def article_idf(count: int, holding: int) -> float:
+    """The rarity of a word held by *holding* of *count* articles, in whole-article BM25:
+    :func:`robertson_idf` or :func:`lucene_idf`, as :data:`IDF` says."""
+    return robertson_idf(count, holding) if IDF == "robertson" else lucene_idf(count, holding)
 
 
 def article_frequencies(arrays: IndexArrays, words: Iterable[str],
                         idf: Callable[[int, int], float] = article_idf) -> dict[str, ArticleCounts]:
     """For each word, the articles that hold it and its whole-article BM25 in each, from its
     frequency there (:func:`article_tf`), with *idf* (computed once per word, then cached)."""
-    key = ("frequency", idf, K1, B, TITLE_WEIGHT)
+    key = ("frequency", idf, IDF, K1, B, TITLE_WEIGHT)
     return {word: arrays.per_article(key, word, lambda: _frequency(arrays, word, idf)) for word in words}
 
 
