@@ -122,11 +122,17 @@ def processes_in_group(group: int) -> list[int]:
     return found
 
 
+#: Runs a command with SIGINT's default disposition, so that Python turns it into KeyboardInterrupt.
+WITH_SIGINT = [sys.executable, "-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+               "os.execv(sys.argv[1], sys.argv[1:])"]
+
+
 @contextmanager
 def running_indexer(*args: object) -> Iterator[subprocess.Popen]:
     """``news-search index ARGS``, started in a process group of its own, which is killed on exit, so
-    that whatever the run started is ended even when a test fails."""
-    with subprocess.Popen([NEWS_SEARCH, "index", *map(str, args)], stdout=subprocess.PIPE,
+    that whatever the run started is ended even when a test fails; with SIGINT's default disposition,
+    as from a terminal (a shell script's background job passes it on ignored)."""
+    with subprocess.Popen([*WITH_SIGINT, NEWS_SEARCH, "index", *map(str, args)], stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True, start_new_session=True) as process:
         try:
             yield process
