@@ -69,7 +69,7 @@ def related_articles(cursor, article_id: str, limit: int) -> Related:
     if terms:
         words = list(terms)
         match = "@(title,body) " + words_match(words)
-        found = article_bm25(cursor, words, match, idf=lucene_idf)  # the idf its shares were set with
+        found = article_bm25(cursor, words, match, idf=lucene_idf)  # as before the ranking took Robertson's
         # Each word's BM25 weighed by its weight as a key term, as the Whoosh backend weighs them.
         similarity = found.parts @ np.array([terms[word] for word in words])
         own_at = [number for number, other in enumerate(found.article_ids) if other == article_id]

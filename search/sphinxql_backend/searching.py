@@ -32,7 +32,8 @@ from search.sphinxql_backend.stories import matching_keys
 from search.whoosh_backend.ranking import B, K1, PASSAGE_WEIGHT, PASSAGES_SCORED, fuse, scales
 from search.whoosh_backend.searching import PASSAGES_PER_ARTICLE, SOME_WORDS_WARNING
 
-#: Articles, the best by whole-article BM25, whose passages are scored for the passage evidence.
+#: Articles, the best by whole-article BM25, whose passages are scored first for the passage evidence
+#: (then those of any other that its passages could bring onto the page).
 PASSAGE_CANDIDATES = 200
 #: Days of the timeline at most (a century and more), months of the facet, and stories with copies
 #: among one search's matches at most (read in two steps: :func:`~search.sphinxql_backend.ranking.results_up_to`).
@@ -299,17 +300,34 @@ def _by_relevance(cursor, params: SearchParams, match: SphinxMatch, filters: _Fi
         return [], [], {}
     best = best_stories(np.argsort(-found.scores, kind="stable"), found.stories, PASSAGE_CANDIDATES)
     passages = passage_bm25f(cursor, words, match.text, found.keys[best].tolist(), weights)
-    scored.update(_by_article(passages, {found.article_ids[number]: int(found.keys[number]) for number in best}))
-    evidence_of = _evidence(passages)
-    evidence = np.array([evidence_of.get(article_id, 0.0) for article_id in found.article_ids])
-    scores = fuse(found.scores, evidence)
     decay = recency_decay(cursor, where, args, found.keys, params.recency) if params.recency is not None else None
-    if decay is not None:
-        scores = scores * decay
     required = tiered and len(words) > 1
-    order = np.lexsort((-scores, ~found.holds_all if required else np.zeros(len(scores), dtype=bool)))
-    keys = [int(found.keys[number]) for number in order]
-    wanted = _page_keys(keys, [int(found.stories[number]) for number in order], params.collapse, first, params.per_page)
+    tiers = ~found.holds_all if required else np.zeros(len(found.keys), dtype=bool)
+
+    def ranked(passages: dict[str, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int], list[int]]:
+        evidence_of = _evidence(passages)
+        evidence = np.array([evidence_of.get(article_id, 0.0) for article_id in found.article_ids])
+        scores = fuse(found.scores, evidence) * (decay if decay is not None else 1.0)
+        order = np.lexsort((-scores, tiers))
+        keys = [int(found.keys[number]) for number in order]
+        return evidence, scores, order, keys, _page_keys(keys, [int(found.stories[number]) for number in order],
+                                                          params.collapse, first, params.per_page)
+
+    evidence, scores, order, keys, wanted = ranked(passages)
+    # An article whose passages were not scored could still reach the page by them if its article part
+    # and the whole passage weight reach the page's lowest score: one whose words most articles hold,
+    # whose article part is next to nothing, is ranked by its passages, as the Whoosh backend ranks it.
+    on_page = np.isin(found.keys, wanted)
+    unscored = np.ones(len(found.keys), dtype=bool)
+    unscored[best] = False
+    lowest = float(scores[on_page].min(initial=np.inf))
+    reach = found.scores / scales(found.scores, evidence)[0] + PASSAGE_WEIGHT
+    more = np.flatnonzero(unscored & (on_page | (reach >= lowest)))
+    if len(more):
+        passages = {**passages, **passage_bm25f(cursor, words, match.text, found.keys[more].tolist(), weights)}
+        best = np.concatenate([best, more])
+        evidence, scores, order, keys, wanted = ranked(passages)
+    scored.update(_by_article(passages, {found.article_ids[number]: int(found.keys[number]) for number in best}))
     rows = {row[0]: row for row in _article_rows(cursor, wanted)}
     page, versions = _collapse([rows[key] for key in keys if key in rows], params.collapse)
     score_of = {int(found.keys[number]): float(scores[number]) for number in order}
